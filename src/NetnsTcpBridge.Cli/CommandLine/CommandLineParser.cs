@@ -1,0 +1,127 @@
+using System.Globalization;
+using NetnsTcpBridge.Bridge;
+using NetnsTcpBridge.Endpoints;
+using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;
+
+namespace NetnsTcpBridge.Cli.CommandLine;
+
+/// <summary>Turns argv into a checked request, enforcing the original tool's rules on which options go together.</summary>
+internal static class CommandLineParser
+{
+    public static CommandLineRequest Parse(IReadOnlyList<string> args)
+    {
+        var values = new Dictionary<OptionDefinition, string?>();
+        foreach (var (option, value) in ArgumentTokenizer.Tokenize(args))
+        {
+            if (!values.TryAdd(option, value) && option.TakesValue)
+            {
+                throw new UsageException($"option {option.Spellings} given more than once");
+            }
+        }
+
+        if (values.ContainsKey(HelpFlag))
+        {
+            return new CommandLineRequest.ShowHelp();
+        }
+
+        if (values.ContainsKey(VersionFlag))
+        {
+            return new CommandLineRequest.ShowVersion();
+        }
+
+        var settings = new BridgeSettings(
+            ParseListenSource(values),
+            ParseConnectTarget(values),
+            ParseNamespace(values, ListenNetnsFile, ListenNetnsFd),
+            ParseNamespace(values, ConnectNetnsFile, ConnectNetnsFd));
+
+        if (settings.ListenNamespace is not null && settings.Listen is not ListenSource.Address)
+        {
+            throw new UsageException($"a listen netns ({Named(values, ListenNetnsFile, ListenNetnsFd)}) makes no sense with {Named(values, ListenFd, PreacceptedFd)}: the socket already exists in its own netns");
+        }
+
+        if (settings.ConnectNamespace is not null && settings.Connect is not ConnectTarget.Address)
+        {
+            throw new UsageException($"a connect netns ({Named(values, ConnectNetnsFile, ConnectNetnsFd)}) makes no sense with {ConnectFd.Spellings}: the socket is already connected");
+        }
+
+        if (values.TryGetValue(ConnectTimeout, out string? timeoutText))
+        {
+            settings = settings with { ConnectTimeout = ParseTimeout(timeoutText!) };
+        }
+
+        bool plain = settings.ListenNamespace is null && settings.ConnectNamespace is null;
+        return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose), plain);
+    }
+
+    private static ListenSource ParseListenSource(Dictionary<OptionDefinition, string?> values)
+    {
+        var given = ExactlyOne(values, "a place to take clients from", Listen, ListenFd, PreacceptedFd);
+        string text = values[given]!;
+        if (given == Listen)
+        {
+            return new ListenSource.Address(ParseAddress(text, given, allowPortZero: true));
+        }
+
+        int fd = ParseDescriptor(text, given);
+        return given == ListenFd ? new ListenSource.ListeningDescriptor(fd) : new ListenSource.PreacceptedDescriptor(fd);
+    }
+
+    private static ConnectTarget ParseConnectTarget(Dictionary<OptionDefinition, string?> values)
+    {
+        var given = ExactlyOne(values, "a place to forward to", Connect, ConnectFd);
+        string text = values[given]!;
+        return given == Connect
+            ? new ConnectTarget.Address(ParseAddress(text, given, allowPortZero: false))
+            : new ConnectTarget.ConnectedDescriptor(ParseDescriptor(text, given));
+    }
+
+    private static NamespaceReference? ParseNamespace(Dictionary<OptionDefinition, string?> values, OptionDefinition file, OptionDefinition descriptor)
+    {
+        if (values.ContainsKey(file) && values.ContainsKey(descriptor))
+        {
+            throw new UsageException($"{file.Spellings} and {descriptor.Spellings} exclude each other; give one");
+        }
+
+        if (values.TryGetValue(file, out string? path))
+        {
+            return path!.Length == 0
+                ? throw new UsageException($"option {file.Spellings} needs a path, got an empty one")
+                : new NamespaceReference.File(path);
+        }
+
+        return values.TryGetValue(descriptor, out string? fd)
+            ? new NamespaceReference.Descriptor(ParseDescriptor(fd!, descriptor))
+            : null;
+    }
+
+    private static OptionDefinition ExactlyOne(Dictionary<OptionDefinition, string?> values, string what, params OptionDefinition[] choices)
+    {
+        var given = choices.Where(values.ContainsKey).ToList();
+        string list = string.Join(", ", choices.Select(c => c.Spellings));
+        return given.Count switch
+        {
+            1 => given[0],
+            0 => throw new UsageException($"missing {what}: give exactly one of {list}"),
+            _ => throw new UsageException($"{string.Join(" and ", given.Select(c => c.Spellings))} exclude each other: give exactly one of {list}"),
+        };
+    }
+
+    private static System.Net.IPEndPoint ParseAddress(string text, OptionDefinition option, bool allowPortZero) =>
+        TcpAddress.TryParse(text, allowPortZero, out var endpoint, out string? error)
+            ? endpoint
+            : throw new UsageException($"invalid address '{text}' for {option.Spellings}: {error}; expected {TcpAddress.Syntax}");
+
+    private static int ParseDescriptor(string text, OptionDefinition option) =>
+        text.Length > 0 && text.All(char.IsAsciiDigit) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int fd)
+            ? fd
+            : throw new UsageException($"invalid file descriptor '{text}' for {option.Spellings}: expected a number such as 3");
+
+    private static TimeSpan ParseTimeout(string text) =>
+        double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds <= 86400
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new UsageException($"invalid value '{text}' for {ConnectTimeout.Spellings}: expected seconds, more than 0 and at most 86400, e.g. 10 or 0.5");
+
+    private static string Named(Dictionary<OptionDefinition, string?> values, params OptionDefinition[] options) =>
+        string.Join(" and ", options.Where(values.ContainsKey).Select(o => o.Spellings));
+}

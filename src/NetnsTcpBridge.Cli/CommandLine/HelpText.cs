@@ -1,0 +1,37 @@
+using System.Text;
+
+namespace NetnsTcpBridge.Cli.CommandLine;
+
+/// <summary>The text of <c>--help</c>: one line per option and the original tool's example.</summary>
+internal static class HelpText
+{
+    public static string Build()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("Usage: netns_tcp_bridge (-l ADDR | -L FD | -S FD) (-c ADDR | -C FD) [OPTIONS]");
+        text.AppendLine();
+        text.AppendLine("TCP forwarder whose listening part and connecting part each live in their own");
+        text.AppendLine("network namespace: it listens in one netns and, for every client, connects from");
+        text.AppendLine("another, relaying bytes both ways (FIN and reset carried through).");
+        text.AppendLine();
+        text.AppendLine("Options:");
+        foreach (var option in OptionDefinitions.All)
+        {
+            string shortName = option.Short is null ? "    " : $"-{option.Short}, ";
+            string left = $"{shortName}--{option.Long}{(option.TakesValue ? " " + option.ValueName : string.Empty)}";
+            text.AppendLine($"  {left,-32} {option.Help}");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Rules: exactly one of -l, -L, -S; exactly one of -c, -C; -f excludes -F and -t");
+        text.AppendLine("excludes -T; a listen netns needs -l, a connect netns needs -c. Without any netns");
+        text.AppendLine("option it is a plain TCP forwarder. -S and -C serve one client, then exit.");
+        text.AppendLine();
+        text.AppendLine("Example (from the original's README): let a process in an isolated netns (PID 6448)");
+        text.AppendLine("reach 93.184.216.34:80 through 127.0.0.1:80 of its own netns:");
+        text.AppendLine("  netns_tcp_bridge -l 127.0.0.1:80 -f /proc/6448/ns/net -c 93.184.216.34:80");
+        text.AppendLine();
+        text.AppendLine("Exit status: 0 done, 1 runtime failure, 2 bad command line.");
+        return text.ToString();
+    }
+}

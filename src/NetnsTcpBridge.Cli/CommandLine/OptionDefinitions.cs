@@ -1,0 +1,35 @@
+namespace NetnsTcpBridge.Cli.CommandLine;
+
+/// <summary>One command-line option: its spellings, whether it takes a value, and its help line.</summary>
+internal sealed record OptionDefinition(char? Short, string Long, string? ValueName, string Help)
+{
+    public bool TakesValue => ValueName is not null;
+
+    /// <summary>Both spellings for messages, e.g. "-l/--listen".</summary>
+    public string Spellings => Short is null ? $"--{Long}" : $"-{Short}/--{Long}";
+}
+
+/// <summary>Every option the program knows. The first ten are the original tool's, with its spellings.</summary>
+internal static class OptionDefinitions
+{
+    public static readonly OptionDefinition Listen = new('l', "listen", "ADDR", "Socket address to listen on, e.g. 127.0.0.1:1234 or [::1]:1234");
+    public static readonly OptionDefinition ListenFd = new('L', "listen-fd", "FD", "Inherited file descriptor of a listening socket to accept on");
+    public static readonly OptionDefinition PreacceptedFd = new('S', "preaccepted-fd", "FD", "Inherited connected client socket: forward just it, then exit");
+    public static readonly OptionDefinition Connect = new('c', "connect", "ADDR", "Socket address to forward incoming connections to");
+    public static readonly OptionDefinition ConnectFd = new('C', "connect-fd", "FD", "Inherited pre-connected socket: forward one client to it, then exit");
+    public static readonly OptionDefinition ListenNetnsFile = new('f', "listen-netns-file", "PATH", "Network namespace file to listen in, e.g. /proc/PID/ns/net or /run/netns/NAME");
+    public static readonly OptionDefinition ListenNetnsFd = new('F', "listen-netns-fd", "FD", "Inherited file descriptor of the network namespace to listen in");
+    public static readonly OptionDefinition ConnectNetnsFile = new('t', "connect-netns-file", "PATH", "Network namespace file to connect from");
+    public static readonly OptionDefinition ConnectNetnsFd = new('T', "connect-netns-fd", "FD", "Inherited file descriptor of the network namespace to connect from");
+    public static readonly OptionDefinition ConnectTimeout = new(null, "connect-timeout", "SECONDS", "Give up connecting to the target after this long and reset the client (default 10)");
+    public static readonly OptionDefinition Verbose = new('v', "verbose", null, "Log every connection, and show stack traces on internal errors");
+    public static readonly OptionDefinition HelpFlag = new('h', "help", null, "Show this help and exit");
+    public static readonly OptionDefinition VersionFlag = new(null, "version", null, "Show the version and exit");
+
+    public static readonly IReadOnlyList<OptionDefinition> All =
+    [
+        Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
+        ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd,
+        ConnectTimeout, Verbose, HelpFlag, VersionFlag,
+    ];
+}

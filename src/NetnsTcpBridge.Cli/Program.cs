@@ -1,0 +1,74 @@
+using NetnsTcpBridge;
+using NetnsTcpBridge.Bridge;
+using NetnsTcpBridge.Cli.CommandLine;
+using NetnsTcpBridge.Logging;
+
+namespace NetnsTcpBridge.Cli;
+
+/// <summary>Turns the command line into settings, runs the bridge, and maps failures to one line and an exit status.</summary>
+internal static class Program
+{
+    private const int RuntimeFailure = 1;
+    private const int UsageFailure = 2;
+
+    public static int Main(string[] args)
+    {
+        if (args is [BridgeRunner.ConnectorPartArgument])
+        {
+            return RunGuarded(BridgeRunner.RunConnectorPart, verbose: false);
+        }
+
+        CommandLineRequest request;
+        try
+        {
+            request = CommandLineParser.Parse(args);
+        }
+        catch (UsageException e)
+        {
+            Log.Error($"{e.Message} (see --help)");
+            return UsageFailure;
+        }
+
+        switch (request)
+        {
+            case CommandLineRequest.ShowHelp:
+                Console.Out.Write(HelpText.Build());
+                return 0;
+            case CommandLineRequest.ShowVersion:
+                Console.Out.WriteLine($"netns_tcp_bridge {typeof(Program).Assembly.GetName().Version?.ToString(3)}");
+                return 0;
+            case CommandLineRequest.RunBridge run:
+                if (run.Verbose)
+                {
+                    Log.Level = LogLevel.Debug;
+                }
+
+                if (run.IsPlainForwarder)
+                {
+                    Log.Info("no netns option given: running as a plain TCP forwarder in the current network namespace");
+                }
+
+                return RunGuarded(() => BridgeRunner.Run(run.Settings), run.Verbose);
+            default:
+                throw new InvalidOperationException($"unhandled request {request}");
+        }
+    }
+
+    private static int RunGuarded(Func<int> run, bool verbose)
+    {
+        try
+        {
+            return run();
+        }
+        catch (BridgeException e)
+        {
+            Log.Error(verbose ? e.ToString() : e.Message);
+            return RuntimeFailure;
+        }
+        catch (Exception e)
+        {
+            Log.Error(verbose ? $"internal error: {e}" : $"internal error: {e.Message} (run with -v for details)");
+            return RuntimeFailure;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Net;
+
+namespace NetnsTcpBridge.Bridge;
+
+/// <summary>Where clients come from.</summary>
+public abstract record ListenSource
+{
+    /// <summary>Listen on an address inside the listen namespace (<c>-l</c>).</summary>
+    public sealed record Address(IPEndPoint Endpoint) : ListenSource;
+
+    /// <summary>Accept on an inherited listening socket (<c>-L</c>).</summary>
+    public sealed record ListeningDescriptor(int Fd) : ListenSource;
+
+    /// <summary>Forward one inherited, already accepted client, then exit (<c>-S</c>).</summary>
+    public sealed record PreacceptedDescriptor(int Fd) : ListenSource;
+}
+
+/// <summary>Where each client is forwarded to.</summary>
+public abstract record ConnectTarget
+{
+    /// <summary>Connect to an address from inside the connect namespace (<c>-c</c>).</summary>
+    public sealed record Address(IPEndPoint Endpoint) : ConnectTarget;
+
+    /// <summary>Forward one client to an inherited, already connected socket, then exit (<c>-C</c>).</summary>
+    public sealed record ConnectedDescriptor(int Fd) : ConnectTarget;
+}
+
+/// <summary>A network namespace as the user named it.</summary>
+public abstract record NamespaceReference
+{
+    /// <summary>An nsfs file such as <c>/proc/PID/ns/net</c> or <c>/run/netns/NAME</c> (<c>-f</c>, <c>-t</c>).</summary>
+    public sealed record File(string Path) : NamespaceReference;
+
+    /// <summary>An inherited descriptor of such a file (<c>-F</c>, <c>-T</c>).</summary>
+    public sealed record Descriptor(int Fd) : NamespaceReference;
+}
+
+/// <summary>Everything the bridge needs to run, already checked for consistency by whoever built it.</summary>
+public sealed record BridgeSettings(
+    ListenSource Listen,
+    ConnectTarget Connect,
+    NamespaceReference? ListenNamespace,
+    NamespaceReference? ConnectNamespace)
+{
+    /// <summary>Default for <see cref="ConnectTimeout"/>: long enough for a loaded server, short enough that a client is not left hanging.</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the connector waits for the target to accept before giving up on that client.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
+
+    /// <summary>True when only one client is served (<c>-S</c> or <c>-C</c>), after which the bridge exits.</summary>
+    public bool IsOneShot => Listen is ListenSource.PreacceptedDescriptor || Connect is ConnectTarget.ConnectedDescriptor;
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Sockets;
+using NetnsTcpBridge.Interop;
+
+namespace NetnsTcpBridge.Endpoints;
+
+/// <summary>Creates a bound, listening TCP socket with raw system calls.</summary>
+/// <remarks>
+/// Raw calls, not <see cref="Socket"/>, because the socket must be created on a thread that sits
+/// in the listen namespace, and the accept loop uses poll+accept4 that work whether or not the
+/// descriptor is non-blocking (an inherited <c>-L</c> socket may be either).
+/// </remarks>
+public static class ListeningSocket
+{
+    /// <summary>
+    /// Backlog asked of listen(2). The kernel caps it at net.core.somaxconn (4096 by default since
+    /// Linux 5.4). The original's 16 drops SYNs as soon as more than 16 clients connect at once,
+    /// which costs each of them a one-second retransmit; 4096 absorbs bursts of thousands.
+    /// </summary>
+    public const int Backlog = 4096;
+
+    /// <summary>Creates the socket in the calling thread's network namespace. The caller owns the result.</summary>
+    public static FileDescriptor CreateSocket(IPEndPoint endpoint)
+    {
+        int family = endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? Libc.AF_INET6 : Libc.AF_INET;
+        int fd = Libc.Socket(family, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw SyscallException.FromLastError("socket", TcpAddress.Format(endpoint));
+        }
+
+        return new FileDescriptor(fd);
+    }
+
+    /// <summary>Sets SO_REUSEADDR, binds and listens; failures name the address and what to do.</summary>
+    public static unsafe void BindAndListen(FileDescriptor socket, IPEndPoint endpoint)
+    {
+        string where = TcpAddress.Format(endpoint);
+        if (Libc.SetIntSockOpt(socket.Number, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1) != 0)
+        {
+            throw SyscallException.FromLastError("setsockopt(SO_REUSEADDR)", where);
+        }
+
+        SocketAddress address = endpoint.Serialize();
+        Span<byte> bytes = stackalloc byte[address.Size];
+        address.Buffer.Span[..address.Size].CopyTo(bytes);
+        fixed (byte* pointer = bytes)
+        {
+            if (Libc.Bind(socket.Number, pointer, (uint)bytes.Length) != 0)
+            {
+                var error = SyscallException.FromLastError("bind", where);
+                string hint = error.Errno switch
+                {
+                    Errno.EADDRINUSE => "; another program listens there, pick another port or stop it",
+                    Errno.EADDRNOTAVAIL => "; no interface in the listen netns has this address (is lo up?)",
+                    Errno.EACCES => "; ports below 1024 need root or CAP_NET_BIND_SERVICE",
+                    _ => string.Empty,
+                };
+                throw new BridgeException($"cannot listen on {where}: {error.Reason}{hint}", error);
+            }
+        }
+
+        if (Libc.Listen(socket.Number, Backlog) != 0)
+        {
+            var error = SyscallException.FromLastError("listen", where);
+            throw new BridgeException($"cannot listen on {where}: {error.Reason}", error);
+        }
+    }
+
+    /// <summary>The address the socket is bound to, e.g. to report the port the kernel chose for port 0.</summary>
+    public static unsafe string LocalAddress(FileDescriptor socket)
+    {
+        byte* buffer = stackalloc byte[128];
+        uint length = 128;
+        if (Libc.GetSockName(socket.Number, buffer, &length) != 0)
+        {
+            return "(unknown)";
+        }
+
+        var family = (AddressFamily)(buffer[0] | (buffer[1] << 8));
+        if (family is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        {
+            return "(not an IP socket)";
+        }
+
+        var address = new SocketAddress(family, (int)length);
+        new ReadOnlySpan<byte>(buffer, (int)length).CopyTo(address.Buffer.Span);
+        var template = family == AddressFamily.InterNetwork ? new IPEndPoint(IPAddress.Any, 0) : new IPEndPoint(IPAddress.IPv6Any, 0);
+        return TcpAddress.Format(template.Create(address));
+    }
+}

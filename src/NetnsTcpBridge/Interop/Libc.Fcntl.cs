@@ -1,0 +1,21 @@
+using System.Runtime.InteropServices;
+
+namespace NetnsTcpBridge.Interop;
+
+internal static partial class Libc
+{
+    internal const int F_GETFD = 1;
+    internal const int F_SETFD = 2;
+    internal const int F_GETFL = 3;
+    internal const int F_SETFL = 4;
+    internal const int FD_CLOEXEC = 1;
+    internal const int O_RDONLY = 0;
+    internal const int O_NONBLOCK = 0x800;
+    internal const int O_CLOEXEC = 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int Fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags);
+}

@@ -1,0 +1,73 @@
+using System.Runtime.ExceptionServices;
+using NetnsTcpBridge.Interop;
+
+namespace NetnsTcpBridge.Namespaces;
+
+/// <summary>
+/// Runs a short piece of synchronous work inside a network namespace on a throwaway thread.
+/// </summary>
+/// <remarks>
+/// setns(CLONE_NEWNET) moves only the calling thread, and every thread it creates is born in that
+/// namespace, .NET's thread-pool workers included. So the work runs on a thread of our own that
+/// nobody else schedules onto, must stay synchronous (no await, no tasks, no thread pool), and the
+/// thread returns to where it started before it ends. A thread that cannot return kills the process,
+/// because from then on nothing could be trusted about which namespace code runs in.
+/// </remarks>
+public static class NamespaceThread
+{
+    /// <summary>Runs <paramref name="work"/> inside <paramref name="target"/>, or right here when it is null.</summary>
+    public static T Run<T>(NetworkNamespace? target, string role, Func<T> work)
+    {
+        if (target is null)
+        {
+            return work();
+        }
+
+        T result = default!;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = RunInside(target, role, work);
+            }
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"netns {role}",
+        };
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+        return result;
+    }
+
+    private static T RunInside<T>(NetworkNamespace target, string role, Func<T> work)
+    {
+        using var home = NetworkNamespace.OfCurrentThread();
+        if (Libc.Setns(target.Descriptor.Number, Libc.CLONE_NEWNET) != 0)
+        {
+            var error = SyscallException.FromLastError("setns", target.Description);
+            string hint = error.Errno is Errno.EPERM or Errno.EACCES
+                ? "; run as root or with CAP_SYS_ADMIN (and CAP_SYS_PTRACE for another user's /proc/PID/ns/net)"
+                : string.Empty;
+            throw new BridgeException($"cannot enter {role} netns {target.Description}: {error.Reason}{hint}", error);
+        }
+
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            if (Libc.Setns(home.Descriptor.Number, Libc.CLONE_NEWNET) != 0)
+            {
+                Environment.FailFast($"cannot return from {role} netns {target.Description} to the original one");
+            }
+        }
+    }
+}

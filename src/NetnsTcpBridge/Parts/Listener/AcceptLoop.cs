@@ -1,0 +1,91 @@
+using NetnsTcpBridge.Handover;
+using NetnsTcpBridge.Interop;
+using NetnsTcpBridge.Logging;
+
+namespace NetnsTcpBridge.Parts.Listener;
+
+/// <summary>Accepts clients on the listening socket and hands each one to the connector.</summary>
+/// <remarks>
+/// Runs on one dedicated thread with blocking poll + accept4, which behaves the same whether an
+/// inherited socket is blocking or not. Accept errors that mean "out of descriptors or memory"
+/// (EMFILE, ENFILE, ENOBUFS, ENOMEM) leave the client in the kernel's queue: we back off instead of
+/// retrying at once, so the CPU does not spin, and pick it up when a descriptor is free again.
+/// </remarks>
+internal sealed class AcceptLoop
+{
+    private static readonly TimeSpan ResourceBackoff = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan ResourceWarningInterval = TimeSpan.FromSeconds(10);
+
+    private readonly FileDescriptor _listening;
+    private readonly HandoverChannel _channel;
+    private DateTime _lastResourceWarning = DateTime.MinValue;
+
+    public AcceptLoop(FileDescriptor listening, HandoverChannel channel)
+    {
+        _listening = listening;
+        _channel = channel;
+    }
+
+    /// <summary>Accepts until <paramref name="maxClients"/> have been handed over (or forever when null).</summary>
+    public void Run(int? maxClients)
+    {
+        for (int handed = 0; maxClients is null || handed < maxClients; handed++)
+        {
+            int client = AcceptOne();
+
+            // The kernel copies the descriptor into the connector; ours is closed right after,
+            // whatever happens, so that the listener never holds a client open.
+            using var descriptor = new FileDescriptor(client);
+            _channel.Send(HandoverMessageKind.Client, descriptor: client);
+        }
+    }
+
+    private unsafe int AcceptOne()
+    {
+        var pollFd = new Libc.PollFd { Fd = _listening.Number, Events = Libc.POLLIN };
+        while (true)
+        {
+            int ready = Libc.Poll(&pollFd, 1, -1);
+            if (ready < 0)
+            {
+                var pollError = SyscallException.FromLastError("poll", "listening socket");
+                if (pollError.Errno == Errno.EINTR)
+                {
+                    continue;
+                }
+
+                throw pollError;
+            }
+
+            int fd = Libc.Accept4(_listening.Number, null, null, Libc.SOCK_CLOEXEC);
+            if (fd >= 0)
+            {
+                return fd;
+            }
+
+            var error = SyscallException.FromLastError("accept4", "listening socket");
+            switch (error.Errno)
+            {
+                case Errno.EAGAIN or Errno.EINTR or Errno.ECONNABORTED or Errno.EPROTO or Errno.EPERM:
+                    // The client went away before we took it, or another process won the race.
+                    continue;
+                case Errno.EMFILE or Errno.ENFILE or Errno.ENOBUFS or Errno.ENOMEM:
+                    WarnAboutResources(error);
+                    Thread.Sleep(ResourceBackoff);
+                    continue;
+                default:
+                    throw error;
+            }
+        }
+    }
+
+    private void WarnAboutResources(SyscallException error)
+    {
+        var now = DateTime.UtcNow;
+        if (now - _lastResourceWarning >= ResourceWarningInterval)
+        {
+            _lastResourceWarning = now;
+            Log.Warning($"cannot accept new clients: {error.Reason}; they wait in the queue until descriptors are free (raise the limit with ulimit -n)");
+        }
+    }
+}

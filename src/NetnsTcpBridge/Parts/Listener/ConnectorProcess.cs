@@ -1,0 +1,161 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using NetnsTcpBridge.Interop;
+using NetnsTcpBridge.Namespaces;
+
+namespace NetnsTcpBridge.Parts.Listener;
+
+/// <summary>The connector part: this same executable, started inside the connect namespace.</summary>
+/// <remarks>
+/// .NET cannot fork, so "fork, then setns" is done the other way round: a throwaway thread enters
+/// the connect namespace and calls posix_spawn there, and the child, every runtime thread included,
+/// is born in that namespace. The hand-over channel is the only descriptor it inherits, at
+/// <see cref="ChannelDescriptor"/>; everything else of ours is close-on-exec.
+/// </remarks>
+internal sealed class ConnectorProcess
+{
+    /// <summary>The argument that makes the executable run as the connector part.</summary>
+    internal const string ConnectorArgument = "--connector-part";
+
+    /// <summary>Where the child finds its end of the hand-over channel.</summary>
+    internal const int ChannelDescriptor = 3;
+
+    private const int F_DUPFD_CLOEXEC = 1030;
+
+    private ConnectorProcess(int pid)
+    {
+        Pid = pid;
+    }
+
+    public int Pid { get; }
+
+    /// <summary>Starts the connector inside <paramref name="connectNamespace"/> (or here when null).</summary>
+    public static ConnectorProcess Start(NetworkNamespace? connectNamespace, FileDescriptor channelEnd)
+    {
+        string[] arguments = [.. SelfCommand(), ConnectorArgument];
+        int pid = NamespaceThread.Run(connectNamespace, "connect", () => Spawn(arguments, channelEnd));
+        return new ConnectorProcess(pid);
+    }
+
+    /// <summary>Blocks until the child exits and reaps it.</summary>
+    public ExitStatus WaitForExit()
+    {
+        while (true)
+        {
+            int status;
+            int rc;
+            unsafe
+            {
+                rc = Libc.WaitPid(Pid, &status, 0);
+            }
+
+            if (rc == Pid)
+            {
+                return ExitStatus.FromWaitStatus(status);
+            }
+
+            var error = SyscallException.FromLastError("waitpid", $"pid {Pid}");
+            if (error.Errno != Errno.EINTR)
+            {
+                throw error;
+            }
+        }
+    }
+
+    /// <summary>Sends a signal to the child, by its PID.</summary>
+    public void Signal(int signal) => Libc.Kill(Pid, signal);
+
+    // Under Native AOT the process path is the executable itself; under "dotnet app.dll" it is the
+    // dotnet host, which needs the assembly path as its first argument.
+    private static string[] SelfCommand()
+    {
+        string path = Environment.ProcessPath ?? throw new BridgeException("cannot find the path of this executable to start the connector part");
+        return Path.GetFileNameWithoutExtension(path) == "dotnet"
+            ? [path, Environment.GetCommandLineArgs()[0]]
+            : [path];
+    }
+
+    private static unsafe int Spawn(string[] arguments, FileDescriptor channelEnd)
+    {
+        // dup2(fd, fd) would leave close-on-exec set: make sure the source is not already at 3.
+        int source = channelEnd.Number;
+        int moved = -1;
+        if (source == ChannelDescriptor)
+        {
+            moved = Libc.Fcntl(source, F_DUPFD_CLOEXEC, ChannelDescriptor + 1);
+            if (moved < 0)
+            {
+                throw SyscallException.FromLastError("fcntl(F_DUPFD_CLOEXEC)", $"fd {source}");
+            }
+
+            source = moved;
+        }
+
+        var environment = Environment.GetEnvironmentVariables();
+        var environmentLines = new List<string>(environment.Count);
+        foreach (System.Collections.DictionaryEntry entry in environment)
+        {
+            environmentLines.Add($"{entry.Key}={entry.Value}");
+        }
+
+        IntPtr actions = Marshal.AllocHGlobal(256); // posix_spawn_file_actions_t is 80 bytes in glibc
+        var strings = new List<IntPtr>();
+        try
+        {
+            int rc = Libc.PosixSpawnFileActionsInit(actions);
+            if (rc != 0)
+            {
+                throw new SyscallException("posix_spawn_file_actions_init", arguments[0], rc);
+            }
+
+            rc = Libc.PosixSpawnFileActionsAddDup2(actions, source, ChannelDescriptor);
+            if (rc != 0)
+            {
+                throw new SyscallException("posix_spawn_file_actions_adddup2", $"fd {source}", rc);
+            }
+
+            byte** argv = NativeStringArray(arguments, strings);
+            byte** envp = NativeStringArray(environmentLines, strings);
+            int pid;
+            rc = Libc.PosixSpawn(&pid, arguments[0], actions, IntPtr.Zero, argv, envp);
+            if (rc != 0)
+            {
+                var error = new SyscallException("posix_spawn", arguments[0], rc);
+                throw new BridgeException($"cannot start the connector part ({arguments[0]}): {error.Reason}", error);
+            }
+
+            return pid;
+        }
+        finally
+        {
+            _ = Libc.PosixSpawnFileActionsDestroy(actions);
+            Marshal.FreeHGlobal(actions);
+            foreach (IntPtr pointer in strings)
+            {
+                Marshal.FreeHGlobal(pointer);
+            }
+
+            if (moved >= 0)
+            {
+                _ = Libc.Close(moved);
+            }
+        }
+    }
+
+    private static unsafe byte** NativeStringArray(IReadOnlyList<string> values, List<IntPtr> allocations)
+    {
+        var array = (byte**)Marshal.AllocHGlobal((values.Count + 1) * sizeof(IntPtr));
+        allocations.Add((IntPtr)array);
+        for (int i = 0; i < values.Count; i++)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(values[i] + "\0");
+            IntPtr copy = Marshal.AllocHGlobal(bytes.Length);
+            allocations.Add(copy);
+            Marshal.Copy(bytes, 0, copy, bytes.Length);
+            array[i] = (byte*)copy;
+        }
+
+        array[values.Count] = null;
+        return array;
+    }
+}

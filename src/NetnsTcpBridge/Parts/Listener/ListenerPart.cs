@@ -1,0 +1,105 @@
+using NetnsTcpBridge.Bridge;
+using NetnsTcpBridge.Endpoints;
+using NetnsTcpBridge.Handover;
+using NetnsTcpBridge.Interop;
+using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.Namespaces;
+
+namespace NetnsTcpBridge.Parts.Listener;
+
+/// <summary>
+/// The process the user started: sets up the listening side, starts the connector inside the
+/// connect namespace, and hands it every accepted client over the channel.
+/// </summary>
+internal static class ListenerPart
+{
+    public static int Run(BridgeSettings settings)
+    {
+        using var listenNamespace = OpenNamespace(settings.ListenNamespace, "listen");
+        using var connectNamespace = OpenNamespace(settings.ConnectNamespace, "connect");
+        using var clientSource = OpenClientSource(settings.Listen, listenNamespace);
+        using var preconnected = settings.Connect is ConnectTarget.ConnectedDescriptor connected
+            ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, "-C/--connect-fd")
+            : null;
+
+        var (channel, connectorEnd) = HandoverChannel.CreatePair();
+        ConnectorProcess connector;
+        using (connectorEnd)
+        {
+            // The child gets its own copy of this end at fd 3; ours is closed when this block ends,
+            // so that the channel reports end-of-file to us if the child dies.
+            connector = ConnectorProcess.Start(connectNamespace, connectorEnd.Socket);
+        }
+
+        Log.Debug($"connector part started as pid {connector.Pid}{InNamespace(connectNamespace)}");
+        using var supervisor = new ConnectorSupervisor(connector);
+        try
+        {
+            var target = settings.Connect is ConnectTarget.Address address ? address.Endpoint : null;
+            var connectorSettings = new ConnectorSettings(target, settings.ConnectTimeout, settings.IsOneShot, Log.Level);
+
+            // The connector now holds its own copy of the pre-connected socket; ours closes with this scope.
+            channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
+            preconnected?.Dispose();
+
+            if (settings.Listen is ListenSource.PreacceptedDescriptor)
+            {
+                channel.Send(HandoverMessageKind.Client, descriptor: clientSource.Number);
+                clientSource.Dispose();
+            }
+            else
+            {
+                Log.Debug($"listening on {ListeningSocket.LocalAddress(clientSource)}{InNamespace(listenNamespace)}");
+                new AcceptLoop(clientSource, channel).Run(settings.IsOneShot ? 1 : null);
+                clientSource.Dispose();
+            }
+
+            supervisor.ExpectFinish();
+            channel.Send(HandoverMessageKind.End);
+        }
+        catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
+        {
+            // The connector is gone; the supervisor reports why and ends the process.
+        }
+
+        supervisor.WaitForConnector();
+        return 1;
+    }
+
+    private static NetworkNamespace? OpenNamespace(NamespaceReference? reference, string role) => reference switch
+    {
+        NamespaceReference.File file => NetworkNamespace.Open(file.Path, role),
+        NamespaceReference.Descriptor descriptor => NetworkNamespace.FromInheritedDescriptor(descriptor.Fd, role),
+        _ => null,
+    };
+
+    private static FileDescriptor OpenClientSource(ListenSource source, NetworkNamespace? listenNamespace)
+    {
+        switch (source)
+        {
+            case ListenSource.Address address:
+                // The socket joins the namespace of the thread that creates it, for good; binding
+                // and accepting can then happen on any thread.
+                var socket = NamespaceThread.Run(listenNamespace, "listen", () => ListeningSocket.CreateSocket(address.Endpoint));
+                try
+                {
+                    ListeningSocket.BindAndListen(socket, address.Endpoint);
+                    return socket;
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+
+            case ListenSource.ListeningDescriptor listening:
+                return InheritedSocket.TakeOver(listening.Fd, InheritedSocketRole.Listening, "-L/--listen-fd");
+            case ListenSource.PreacceptedDescriptor preaccepted:
+                return InheritedSocket.TakeOver(preaccepted.Fd, InheritedSocketRole.Connected, "-S/--preaccepted-fd");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(source), source, "unknown listen source");
+        }
+    }
+
+    private static string InNamespace(NetworkNamespace? ns) => ns is null ? string.Empty : $" in netns {ns.Description}";
+}

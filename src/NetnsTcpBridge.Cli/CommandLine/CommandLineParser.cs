@@ -1,6 +1,7 @@
 using System.Globalization;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
+using NetnsTcpBridge.Relay;
 using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;
 
 namespace NetnsTcpBridge.Cli.CommandLine;
@@ -45,10 +46,7 @@ internal static class CommandLineParser
             throw new UsageException($"a connect netns ({Named(values, ConnectNetnsFile, ConnectNetnsFd)}) makes no sense with {ConnectFd.Spellings}: the socket is already connected");
         }
 
-        if (values.TryGetValue(ConnectTimeout, out string? timeoutText))
-        {
-            settings = settings with { ConnectTimeout = ParseTimeout(timeoutText!) };
-        }
+        settings = settings with { Relay = ParseRelayOptions(values, settings.Relay) };
 
         bool plain = settings.ListenNamespace is null && settings.ConnectNamespace is null;
         return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose), plain);
@@ -117,10 +115,56 @@ internal static class CommandLineParser
             ? fd
             : throw new UsageException($"invalid file descriptor '{text}' for {option.Spellings}: expected a number such as 3");
 
-    private static TimeSpan ParseTimeout(string text) =>
+    private static RelayOptions ParseRelayOptions(Dictionary<OptionDefinition, string?> values, RelayOptions defaults)
+    {
+        var relay = defaults;
+        if (values.TryGetValue(ConnectTimeout, out string? timeout))
+        {
+            relay = relay with { ConnectTimeout = ParseSeconds(timeout!, ConnectTimeout) };
+        }
+
+        if (values.TryGetValue(KeepAlive, out string? keepAlive))
+        {
+            // Probe every third of the idle time, three times: a dead peer is noticed after about twice the idle time.
+            var idle = TimeSpan.FromSeconds(Math.Max(1, Math.Round(ParseSeconds(keepAlive!, KeepAlive).TotalSeconds)));
+            relay = relay with { KeepAlive = new KeepAliveSettings(idle, TimeSpan.FromSeconds(Math.Max(1, Math.Round(idle.TotalSeconds / 3))), 3) };
+        }
+
+        if (values.TryGetValue(Copy, out string? copy))
+        {
+            relay = relay with
+            {
+                CopyMethod = copy switch
+                {
+                    "splice" => CopyMethod.Splice,
+                    "buffered" => CopyMethod.Buffered,
+                    _ => throw new UsageException($"invalid value '{copy}' for {Copy.Spellings}: expected splice or buffered"),
+                },
+            };
+        }
+
+        if (values.TryGetValue(Threads, out string? threads))
+        {
+            relay = relay with { Threads = ParseCount(threads!, Threads, 1, 1024) };
+        }
+
+        if (values.TryGetValue(PipeSize, out string? pipeSize))
+        {
+            relay = relay with { PipeSize = ParseCount(pipeSize!, PipeSize, 4096, 256 * 1024 * 1024) };
+        }
+
+        return relay;
+    }
+
+    private static TimeSpan ParseSeconds(string text, OptionDefinition option) =>
         double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds <= 86400
             ? TimeSpan.FromSeconds(seconds)
-            : throw new UsageException($"invalid value '{text}' for {ConnectTimeout.Spellings}: expected seconds, more than 0 and at most 86400, e.g. 10 or 0.5");
+            : throw new UsageException($"invalid value '{text}' for {option.Spellings}: expected seconds, more than 0 and at most 86400, e.g. 10 or 0.5");
+
+    private static int ParseCount(string text, OptionDefinition option, int min, int max) =>
+        text.Length > 0 && text.All(char.IsAsciiDigit) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max
+            ? value
+            : throw new UsageException($"invalid value '{text}' for {option.Spellings}: expected a whole number from {min} to {max}");
 
     private static string Named(Dictionary<OptionDefinition, string?> values, params OptionDefinition[] options) =>
         string.Join(" and ", options.Where(values.ContainsKey).Select(o => o.Spellings));

@@ -22,6 +22,10 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition ConnectNetnsFile = new('t', "connect-netns-file", "PATH", "Network namespace file to connect from");
     public static readonly OptionDefinition ConnectNetnsFd = new('T', "connect-netns-fd", "FD", "Inherited file descriptor of the network namespace to connect from");
     public static readonly OptionDefinition ConnectTimeout = new(null, "connect-timeout", "SECONDS", "Give up connecting to the target after this long and reset the client (default 10)");
+    public static readonly OptionDefinition Copy = new(null, "copy", "METHOD", "How bytes are moved: splice (zero-copy, default) or buffered (recv/send)");
+    public static readonly OptionDefinition Threads = new(null, "threads", "N", "Relay event loops (threads); default: one per core");
+    public static readonly OptionDefinition PipeSize = new(null, "pipe-size", "BYTES", "Pipe capacity for splice; default: the kernel's (64 KiB)");
+    public static readonly OptionDefinition KeepAlive = new(null, "keepalive", "SECONDS", "Enable TCP keepalive on both legs: first probe after SECONDS idle");
     public static readonly OptionDefinition Verbose = new('v', "verbose", null, "Log every connection, and show stack traces on internal errors");
     public static readonly OptionDefinition HelpFlag = new('h', "help", null, "Show this help and exit");
     public static readonly OptionDefinition VersionFlag = new(null, "version", null, "Show the version and exit");
@@ -30,6 +34,6 @@ internal static class OptionDefinitions
     [
         Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd,
-        ConnectTimeout, Verbose, HelpFlag, VersionFlag,
+        ConnectTimeout, KeepAlive, Copy, Threads, PipeSize, Verbose, HelpFlag, VersionFlag,
     ];
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Bridge;
 
@@ -42,11 +43,8 @@ public sealed record BridgeSettings(
     NamespaceReference? ListenNamespace,
     NamespaceReference? ConnectNamespace)
 {
-    /// <summary>Default for <see cref="ConnectTimeout"/>: long enough for a loaded server, short enough that a client is not left hanging.</summary>
-    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
-
-    /// <summary>How long the connector waits for the target to accept before giving up on that client.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
+    /// <summary>How the connector relays: copy method, threads, connect timeout, keepalive. Its target is ignored: it comes from <see cref="Connect"/>.</summary>
+    public RelayOptions Relay { get; init; } = new();
 
     /// <summary>True when only one client is served (<c>-S</c> or <c>-C</c>), after which the bridge exits.</summary>
     public bool IsOneShot => Listen is ListenSource.PreacceptedDescriptor || Connect is ConnectTarget.ConnectedDescriptor;

@@ -1,67 +1,97 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Bridge;
 
 /// <summary>
 /// What the listener tells the connector in the first hand-over record, as <c>key=value</c> lines.
-/// When <see cref="Target"/> is null the record carries the pre-connected socket instead.
+/// When the relay has no target, the record carries the pre-connected socket instead.
 /// </summary>
-internal sealed record ConnectorSettings(IPEndPoint? Target, TimeSpan ConnectTimeout, bool OneShot, LogLevel LogLevel)
+internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLevel LogLevel)
 {
     public string Format()
     {
         var text = new StringBuilder();
-        if (Target is not null)
+        void Line(string key, object value) => text.Append(CultureInfo.InvariantCulture, $"{key}={value}\n");
+        if (Relay.Target is not null)
         {
-            text.Append(CultureInfo.InvariantCulture, $"connect={TcpAddress.Format(Target)}\n");
+            Line("connect", TcpAddress.Format(Relay.Target));
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"connect-timeout-ms={(long)ConnectTimeout.TotalMilliseconds}\n");
-        text.Append(CultureInfo.InvariantCulture, $"one-shot={(OneShot ? 1 : 0)}\n");
-        text.Append(CultureInfo.InvariantCulture, $"log-level={(int)LogLevel}\n");
+        Line("connect-timeout-ms", (long)Relay.ConnectTimeout.TotalMilliseconds);
+        Line("copy", Relay.CopyMethod == CopyMethod.Splice ? "splice" : "buffered");
+        Line("threads", Relay.Threads);
+        Line("pipe-size", Relay.PipeSize);
+        if (Relay.KeepAlive is { } keepAlive)
+        {
+            Line("keepalive", $"{(long)keepAlive.Idle.TotalSeconds},{(long)keepAlive.Interval.TotalSeconds},{keepAlive.Probes}");
+        }
+
+        Line("one-shot", OneShot ? 1 : 0);
+        Line("log-level", (int)LogLevel);
         return text.ToString();
     }
 
     public static ConnectorSettings Parse(string text)
     {
-        IPEndPoint? target = null;
-        long? timeoutMs = null;
-        bool? oneShot = null;
-        LogLevel? level = null;
+        var values = new Dictionary<string, string>();
         foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             int equals = line.IndexOf('=', StringComparison.Ordinal);
-            string key = equals < 0 ? line : line[..equals];
-            string value = equals < 0 ? string.Empty : line[(equals + 1)..];
-            switch (key)
+            if (equals < 0 || !values.TryAdd(line[..equals], line[(equals + 1)..]))
             {
-                case "connect":
-                    target = TcpAddress.TryParse(value, allowPortZero: false, out var endpoint, out string? error)
-                        ? endpoint
-                        : throw new InvalidDataException($"connector settings: connect={value}: {error}");
-                    break;
-                case "connect-timeout-ms":
-                    timeoutMs = long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
-                    break;
-                case "one-shot":
-                    oneShot = value == "1";
-                    break;
-                case "log-level":
-                    level = (LogLevel)int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
-                    break;
-                default:
-                    throw new InvalidDataException($"connector settings: unknown key '{key}'");
+                throw new InvalidDataException($"connector settings: malformed or repeated line '{line}'");
             }
         }
 
-        return new ConnectorSettings(
-            target,
-            TimeSpan.FromMilliseconds(timeoutMs ?? throw new InvalidDataException("connector settings: connect-timeout-ms missing")),
-            oneShot ?? throw new InvalidDataException("connector settings: one-shot missing"),
-            level ?? LogLevel.Info);
+        string Take(string key) => values.Remove(key, out string? value)
+            ? value
+            : throw new InvalidDataException($"connector settings: {key} missing");
+        int Number(string value) => int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+
+        var relay = new RelayOptions
+        {
+            Target = values.ContainsKey("connect") ? ParseTarget(Take("connect")) : null,
+            ConnectTimeout = TimeSpan.FromMilliseconds(long.Parse(Take("connect-timeout-ms"), NumberStyles.None, CultureInfo.InvariantCulture)),
+            CopyMethod = Take("copy") switch
+            {
+                "splice" => CopyMethod.Splice,
+                "buffered" => CopyMethod.Buffered,
+                var other => throw new InvalidDataException($"connector settings: unknown copy method '{other}'"),
+            },
+            Threads = Number(Take("threads")),
+            PipeSize = Number(Take("pipe-size")),
+            KeepAlive = values.ContainsKey("keepalive") ? ParseKeepAlive(Take("keepalive")) : null,
+        };
+        bool oneShot = Take("one-shot") == "1";
+        var level = (LogLevel)Number(Take("log-level"));
+        if (values.Count > 0)
+        {
+            throw new InvalidDataException($"connector settings: unknown key '{values.Keys.First()}'");
+        }
+
+        return new ConnectorSettings(relay, oneShot, level);
+    }
+
+    private static System.Net.IPEndPoint ParseTarget(string value) =>
+        TcpAddress.TryParse(value, allowPortZero: false, out var endpoint, out string? error)
+            ? endpoint
+            : throw new InvalidDataException($"connector settings: connect={value}: {error}");
+
+    private static KeepAliveSettings ParseKeepAlive(string value)
+    {
+        string[] parts = value.Split(',');
+        if (parts.Length != 3)
+        {
+            throw new InvalidDataException($"connector settings: keepalive={value}");
+        }
+
+        return new KeepAliveSettings(
+            TimeSpan.FromSeconds(long.Parse(parts[0], CultureInfo.InvariantCulture)),
+            TimeSpan.FromSeconds(long.Parse(parts[1], CultureInfo.InvariantCulture)),
+            int.Parse(parts[2], CultureInfo.InvariantCulture));
     }
 }

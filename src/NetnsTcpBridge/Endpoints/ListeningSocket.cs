@@ -66,26 +66,4 @@ public static class ListeningSocket
             throw new BridgeException($"cannot listen on {where}: {error.Reason}", error);
         }
     }
-
-    /// <summary>The address the socket is bound to, e.g. to report the port the kernel chose for port 0.</summary>
-    public static unsafe string LocalAddress(FileDescriptor socket)
-    {
-        byte* buffer = stackalloc byte[128];
-        uint length = 128;
-        if (Libc.GetSockName(socket.Number, buffer, &length) != 0)
-        {
-            return "(unknown)";
-        }
-
-        var family = (AddressFamily)(buffer[0] | (buffer[1] << 8));
-        if (family is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
-        {
-            return "(not an IP socket)";
-        }
-
-        var address = new SocketAddress(family, (int)length);
-        new ReadOnlySpan<byte>(buffer, (int)length).CopyTo(address.Buffer.Span);
-        var template = family == AddressFamily.InterNetwork ? new IPEndPoint(IPAddress.Any, 0) : new IPEndPoint(IPAddress.IPv6Any, 0);
-        return TcpAddress.Format(template.Create(address));
-    }
 }

@@ -15,7 +15,26 @@ internal static partial class Libc
     internal const int SO_REUSEADDR = 2;
     internal const int SO_TYPE = 3;
     internal const int SO_ACCEPTCONN = 30;
+    internal const int SO_ERROR = 4;
+    internal const int SO_KEEPALIVE = 9;
+    internal const int SO_LINGER = 13;
     internal const int SO_DOMAIN = 39;
+    internal const int IPPROTO_TCP = 6;
+    internal const int TCP_NODELAY = 1;
+    internal const int TCP_KEEPIDLE = 4;
+    internal const int TCP_KEEPINTVL = 5;
+    internal const int TCP_KEEPCNT = 6;
+    internal const int SHUT_WR = 1;
+
+    /// <summary>SIOCATMARK: is the read position at the urgent mark?</summary>
+    internal const uint SIOCATMARK = 0x8905;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Linger
+    {
+        public int OnOff;
+        public int Seconds;
+    }
     internal const int IPPROTO_IPV6 = 41;
     internal const int IPV6_V6ONLY = 26;
 
@@ -57,6 +76,9 @@ internal static partial class Libc
         value = result;
         return rc;
     }
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    internal static unsafe partial int IoctlInt(int fd, uint request, int* value);
 
     internal static unsafe int SetIntSockOpt(int fd, int level, int name, int value) =>
         SetSockOpt(fd, level, name, &value, sizeof(int));

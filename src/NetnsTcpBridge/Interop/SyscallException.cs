@@ -27,6 +27,10 @@ public sealed class SyscallException : Exception
     /// <summary>The C error text alone, e.g. "Operation not permitted".</summary>
     public string Reason => Marshal.GetPInvokeErrorMessage(ErrorNumber);
 
+    /// <summary>"ECONNRESET (Connection reset by peer)": the C name for grepping, the text for reading.</summary>
+    internal static string DescribeErrno(int errno) =>
+        Enum.IsDefined((Errno)errno) ? $"{(Errno)errno} ({Marshal.GetPInvokeErrorMessage(errno)})" : Marshal.GetPInvokeErrorMessage(errno);
+
     internal static SyscallException FromLastError(string call, string subject) =>
         new(call, subject, Marshal.GetLastPInvokeError());
 }

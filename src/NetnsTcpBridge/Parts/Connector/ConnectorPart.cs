@@ -5,15 +5,18 @@ using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Parts.Listener;
+using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Parts.Connector;
 
 /// <summary>
 /// The child process, born inside the connect namespace: reads its settings and then clients
-/// from the channel, connects each one to the target and relays.
+/// from the channel, and gives each client to the relay engine, which connects and relays.
 /// </summary>
 internal static class ConnectorPart
 {
+    private static readonly TimeSpan AbortLimit = TimeSpan.FromSeconds(1);
+
     public static int Run()
     {
         Log.Prefix = "netns_tcp_bridge[connector]";
@@ -28,15 +31,16 @@ internal static class ConnectorPart
 
         var settings = ConnectorSettings.Parse(first.Text);
         Log.Level = settings.LogLevel;
-        var preconnected = first.TakeDescriptor();
 
-        var active = new ActiveConnections();
-        var forwarder = new ClientForwarder(settings.Target, settings.ConnectTimeout, active);
+        // Ownership of the pre-connected socket (-C), if any, moves to the first client's relay.
+        int preconnected = first.TakeDescriptor()?.Release() ?? -1;
+
+        var engine = new RelayEngine(settings.Relay);
         using var stop = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            int reset = active.AbortAll();
-            Log.Debug($"stopping: reset {reset} connection(s)");
+            Log.Debug($"stopping: resetting {engine.ActiveConnections} connection(s)");
+            engine.AbortAll(AbortLimit);
             Environment.Exit(0);
         });
 
@@ -50,23 +54,25 @@ internal static class ConnectorPart
             using var message = channel.Receive();
             if (message is null)
             {
-                int reset = active.AbortAll();
-                Log.Error($"the listener part has gone away; resetting {reset} connection(s) and exiting");
+                Log.Error($"the listener part has gone away; resetting {engine.ActiveConnections} connection(s) and exiting");
+                engine.AbortAll(AbortLimit);
                 return 1;
             }
 
             switch (message.Kind)
             {
                 case HandoverMessageKind.Client:
-                    var client = message.TakeDescriptor()!;
-                    var target = preconnected;
-                    preconnected = null;
-                    active.BeginClient(); // counted before End can be read, so the wait for idle sees it
-                    _ = Task.Run(() => forwarder.ForwardAsync(client, target));
+                    // The relay engine owns the client descriptor from here on.
+                    engine.Relay(message.TakeDescriptor()!.Release(), preconnected);
+                    preconnected = -1;
                     break;
                 case HandoverMessageKind.End:
-                    preconnected?.Dispose();
-                    active.WhenIdleAsync().GetAwaiter().GetResult();
+                    if (preconnected >= 0)
+                    {
+                        _ = Libc.Close(preconnected);
+                    }
+
+                    engine.WaitUntilIdle();
                     return 0;
                 default:
                     throw new InvalidDataException($"unexpected hand-over record '{(char)message.Kind}'");

@@ -36,7 +36,7 @@ internal static class ListenerPart
         try
         {
             var target = settings.Connect is ConnectTarget.Address address ? address.Endpoint : null;
-            var connectorSettings = new ConnectorSettings(target, settings.ConnectTimeout, settings.IsOneShot, Log.Level);
+            var connectorSettings = new ConnectorSettings(settings.Relay with { Target = target }, settings.IsOneShot, Log.Level);
 
             // The connector now holds its own copy of the pre-connected socket; ours closes with this scope.
             channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
@@ -49,7 +49,7 @@ internal static class ListenerPart
             }
             else
             {
-                Log.Debug($"listening on {ListeningSocket.LocalAddress(clientSource)}{InNamespace(listenNamespace)}");
+                Log.Debug($"listening on {SocketNames.Local(clientSource.Number)}{InNamespace(listenNamespace)}");
                 new AcceptLoop(clientSource, channel).Run(settings.IsOneShot ? 1 : null);
                 clientSource.Dispose();
             }

@@ -1,0 +1,248 @@
+using System.Collections.Concurrent;
+using NetnsTcpBridge.Interop;
+using NetnsTcpBridge.Logging;
+
+namespace NetnsTcpBridge.Relay;
+
+/// <summary>
+/// One thread with its own epoll: owns the connections given to it from start to end, so that
+/// no connection state is ever shared between threads.
+/// </summary>
+/// <remarks>
+/// Each socket is registered once, edge-triggered, for EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI.
+/// The epoll token holds the connection's slot, its generation and which socket it is, so a stale
+/// event for a slot that was freed and reused in the same batch is recognised and dropped.
+/// Other threads hand work in through a queue and an eventfd.
+/// </remarks>
+internal sealed class EventLoop
+{
+    private const int MaxEvents = 256;
+    private const ulong WakeToken = ulong.MaxValue;
+    private const int ResetDrainPollMilliseconds = 1;
+
+    private readonly int _epoll;
+    private readonly int _wake;
+    private readonly RelayContext _context;
+    private readonly ConcurrentQueue<Action<EventLoop>> _inbox = new();
+    private readonly List<RelayConnection?> _slots = [];
+    private readonly Stack<int> _freeSlots = new();
+    private readonly Queue<RelayConnection> _connectDeadlines = new();
+    private readonly List<RelayConnection> _resetDrains = [];
+    private readonly Thread _thread;
+    private uint _nextGeneration;
+
+    public EventLoop(RelayOptions options, RelayEngine engine, int index)
+    {
+        _epoll = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
+        if (_epoll < 0)
+        {
+            throw SyscallException.FromLastError("epoll_create1", "relay event loop");
+        }
+
+        _wake = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        if (_wake < 0)
+        {
+            throw SyscallException.FromLastError("eventfd", "relay event loop");
+        }
+
+        Register(_wake, Libc.EPOLLIN, WakeToken);
+        _context = new RelayContext(options, this, engine);
+        _thread = new Thread(Run) { IsBackground = true, Name = $"relay loop {index}" };
+    }
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Runs <paramref name="work"/> on this loop's thread; callable from any thread.</summary>
+    public unsafe void Post(Action<EventLoop> work)
+    {
+        _inbox.Enqueue(work);
+        ulong one = 1;
+        _ = Libc.Write(_wake, &one, sizeof(ulong));
+    }
+
+    /// <summary>Takes ownership of a client (and of a handed-over server socket, or -1) and starts relaying.</summary>
+    public void Adopt(int client, int server)
+    {
+        var connection = new RelayConnection(client, server, _context);
+        int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : AddSlot();
+        _slots[slot] = connection;
+        connection.Slot = slot;
+        connection.Generation = ++_nextGeneration;
+        Guarded(connection, c => c.Start(this));
+    }
+
+    public void Watch(RelayConnection connection, int fd, bool isServer)
+    {
+        ulong token = ((ulong)connection.Generation << 32) | ((ulong)connection.Slot << 1) | (isServer ? 1UL : 0UL);
+        Register(fd, Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLPRI | Libc.EPOLLET, token);
+    }
+
+    /// <summary>Drops a connection that is about to close its sockets.</summary>
+    public unsafe void Forget(RelayConnection connection)
+    {
+        // Removed explicitly: an inherited socket may have another descriptor open elsewhere, and
+        // epoll only forgets a file when its last descriptor closes.
+        _ = Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_DEL, connection.Client, null);
+        if (connection.Server >= 0)
+        {
+            _ = Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_DEL, connection.Server, null);
+        }
+
+        if (connection.Slot >= 0 && ReferenceEquals(_slots[connection.Slot], connection))
+        {
+            _slots[connection.Slot] = null;
+            _freeSlots.Push(connection.Slot);
+            connection.Slot = -1;
+        }
+    }
+
+    /// <summary>Connect deadlines all have the same timeout, so the queue stays in deadline order.</summary>
+    public void TrackDeadline(RelayConnection connection) => _connectDeadlines.Enqueue(connection);
+
+    public void TrackResetDrain(RelayConnection connection) => _resetDrains.Add(connection);
+
+    /// <summary>Resets every connection of this loop.</summary>
+    public void AbortAll()
+    {
+        foreach (var connection in _slots.ToArray())
+        {
+            connection?.Abort();
+        }
+    }
+
+    private int AddSlot()
+    {
+        _slots.Add(null);
+        return _slots.Count - 1;
+    }
+
+    private unsafe void Register(int fd, uint events, ulong token)
+    {
+        var registration = new Libc.EpollEvent { Events = events, Data = token };
+        if (Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_ADD, fd, &registration) != 0)
+        {
+            throw SyscallException.FromLastError("epoll_ctl(EPOLL_CTL_ADD)", $"fd {fd}");
+        }
+    }
+
+    private unsafe void Run()
+    {
+        var events = stackalloc Libc.EpollEvent[MaxEvents];
+        while (true)
+        {
+            int count = Libc.EpollWait(_epoll, events, MaxEvents, NextTimeout());
+            if (count < 0)
+            {
+                var error = SyscallException.FromLastError("epoll_wait", "relay event loop");
+                if (error.Errno == Errno.EINTR)
+                {
+                    continue;
+                }
+
+                Log.Error($"relay event loop failed: {error.Message}");
+                Environment.Exit(1);
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                if (events[i].Data == WakeToken)
+                {
+                    DrainInbox();
+                }
+                else
+                {
+                    Dispatch(events[i].Data, events[i].Events);
+                }
+            }
+
+            CheckDeadlines();
+        }
+    }
+
+    private void Dispatch(ulong token, uint events)
+    {
+        int slot = (int)((uint)token >> 1);
+        uint generation = (uint)(token >> 32);
+        var connection = slot < _slots.Count ? _slots[slot] : null;
+        if (connection is not null && connection.Generation == generation)
+        {
+            Guarded(connection, c => c.OnEvents(isServer: (token & 1) != 0, events));
+        }
+    }
+
+    // A fault in one connection resets that connection and leaves the others running.
+    private static void Guarded(RelayConnection connection, Action<RelayConnection> step)
+    {
+        try
+        {
+            step(connection);
+        }
+        catch (Exception e)
+        {
+            Log.Error($"{connection.ClientName}: internal error, resetting this connection: {e.Message}");
+            Log.Debug(e.ToString());
+            connection.Abort();
+        }
+    }
+
+    private unsafe void DrainInbox()
+    {
+        ulong value;
+        _ = Libc.Read(_wake, &value, sizeof(ulong));
+        while (_inbox.TryDequeue(out var work))
+        {
+            work(this);
+        }
+    }
+
+    private int NextTimeout()
+    {
+        if (_resetDrains.Count > 0)
+        {
+            return ResetDrainPollMilliseconds;
+        }
+
+        while (_connectDeadlines.TryPeek(out var head) && head.Phase != RelayPhase.Connecting)
+        {
+            _connectDeadlines.Dequeue();
+        }
+
+        return _connectDeadlines.TryPeek(out var next)
+            ? (int)Math.Clamp(next.DeadlineTicks - Environment.TickCount64, 0, int.MaxValue)
+            : -1;
+    }
+
+    private void CheckDeadlines()
+    {
+        long now = Environment.TickCount64;
+        while (_connectDeadlines.TryPeek(out var head) && (head.Phase != RelayPhase.Connecting || head.DeadlineTicks <= now))
+        {
+            _connectDeadlines.Dequeue();
+            if (head.Phase == RelayPhase.Connecting)
+            {
+                head.OnDeadline();
+            }
+        }
+
+        for (int i = _resetDrains.Count - 1; i >= 0; i--)
+        {
+            var connection = _resetDrains[i];
+            if (connection.Phase == RelayPhase.Resetting)
+            {
+                if (connection.DeadlineTicks <= now)
+                {
+                    connection.OnDeadline();
+                }
+                else
+                {
+                    connection.FinishResetWhenDrained();
+                }
+            }
+
+            if (connection.Phase != RelayPhase.Resetting)
+            {
+                _resetDrains.RemoveAt(i);
+            }
+        }
+    }
+}

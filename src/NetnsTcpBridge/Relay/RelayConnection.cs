@@ -1,0 +1,279 @@
+using NetnsTcpBridge.Endpoints;
+using NetnsTcpBridge.Interop;
+using NetnsTcpBridge.Logging;
+
+namespace NetnsTcpBridge.Relay;
+
+/// <summary>
+/// One client and its server connection, owned by one event loop from start to end.
+/// </summary>
+/// <remarks>
+/// States: Connecting (non-blocking connect in flight, the client is not read yet) → Relaying (two
+/// <see cref="Direction"/>s) → closed. Endings, chosen so that each peer observes what it would
+/// observe on a direct connection:
+/// - both directions passed on their FIN: close both sockets normally;
+/// - a direction failed (a reset, a broken pipe): the side still alive gets a reset (SO_LINGER
+///   {1, 0} and close) once the bytes already written to it have left, bounded in time;
+/// - the connect failed or timed out: the client gets a reset, never an empty clean close.
+/// </remarks>
+internal sealed class RelayConnection
+{
+    /// <summary>How long a reset waits for bytes already written to the survivor to be delivered.</summary>
+    internal static readonly TimeSpan ResetDrainLimit = TimeSpan.FromSeconds(2);
+
+    private readonly RelayContext _context;
+    private Direction? _upload;
+    private Direction? _download;
+    private int _survivorToReset = -1;
+
+    private string? _clientName;
+
+    public RelayConnection(int client, int server, RelayContext context)
+    {
+        Client = client;
+        Server = server;
+        _context = context;
+    }
+
+    public int Client { get; }
+
+    /// <summary>The server socket: pre-connected, or created by the event loop when it starts connecting.</summary>
+    public int Server { get; private set; }
+
+    /// <summary>The client's address, looked up only when a message needs it.</summary>
+    public string ClientName => _clientName ??= SocketNames.Peer(Client);
+
+    public RelayPhase Phase { get; private set; } = RelayPhase.New;
+
+    /// <summary>Environment.TickCount64 by which the connect or the reset drain must be over.</summary>
+    public long DeadlineTicks { get; private set; }
+
+    /// <summary>Slot and generation in the owning loop's table, encoded into epoll tokens.</summary>
+    public int Slot { get; set; }
+
+    public uint Generation { get; set; }
+
+    public bool IsClosed => Phase == RelayPhase.Closed;
+
+    /// <summary>Starts connecting, or relaying at once when the server socket was handed over.</summary>
+    public void Start(EventLoop loop)
+    {
+        if (Log.IsEnabled(LogLevel.Debug))
+        {
+            _ = ClientName;
+        }
+
+        ServerConnector.ConfigureHandedOverSocket(Client, _context.Options);
+        loop.Watch(this, Client, isServer: false);
+        if (Server >= 0)
+        {
+            ServerConnector.ConfigureHandedOverSocket(Server, _context.Options);
+            loop.Watch(this, Server, isServer: true);
+            BeginRelaying();
+            return;
+        }
+
+        var result = ServerConnector.Begin(_context.Options, out int server);
+        Server = server;
+        if (result == 0)
+        {
+            loop.Watch(this, Server, isServer: true);
+            BeginRelaying();
+        }
+        else if (result == (int)Errno.EINPROGRESS)
+        {
+            Phase = RelayPhase.Connecting;
+            DeadlineTicks = Environment.TickCount64 + (long)_context.Options.ConnectTimeout.TotalMilliseconds;
+            loop.Watch(this, Server, isServer: true);
+            loop.TrackDeadline(this);
+        }
+        else
+        {
+            FailConnect(SyscallException.DescribeErrno(result));
+        }
+    }
+
+    /// <summary>Handles readiness reported by epoll for one of the two sockets.</summary>
+    public void OnEvents(bool isServer, uint events)
+    {
+        switch (Phase)
+        {
+            case RelayPhase.Connecting when isServer:
+                int error = ServerConnector.PendingError(Server);
+                if (error == 0)
+                {
+                    BeginRelaying();
+                }
+                else if (error != (int)Errno.EINPROGRESS)
+                {
+                    FailConnect(SyscallException.DescribeErrno(error));
+                }
+
+                break;
+            case RelayPhase.Connecting when (events & Libc.EPOLLERR) != 0:
+                // The client reset while we were still connecting: nobody is left to serve.
+                Log.Debug($"{ClientName}: client went away while connecting");
+                Close(reset: true);
+                break;
+            case RelayPhase.Relaying:
+                Relay(isServer, events);
+                break;
+            case RelayPhase.Resetting when isServer == (_survivorToReset == Server):
+                FinishResetWhenDrained();
+                break;
+        }
+    }
+
+    /// <summary>Called by the loop when <see cref="DeadlineTicks"/> has passed.</summary>
+    public void OnDeadline()
+    {
+        if (Phase == RelayPhase.Connecting)
+        {
+            FailConnect($"no answer within {_context.Options.ConnectTimeout.TotalSeconds:0.###} s");
+        }
+        else if (Phase == RelayPhase.Resetting)
+        {
+            ResetSurvivor();
+        }
+    }
+
+    /// <summary>Resets both sides at once: the bridge is stopping abortively.</summary>
+    public void Abort()
+    {
+        if (!IsClosed)
+        {
+            Close(reset: true);
+        }
+    }
+
+    private void BeginRelaying()
+    {
+        Phase = RelayPhase.Relaying;
+        _upload = new Direction(Client, Server, _context.Options.CopyMethod, _context.Pipes);
+        _download = new Direction(Server, Client, _context.Options.CopyMethod, _context.Pipes);
+        Log.Debug($"{ClientName}: relaying");
+        _upload.Pump();
+        _download.Pump();
+        CheckEnd();
+    }
+
+    private void Relay(bool isServer, uint events)
+    {
+        var reading = isServer ? _download! : _upload!;
+        var writing = isServer ? _upload! : _download!;
+        if ((events & Libc.EPOLLPRI) != 0)
+        {
+            reading.AnnounceUrgent();
+        }
+
+        if ((events & (Libc.EPOLLIN | Libc.EPOLLPRI | Libc.EPOLLRDHUP | Libc.EPOLLERR | Libc.EPOLLHUP)) != 0)
+        {
+            reading.Pump();
+        }
+
+        if ((events & (Libc.EPOLLOUT | Libc.EPOLLERR | Libc.EPOLLHUP)) != 0)
+        {
+            writing.Pump();
+        }
+
+        CheckEnd();
+    }
+
+    private void CheckEnd()
+    {
+        var upload = _upload!;
+        var download = _download!;
+        if (upload.State == DirectionState.Done && download.State == DirectionState.Done)
+        {
+            LogClose("FIN both ways");
+            Close(reset: false);
+        }
+        else if (upload.State == DirectionState.Failed || download.State == DirectionState.Failed)
+        {
+            // The side whose socket failed is gone; the other one gets the reset.
+            var failed = upload.State == DirectionState.Failed ? upload : download;
+            int dead = failed.Ending == DirectionEnding.ReadFailed ? failed.From : failed.To;
+            LogClose($"{(dead == Client ? "client" : "server")} side failed ({failed.Error}); resetting the {(dead == Client ? "server" : "client")}");
+            BeginReset(survivor: dead == Client ? Server : Client);
+        }
+    }
+
+    private void BeginReset(int survivor)
+    {
+        _upload?.Release();
+        _download?.Release();
+        _survivorToReset = survivor;
+        Phase = RelayPhase.Resetting;
+        DeadlineTicks = Environment.TickCount64 + (long)ResetDrainLimit.TotalMilliseconds;
+        FinishResetWhenDrained();
+        if (!IsClosed)
+        {
+            _context.Loop.TrackResetDrain(this);
+        }
+    }
+
+    /// <summary>
+    /// A reset throws away whatever the survivor's socket has not sent yet. Bytes the dead side
+    /// sent before it failed were already written there, so wait until they have left.
+    /// </summary>
+    internal void FinishResetWhenDrained()
+    {
+        if (Phase == RelayPhase.Resetting && ServerConnector.UnsentBytes(_survivorToReset) <= 0)
+        {
+            ResetSurvivor();
+        }
+    }
+
+    private void ResetSurvivor() => Close(reset: true);
+
+    private void FailConnect(string reason)
+    {
+        string target = _context.TargetName;
+        Log.Warning($"cannot connect to {target} for client {ClientName}: {reason}; resetting the client");
+        Close(reset: true);
+    }
+
+    private void Close(bool reset)
+    {
+        _upload?.Release();
+        _download?.Release();
+        _context.Loop.Forget(this);
+        CloseSocket(Client, reset);
+        if (Server >= 0)
+        {
+            CloseSocket(Server, reset);
+        }
+
+        Phase = RelayPhase.Closed;
+        _context.OnClosed(this);
+    }
+
+    private static unsafe void CloseSocket(int fd, bool reset)
+    {
+        if (reset)
+        {
+            var linger = new Libc.Linger { OnOff = 1, Seconds = 0 };
+            _ = Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_LINGER, &linger, (uint)sizeof(Libc.Linger));
+        }
+
+        _ = Libc.Close(fd);
+    }
+
+    private void LogClose(string how)
+    {
+        if (Log.IsEnabled(LogLevel.Debug))
+        {
+            Log.Debug($"{ClientName}: closed, {how}; client->server {_upload?.Bytes} bytes, server->client {_download?.Bytes} bytes");
+        }
+    }
+}
+
+/// <summary>The life of a <see cref="RelayConnection"/>.</summary>
+internal enum RelayPhase
+{
+    New,
+    Connecting,
+    Relaying,
+    Resetting,
+    Closed,
+}

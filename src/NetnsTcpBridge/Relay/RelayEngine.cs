@@ -1,0 +1,89 @@
+using NetnsTcpBridge.Logging;
+
+namespace NetnsTcpBridge.Relay;
+
+/// <summary>
+/// The relay: a set of event loops, one per core by default, that clients are spread over.
+/// </summary>
+public sealed class RelayEngine
+{
+    private readonly EventLoop[] _loops;
+    private readonly object _idleGate = new();
+    private int _next;
+    private int _active;
+
+    public RelayEngine(RelayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        _loops = new EventLoop[Math.Max(1, options.Threads)];
+        for (int i = 0; i < _loops.Length; i++)
+        {
+            _loops[i] = new EventLoop(options, this, i);
+        }
+
+        foreach (var loop in _loops)
+        {
+            loop.Start();
+        }
+
+        Log.Debug($"relay: {_loops.Length} event loop(s), copying with {options.CopyMethod}");
+    }
+
+    public RelayOptions Options { get; }
+
+    /// <summary>Connections accepted and not yet closed.</summary>
+    public int ActiveConnections => Volatile.Read(ref _active);
+
+    /// <summary>
+    /// Takes ownership of a connected client descriptor (and of <paramref name="server"/>, a
+    /// pre-connected socket, or -1 to connect to <see cref="RelayOptions.Target"/>) and relays it
+    /// on one of the loops.
+    /// </summary>
+    public void Relay(int client, int server)
+    {
+        Interlocked.Increment(ref _active);
+        var loop = _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)];
+        loop.Post(l => l.Adopt(client, server));
+    }
+
+    /// <summary>Blocks until no connection is left.</summary>
+    public void WaitUntilIdle()
+    {
+        lock (_idleGate)
+        {
+            while (Volatile.Read(ref _active) > 0)
+            {
+                Monitor.Wait(_idleGate);
+            }
+        }
+    }
+
+    /// <summary>Resets every connection on every loop, waiting at most <paramref name="limit"/>.</summary>
+    public void AbortAll(TimeSpan limit)
+    {
+        // Not disposed: a loop that misses the limit may still signal it while the process exits.
+        var done = new CountdownEvent(_loops.Length);
+        foreach (var loop in _loops)
+        {
+            loop.Post(l =>
+            {
+                l.AbortAll();
+                done.Signal();
+            });
+        }
+
+        done.Wait(limit);
+    }
+
+    internal void OnConnectionClosed(RelayConnection connection)
+    {
+        if (Interlocked.Decrement(ref _active) == 0)
+        {
+            lock (_idleGate)
+            {
+                Monitor.PulseAll(_idleGate);
+            }
+        }
+    }
+}

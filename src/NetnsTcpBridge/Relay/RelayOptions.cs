@@ -1,0 +1,35 @@
+using System.Net;
+
+namespace NetnsTcpBridge.Relay;
+
+/// <summary>How bytes are moved from one socket to the other.</summary>
+public enum CopyMethod
+{
+    /// <summary>splice(2) through a pipe: the bytes never enter user space. The default.</summary>
+    Splice,
+
+    /// <summary>recv/send through a buffer rented while data flows: the fallback, and for comparison.</summary>
+    Buffered,
+}
+
+/// <summary>TCP keepalive probing on both legs: first probe after <see cref="Idle"/>, then every <see cref="Interval"/>.</summary>
+public sealed record KeepAliveSettings(TimeSpan Idle, TimeSpan Interval, int Probes);
+
+/// <summary>Settings of the relay engine in the connector part.</summary>
+public sealed record RelayOptions
+{
+    /// <summary>Where to connect; null when every client goes to a pre-connected socket.</summary>
+    public IPEndPoint? Target { get; init; }
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public CopyMethod CopyMethod { get; init; } = CopyMethod.Splice;
+
+    /// <summary>Event loops, each on its own thread; the default is one per core.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Pipe capacity in bytes for the splice method; 0 keeps the kernel's default (64 KiB).</summary>
+    public int PipeSize { get; init; }
+
+    public KeepAliveSettings? KeepAlive { get; init; }
+}

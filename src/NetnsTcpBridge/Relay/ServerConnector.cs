@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using NetnsTcpBridge.Interop;
+
+namespace NetnsTcpBridge.Relay;
+
+/// <summary>Socket calls around connecting to the target and preparing both legs of a relay.</summary>
+internal static class ServerConnector
+{
+    /// <summary>TIOCOUTQ/SIOCOUTQ: bytes in the send queue not yet acknowledged by the peer.</summary>
+    private const uint SIOCOUTQ = 0x5411;
+
+    /// <summary>
+    /// Creates a non-blocking socket and starts connecting it to the target. Returns 0 when
+    /// connected at once, EINPROGRESS while in flight, or the errno of the failure.
+    /// The socket is created by whichever thread calls this; the connector process lives wholly
+    /// in the connect namespace, so every thread of it creates sockets there.
+    /// </summary>
+    public static unsafe int Begin(RelayOptions options, out int fd)
+    {
+        var target = options.Target ?? throw new InvalidOperationException("no connect target");
+        int family = target.AddressFamily == AddressFamily.InterNetworkV6 ? Libc.AF_INET6 : Libc.AF_INET;
+        fd = Libc.Socket(family, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return Marshal.GetLastPInvokeError();
+        }
+
+        _ = Libc.SetIntSockOpt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
+        ConfigureKeepAlive(fd, options.KeepAlive);
+        ReadOnlySpan<byte> address = TargetAddress(target);
+        fixed (byte* pointer = address)
+        {
+            return Libc.Connect(fd, pointer, (uint)address.Length) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+    }
+
+    /// <summary>The outcome of a connect in flight: 0 once connected, else its errno.</summary>
+    public static int PendingError(int fd) =>
+        Libc.GetIntSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ERROR, out int error) == 0 ? error : Marshal.GetLastPInvokeError();
+
+    /// <summary>
+    /// Non-blocking for the event loop, and TCP_NODELAY: the bridge must not add Nagle delay to
+    /// small writes that the endpoints chose to send at once; the endpoints keep their own Nagle.
+    /// </summary>
+    public static void ConfigureHandedOverSocket(int fd, RelayOptions options)
+    {
+        _ = Libc.Fcntl(fd, Libc.F_SETFL, Libc.O_NONBLOCK);
+        _ = Libc.SetIntSockOpt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
+        ConfigureKeepAlive(fd, options.KeepAlive);
+    }
+
+    public static unsafe int UnsentBytes(int fd)
+    {
+        int unsent = 0;
+        return Libc.IoctlInt(fd, SIOCOUTQ, &unsent) == 0 ? unsent : 0;
+    }
+
+    private static void ConfigureKeepAlive(int fd, KeepAliveSettings? keepAlive)
+    {
+        if (keepAlive is null)
+        {
+            return;
+        }
+
+        _ = Libc.SetIntSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_KEEPALIVE, 1);
+        _ = Libc.SetIntSockOpt(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPIDLE, Math.Max(1, (int)keepAlive.Idle.TotalSeconds));
+        _ = Libc.SetIntSockOpt(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPINTVL, Math.Max(1, (int)keepAlive.Interval.TotalSeconds));
+        _ = Libc.SetIntSockOpt(fd, Libc.IPPROTO_TCP, Libc.TCP_KEEPCNT, keepAlive.Probes);
+    }
+
+    [ThreadStatic]
+    private static (IPEndPoint Endpoint, byte[] Bytes)? t_cachedAddress;
+
+    // The sockaddr bytes of the target, serialised once per thread rather than once per connect.
+    private static byte[] TargetAddress(IPEndPoint target)
+    {
+        if (t_cachedAddress is { } cached && ReferenceEquals(cached.Endpoint, target))
+        {
+            return cached.Bytes;
+        }
+
+        SocketAddress address = target.Serialize();
+        byte[] bytes = address.Buffer.Span[..address.Size].ToArray();
+        t_cachedAddress = (target, bytes);
+        return bytes;
+    }
+}

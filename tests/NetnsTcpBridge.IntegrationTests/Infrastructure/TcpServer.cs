@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A TCP server of the test process whose listening socket lives in a test namespace; every
+/// accepted connection is given to a handler. Dispose closes the listener and every connection.
+/// </summary>
+public class TcpServer : IDisposable
+{
+    private readonly Socket _listener;
+    private readonly Func<Socket, Task> _handler;
+    private readonly ConcurrentBag<Socket> _connections = [];
+    private readonly ConcurrentQueue<Exception> _errors = new();
+    private readonly CancellationTokenSource _stop = new();
+    private int _accepted;
+
+    protected TcpServer(Socket listener, Func<Socket, Task> handler)
+    {
+        _listener = listener;
+        _handler = handler;
+        Endpoint = (IPEndPoint)listener.LocalEndPoint!;
+        _ = Task.Run(AcceptLoopAsync);
+    }
+
+    public IPEndPoint Endpoint { get; }
+
+    /// <summary>Connections accepted so far.</summary>
+    public int AcceptedCount => Volatile.Read(ref _accepted);
+
+    /// <summary>Failures of handlers, for assertion messages.</summary>
+    public IReadOnlyCollection<Exception> Errors => _errors;
+
+    /// <summary>Listens on <paramref name="endpoint"/> inside <paramref name="ns"/>; the handler owns nothing, Dispose closes.</summary>
+    public static TcpServer Start(TestNamespace ns, IPEndPoint endpoint, Func<Socket, Task> handler) =>
+        new(ns.Listen(endpoint), handler);
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing)
+        {
+            return;
+        }
+
+        _stop.Cancel();
+        _listener.Dispose();
+        foreach (var connection in _connections)
+        {
+            connection.Dispose();
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var connection = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                _connections.Add(connection);
+                Interlocked.Increment(ref _accepted);
+                _ = Task.Run(() => HandleAsync(connection));
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Stopped by Dispose.
+        }
+    }
+
+    private async Task HandleAsync(Socket connection)
+    {
+        try
+        {
+            await _handler(connection).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            _errors.Enqueue(e);
+        }
+        finally
+        {
+            connection.Dispose();
+        }
+    }
+}
+
+/// <summary>Sends back everything it receives; on end of stream it shuts down its side and closes.</summary>
+public sealed class EchoServer : TcpServer
+{
+    private EchoServer(Socket listener)
+        : base(listener, EchoAsync)
+    {
+    }
+
+    public static EchoServer Start(TestNamespace ns, IPEndPoint endpoint) => new(ns.Listen(endpoint));
+
+    private static async Task EchoAsync(Socket connection)
+    {
+        byte[] buffer = new byte[64 * 1024];
+        while (true)
+        {
+            int received = await connection.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+            if (received == 0)
+            {
+                connection.Shutdown(SocketShutdown.Send);
+                return;
+            }
+
+            await connection.SendAsync(buffer.AsMemory(0, received), SocketFlags.None).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>A minimal HTTP/1.1 server: answers every request with 200 and a fixed body, then closes.</summary>
+public sealed class HttpServer : TcpServer
+{
+    private HttpServer(Socket listener, string body)
+        : base(listener, connection => AnswerAsync(connection, body))
+    {
+    }
+
+    public static HttpServer Start(TestNamespace ns, IPEndPoint endpoint, string body) => new(ns.Listen(endpoint), body);
+
+    private static async Task AnswerAsync(Socket connection, string body)
+    {
+        var request = new StringBuilder();
+        byte[] buffer = new byte[4096];
+        while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            int received = await connection.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+            if (received == 0)
+            {
+                return;
+            }
+
+            request.Append(Encoding.ASCII.GetString(buffer, 0, received));
+        }
+
+        byte[] content = Encoding.UTF8.GetBytes(body);
+        string head = $"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {content.Length}\r\nConnection: close\r\n\r\n";
+        await connection.SendAsync(Encoding.ASCII.GetBytes(head), SocketFlags.None).ConfigureAwait(false);
+        await connection.SendAsync(content, SocketFlags.None).ConfigureAwait(false);
+        connection.Shutdown(SocketShutdown.Send);
+
+        // Wait for the client's FIN so that our close cannot turn into a reset.
+        while (await connection.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false) > 0)
+        {
+        }
+    }
+}

@@ -20,3 +20,16 @@ public sealed class NamespaceFactAttribute : FactAttribute
 
     public static bool IsRoot => Native.GetEuid() == 0;
 }
+
+/// <summary>The <see cref="TheoryAttribute"/> counterpart of <see cref="NamespaceFactAttribute"/>.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class NamespaceTheoryAttribute : TheoryAttribute
+{
+    public NamespaceTheoryAttribute()
+    {
+        if (!NamespaceFactAttribute.IsRoot)
+        {
+            Skip = NamespaceFactAttribute.NotRootReason;
+        }
+    }
+}

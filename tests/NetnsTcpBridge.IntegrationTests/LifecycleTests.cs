@@ -1,0 +1,150 @@
+using System.Net.Sockets;
+using NetnsTcpBridge.IntegrationTests.Infrastructure;
+
+namespace NetnsTcpBridge.IntegrationTests;
+
+/// <summary>How the two parts live and die together, and what they leave behind.</summary>
+public sealed class LifecycleTests : IntegrationTest
+{
+    public LifecycleTests(ITestOutputHelper output)
+        : base(output)
+    {
+    }
+
+    [NamespaceFact]
+    public Task ConnectorKilled_ListenerExitsNonZeroWithMessageNamingConnector() => WithTimeout(async () =>
+    {
+        var (bridge, _, _) = await StartRelayAsync();
+        int connector = await bridge.WaitForConnectorAsync();
+
+        Assert.Equal(0, Native.Kill(connector, Native.SIGKILL));
+
+        var status = await bridge.WaitForExitAsync(StepTimeout);
+        Assert.True(status.Exited && status.Code != 0, $"the listener must exit with a non-zero status of its own: {bridge.Describe()}");
+        Assert.Contains("connector", bridge.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", bridge.Stderr, StringComparison.Ordinal);
+    });
+
+    [NamespaceFact]
+    public Task ListenerKilled_ConnectorExitsAndResetsRelayedConnections() => WithTimeout(async () =>
+    {
+        var (bridge, listenSide, _) = await StartRelayAsync();
+        int connector = await bridge.WaitForConnectorAsync();
+        var client = await OpenRelayedConnectionAsync(listenSide);
+
+        bridge.Signal(Native.SIGKILL);
+        Assert.Equal(new ExitStatus(-1, Native.SIGKILL), await bridge.WaitForExitAsync(StepTimeout));
+
+        // No longer our grandchild: re-parented, so only /proc tells whether it is gone.
+        Assert.True(await ProcFs.WaitUntilEndedAsync(connector, StepTimeout),
+            $"the connector (pid {connector}, {ProcFs.CommandLine(connector)}) still runs after its listener was killed: {bridge.Describe()}");
+        BridgeProcess.TryReapOrphan(connector);
+        await AssertClosedByBridgeAsync(client);
+    });
+
+    [NamespaceFact]
+    public Task Sigterm_BothPartsExitWithStatusZero() => WithTimeout(async () =>
+    {
+        var (bridge, listenSide, _) = await StartRelayAsync();
+        int connector = await bridge.WaitForConnectorAsync();
+        var client = await OpenRelayedConnectionAsync(listenSide);
+
+        bridge.Signal(Native.SIGTERM);
+
+        var status = await bridge.WaitForExitAsync(StepTimeout);
+        Assert.True(status == new ExitStatus(0, 0), $"SIGTERM must stop the bridge with status 0: {bridge.Describe()}");
+        Assert.True(await ProcFs.WaitUntilEndedAsync(connector, StepTimeout), $"the connector (pid {connector}) outlived the listener");
+        await AssertClosedByBridgeAsync(client);
+    });
+
+    [NamespaceTheory]
+    [InlineData("splice")]
+    [InlineData("buffered")]
+    public Task ThreeHundredSequentialConnections_NoDescriptorLeftOpenInEitherPart(string copyMethod) => WithTimeout(async () =>
+    {
+        var (bridge, listenSide, server) = await StartRelayAsync("--copy", copyMethod);
+        int connector = await bridge.WaitForConnectorAsync();
+
+        // Warm-up: a burst of simultaneous clients lets both parts create what they keep for
+        // good (runtime descriptors, per-loop pools of splice pipes) before the baseline is taken.
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => AssertEchoesAsync(listenSide, Loopback(8000), seed: 100 + i, length: 200_000)));
+        int listenerBaseline = await SettledDescriptorCountAsync(bridge.Pid, int.MaxValue);
+        int connectorBaseline = await SettledDescriptorCountAsync(connector, int.MaxValue);
+
+        for (int i = 0; i < 300; i++)
+        {
+            await AssertEchoesAsync(listenSide, Loopback(8000), seed: 1000 + i, length: 4096);
+        }
+
+        Assert.Equal(316, server.AcceptedCount);
+        Output.WriteLine($"descriptors after warm-up: listener {listenerBaseline}, connector {connectorBaseline}");
+        int listenerAfter = await SettledDescriptorCountAsync(bridge.Pid, listenerBaseline);
+        int connectorAfter = await SettledDescriptorCountAsync(connector, connectorBaseline);
+        Output.WriteLine($"descriptors after 300 connections: listener {listenerAfter}, connector {connectorAfter}");
+        Assert.True(listenerAfter <= listenerBaseline,
+            $"listener (pid {bridge.Pid}): {listenerBaseline} descriptors after warm-up, {listenerAfter} after 300 more connections: {ProcFs.DescribeDescriptors(bridge.Pid)}");
+        Assert.True(connectorAfter <= connectorBaseline,
+            $"connector (pid {connector}): {connectorBaseline} descriptors after warm-up, {connectorAfter} after 300 more connections: {ProcFs.DescribeDescriptors(connector)}");
+    }, TimeSpan.FromSeconds(60));
+
+    private async Task<(BridgeProcess Bridge, TestNamespace ListenSide, EchoServer Server)> StartRelayAsync(params string[] extraArguments)
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        var server = StartEchoServer(connectSide, Loopback(9000));
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath, .. extraArguments]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        return (bridge, listenSide, server);
+    }
+
+    /// <summary>A connection through the bridge, proven to relay, left open.</summary>
+    private async Task<Socket> OpenRelayedConnectionAsync(TestNamespace listenSide)
+    {
+        var client = await ConnectAsync(listenSide, Loopback(8000));
+        byte[] ping = SocketIo.Payload(31, 1000);
+        await client.SendAllAsync(ping);
+        byte[] pong = new byte[ping.Length];
+        int read = 0;
+        while (read < pong.Length)
+        {
+            int count = await client.ReceiveAsync(pong.AsMemory(read), SocketFlags.None).AsTask().WaitAsync(StepTimeout);
+            Assert.True(count > 0, "the echo ended early");
+            read += count;
+        }
+
+        SocketIo.AssertSameBytes(ping, pong, "echo before stopping the bridge");
+        return client;
+    }
+
+    /// <summary>The bridge went away: the client's next read ends (end of stream or reset), it does not hang.</summary>
+    private static async Task AssertClosedByBridgeAsync(Socket client)
+    {
+        try
+        {
+            byte[] rest = await client.ReceiveToEndAsync().WaitAsync(StepTimeout);
+            Assert.Empty(rest);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // A reset is the expected way for a stopped bridge to end its connections.
+        }
+    }
+
+    /// <summary>Polls the descriptor count of <paramref name="pid"/> until it is at most <paramref name="target"/> and steady.</summary>
+    private static async Task<int> SettledDescriptorCountAsync(int pid, int target)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        int previous = -1;
+        while (true)
+        {
+            int count = ProcFs.DescriptorCount(pid);
+            if ((count <= target && count == previous) || DateTime.UtcNow > deadline)
+            {
+                return count;
+            }
+
+            previous = count;
+            await Task.Delay(100);
+        }
+    }
+}

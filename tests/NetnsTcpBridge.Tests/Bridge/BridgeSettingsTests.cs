@@ -1,5 +1,6 @@
 using System.Net;
 using NetnsTcpBridge.Bridge;
+using NetnsTcpBridge.Relay;
 using Xunit;
 
 namespace NetnsTcpBridge.Tests.Bridge;
@@ -20,12 +21,16 @@ public class BridgeSettingsTests
     }
 
     [Fact]
-    public void ConnectTimeout_DefaultsToTenSeconds()
+    public void Relay_DefaultsToSpliceOneLoopPerCoreAndTenSecondConnectTimeout()
     {
-        var settings = new BridgeSettings(Address, Target, null, null);
+        var relay = new BridgeSettings(Address, Target, null, null).Relay;
 
-        Assert.Equal(TimeSpan.FromSeconds(10), settings.ConnectTimeout);
-        Assert.Equal(BridgeSettings.DefaultConnectTimeout, settings.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(10), relay.ConnectTimeout);
+        Assert.Equal(CopyMethod.Splice, relay.CopyMethod);
+        Assert.Equal(Environment.ProcessorCount, relay.Threads);
+        Assert.Equal(0, relay.PipeSize);
+        Assert.Null(relay.KeepAlive);
+        Assert.Null(relay.Target);
     }
 
     [Fact]
@@ -39,6 +44,6 @@ public class BridgeSettingsTests
             new NamespaceReference.Descriptor(5));
 
         Assert.Equal(a, b);
-        Assert.NotEqual(a, b with { ConnectTimeout = TimeSpan.FromSeconds(1) });
+        Assert.NotEqual(a, b with { Relay = new RelayOptions { ConnectTimeout = TimeSpan.FromSeconds(1) } });
     }
 }

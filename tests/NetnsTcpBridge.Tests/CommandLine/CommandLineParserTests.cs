@@ -1,6 +1,7 @@
 using System.Net;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Cli.CommandLine;
+using NetnsTcpBridge.Relay;
 using Xunit;
 
 namespace NetnsTcpBridge.Tests.CommandLine;
@@ -131,7 +132,7 @@ public class CommandLineParserTests
     {
         var run = Run(["-l", ListenAddress, "-c", ConnectAddress, .. Spell(form, null, "connect-timeout", "2.5")]);
 
-        Assert.Equal(TimeSpan.FromSeconds(2.5), run.Settings.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), run.Settings.Relay.ConnectTimeout);
     }
 
     [Theory]
@@ -144,7 +145,7 @@ public class CommandLineParserTests
     {
         var run = Run("-l", ListenAddress, "-c", ConnectAddress, "--connect-timeout", text);
 
-        Assert.Equal(TimeSpan.FromMilliseconds(expectedMilliseconds), run.Settings.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMilliseconds), run.Settings.Relay.ConnectTimeout);
     }
 
     [Fact]
@@ -152,8 +153,92 @@ public class CommandLineParserTests
     {
         var run = Run("-l", ListenAddress, "-c", ConnectAddress);
 
-        Assert.Equal(BridgeSettings.DefaultConnectTimeout, run.Settings.ConnectTimeout);
-        Assert.Equal(TimeSpan.FromSeconds(10), run.Settings.ConnectTimeout);
+        Assert.Equal(new RelayOptions().ConnectTimeout, run.Settings.Relay.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(10), run.Settings.Relay.ConnectTimeout);
+    }
+
+    [Fact]
+    public void RelayOptions_WhenAbsent_AreTheDefaults()
+    {
+        var run = Run("-l", ListenAddress, "-c", ConnectAddress);
+
+        Assert.Equal(new RelayOptions(), run.Settings.Relay);
+        Assert.Equal(CopyMethod.Splice, run.Settings.Relay.CopyMethod);
+        Assert.Equal(Environment.ProcessorCount, run.Settings.Relay.Threads);
+        Assert.Equal(0, run.Settings.Relay.PipeSize);
+        Assert.Null(run.Settings.Relay.KeepAlive);
+    }
+
+    [Theory]
+    [InlineData("long", "splice", CopyMethod.Splice)]
+    [InlineData("equals", "splice", CopyMethod.Splice)]
+    [InlineData("long", "buffered", CopyMethod.Buffered)]
+    [InlineData("equals", "buffered", CopyMethod.Buffered)]
+    public void Copy_InEveryForm_SetsCopyMethod(string form, string value, CopyMethod expected)
+    {
+        var run = Run(["-l", ListenAddress, "-c", ConnectAddress, .. Spell(form, null, "copy", value)]);
+
+        Assert.Equal(expected, run.Settings.Relay.CopyMethod);
+    }
+
+    [Theory]
+    [InlineData("long", "1", 1)]
+    [InlineData("equals", "4", 4)]
+    [InlineData("long", "1024", 1024)]
+    public void Threads_InEveryForm_SetsThreads(string form, string value, int expected)
+    {
+        var run = Run(["-l", ListenAddress, "-c", ConnectAddress, .. Spell(form, null, "threads", value)]);
+
+        Assert.Equal(expected, run.Settings.Relay.Threads);
+    }
+
+    [Theory]
+    [InlineData("long", "4096", 4096)]
+    [InlineData("equals", "1048576", 1048576)]
+    [InlineData("long", "268435456", 268435456)]
+    public void PipeSize_InEveryForm_SetsPipeSize(string form, string value, int expected)
+    {
+        var run = Run(["-l", ListenAddress, "-c", ConnectAddress, .. Spell(form, null, "pipe-size", value)]);
+
+        Assert.Equal(expected, run.Settings.Relay.PipeSize);
+    }
+
+    [Theory]
+    [InlineData("long", "30", 30, 10)]
+    [InlineData("equals", "60", 60, 20)]
+    [InlineData("long", "1", 1, 1)]
+    [InlineData("long", "0.4", 1, 1)]
+    [InlineData("long", "10.4", 10, 3)]
+    public void KeepAlive_InEveryForm_SetsIdleIntervalAndThreeProbes(string form, string value, int idleSeconds, int intervalSeconds)
+    {
+        var run = Run(["-l", ListenAddress, "-c", ConnectAddress, .. Spell(form, null, "keepalive", value)]);
+
+        Assert.Equal(new KeepAliveSettings(TimeSpan.FromSeconds(idleSeconds), TimeSpan.FromSeconds(intervalSeconds), 3), run.Settings.Relay.KeepAlive);
+    }
+
+    [Theory]
+    [InlineData("--copy", "SPLICE")]
+    [InlineData("--copy", "zero-copy")]
+    [InlineData("--copy", "")]
+    [InlineData("--threads", "0")]
+    [InlineData("--threads", "1025")]
+    [InlineData("--threads", "-1")]
+    [InlineData("--threads", "two")]
+    [InlineData("--threads", "")]
+    [InlineData("--threads", "99999999999")]
+    [InlineData("--pipe-size", "4095")]
+    [InlineData("--pipe-size", "268435457")]
+    [InlineData("--pipe-size", "64k")]
+    [InlineData("--pipe-size", "")]
+    [InlineData("--keepalive", "0")]
+    [InlineData("--keepalive", "-5")]
+    [InlineData("--keepalive", "86401")]
+    [InlineData("--keepalive", "forever")]
+    public void BadRelayOptionValue_IsAnErrorNamingOptionAndValue(string option, string text)
+    {
+        var e = Fails("-l", ListenAddress, "-c", ConnectAddress, option, text);
+
+        Assert.Contains($"invalid value '{text}' for {option}", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -414,6 +499,10 @@ public class CommandLineParserTests
     [InlineData(new[] { "-l", ListenAddress, "-c", ConnectAddress, "-t", "/a", "--connect-netns-file", "/a" }, "-t/--connect-netns-file")]
     [InlineData(new[] { "-l", ListenAddress, "-c", ConnectAddress, "-T", "3", "-T4" }, "-T/--connect-netns-fd")]
     [InlineData(new[] { "-l", ListenAddress, "-c", ConnectAddress, "--connect-timeout", "1", "--connect-timeout=2" }, "--connect-timeout")]
+    [InlineData(new[] { "-l", ListenAddress, "-c", ConnectAddress, "--copy", "splice", "--copy=buffered" }, "--copy")]
+    [InlineData(new[] { "-l", ListenAddress, "-c", ConnectAddress, "--threads", "1", "--threads", "1" }, "--threads")]
+    [InlineData(new[] { "-l", ListenAddress, "-c", ConnectAddress, "--pipe-size=4096", "--pipe-size=8192" }, "--pipe-size")]
+    [InlineData(new[] { "-l", ListenAddress, "-c", ConnectAddress, "--keepalive", "5", "--keepalive", "6" }, "--keepalive")]
     public void OptionGivenTwice_IsAnError(string[] args, string optionName)
     {
         var e = Fails(args);
@@ -467,6 +556,10 @@ public class CommandLineParserTests
     [InlineData("-t", "-t/--connect-netns-file", "PATH")]
     [InlineData("-T", "-T/--connect-netns-fd", "FD")]
     [InlineData("--connect-timeout", "--connect-timeout", "SECONDS")]
+    [InlineData("--copy", "--copy", "METHOD")]
+    [InlineData("--threads", "--threads", "N")]
+    [InlineData("--pipe-size", "--pipe-size", "BYTES")]
+    [InlineData("--keepalive", "--keepalive", "SECONDS")]
     [InlineData("-vl", "-l/--listen", "ADDR")]
     public void MissingValue_AtTheEnd_IsAnErrorNamingTheOption(string last, string optionName, string valueName)
     {

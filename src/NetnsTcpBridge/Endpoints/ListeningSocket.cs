@@ -19,11 +19,18 @@ public static class ListeningSocket
     /// </summary>
     public const int Backlog = 4096;
 
+    /// <summary>
+    /// TCP_NODELAY on a listening socket is inherited by every socket it accepts, which saves a
+    /// system call per client. Best effort: an inherited socket may be a UNIX one.
+    /// </summary>
+    public static void EnableNoDelay(FileDescriptor socket) =>
+        _ = Libc.SetIntSockOpt(socket.Number, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
+
     /// <summary>Creates the socket in the calling thread's network namespace. The caller owns the result.</summary>
     public static FileDescriptor CreateSocket(IPEndPoint endpoint)
     {
         int family = endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? Libc.AF_INET6 : Libc.AF_INET;
-        int fd = Libc.Socket(family, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0);
+        int fd = Libc.Socket(family, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0);
         if (fd < 0)
         {
             throw SyscallException.FromLastError("socket", TcpAddress.Format(endpoint));
@@ -60,6 +67,7 @@ public static class ListeningSocket
             }
         }
 
+        EnableNoDelay(socket);
         if (Libc.Listen(socket.Number, Backlog) != 0)
         {
             var error = SyscallException.FromLastError("listen", where);

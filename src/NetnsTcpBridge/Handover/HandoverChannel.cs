@@ -10,6 +10,13 @@ namespace NetnsTcpBridge.Handover;
 /// </summary>
 public sealed class HandoverChannel : IDisposable
 {
+    /// <summary>
+    /// Text of a client record whose socket the listener already made non-blocking with
+    /// TCP_NODELAY (accept4 flags and inheritance from the listening socket), so the connector
+    /// need not spend system calls on it.
+    /// </summary>
+    public const string PreparedClient = "nonblock,nodelay";
+
     /// <summary>Largest record accepted; the settings text is far smaller.</summary>
     internal const int MaxMessageBytes = 4096;
 
@@ -82,8 +89,21 @@ public sealed class HandoverChannel : IDisposable
     /// Waits for the next record. Returns null when the other end has closed. A record that
     /// arrives truncated or with more than one descriptor is refused: its descriptors are closed.
     /// </summary>
-    public unsafe HandoverMessage? Receive()
+    public HandoverMessage? Receive() => ReceiveCore(0, out _);
+
+    /// <summary>
+    /// Like <see cref="Receive"/> without waiting: false when no record is there yet; otherwise
+    /// true, with <paramref name="message"/> null when the other end has closed.
+    /// </summary>
+    public bool TryReceive(out HandoverMessage? message)
     {
+        message = ReceiveCore(Libc.MSG_DONTWAIT, out bool wouldBlock);
+        return !wouldBlock;
+    }
+
+    private unsafe HandoverMessage? ReceiveCore(int flags, out bool wouldBlock)
+    {
+        wouldBlock = false;
         byte* payload = stackalloc byte[MaxMessageBytes];
         var iov = new Libc.IoVec { Base = payload, Length = MaxMessageBytes };
 
@@ -93,9 +113,15 @@ public sealed class HandoverChannel : IDisposable
         var header = new Libc.MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = (nuint)controlSpace };
 
         nint received;
-        while ((received = Libc.RecvMsg(_socket.Number, &header, Libc.MSG_CMSG_CLOEXEC)) < 0)
+        while ((received = Libc.RecvMsg(_socket.Number, &header, Libc.MSG_CMSG_CLOEXEC | flags)) < 0)
         {
             var error = SyscallException.FromLastError("recvmsg", "hand-over channel");
+            if (error.Errno == Errno.EAGAIN && (flags & Libc.MSG_DONTWAIT) != 0)
+            {
+                wouldBlock = true;
+                return null;
+            }
+
             if (error.Errno != Errno.EINTR)
             {
                 throw error;
@@ -129,7 +155,7 @@ public sealed class HandoverChannel : IDisposable
                 throw new InvalidDataException("client record carried no descriptor");
             }
 
-            string text = Encoding.UTF8.GetString(payload + 1, (int)received - 1);
+            string text = received > 1 ? Encoding.UTF8.GetString(payload + 1, (int)received - 1) : string.Empty;
             var message = new HandoverMessage(kind, text, descriptors.Count == 1 ? descriptors[0] : null);
             descriptors.Clear();
             return message;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace NetnsTcpBridge.Logging;
 
 /// <summary>How much the program says on stderr.</summary>
@@ -32,6 +34,15 @@ public static class Log
     public static void Info(string message) => Write(LogLevel.Info, string.Empty, message);
 
     public static void Debug(string message) => Write(LogLevel.Debug, string.Empty, message);
+
+    /// <summary>Formats the message only when debug logging is on.</summary>
+    public static void Debug([InterpolatedStringHandlerArgument] ref DebugMessageHandler message)
+    {
+        if (IsEnabled(LogLevel.Debug))
+        {
+            Write(LogLevel.Debug, string.Empty, message.ToString());
+        }
+    }
 
     private static void Write(LogLevel level, string label, string message)
     {

@@ -18,11 +18,18 @@ internal sealed class EventLoop
 {
     private const int MaxEvents = 256;
     private const ulong WakeToken = ulong.MaxValue;
+    private const ulong SourceToken = ulong.MaxValue - 1;
+    private const uint EPOLLEXCLUSIVE = 1u << 28;
+
+    /// <summary>Clients taken per wake-up before serving events again, so a burst cannot starve open connections.</summary>
+    private const int MaxClientsPerWake = 64;
     private const int ResetDrainPollMilliseconds = 1;
 
     private readonly int _epoll;
     private readonly int _wake;
     private readonly RelayContext _context;
+    private readonly IClientSource _source;
+    private bool _watchingSource;
     private readonly ConcurrentQueue<Action<EventLoop>> _inbox = new();
     private readonly List<RelayConnection?> _slots = [];
     private readonly Stack<int> _freeSlots = new();
@@ -31,8 +38,9 @@ internal sealed class EventLoop
     private readonly Thread _thread;
     private uint _nextGeneration;
 
-    public EventLoop(RelayOptions options, RelayEngine engine, int index)
+    public EventLoop(RelayOptions options, RelayEngine engine, IClientSource source, int index)
     {
+        _source = source;
         _epoll = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
         if (_epoll < 0)
         {
@@ -46,6 +54,10 @@ internal sealed class EventLoop
         }
 
         Register(_wake, Libc.EPOLLIN, WakeToken);
+
+        // Level-triggered and exclusive: a waiting client wakes one loop (or a few), not all.
+        Register(source.ReadinessDescriptor, Libc.EPOLLIN | EPOLLEXCLUSIVE, SourceToken);
+        _watchingSource = true;
         _context = new RelayContext(options, this, engine);
         _thread = new Thread(Run) { IsBackground = true, Name = $"relay loop {index}" };
     }
@@ -61,9 +73,9 @@ internal sealed class EventLoop
     }
 
     /// <summary>Takes ownership of a client (and of a handed-over server socket, or -1) and starts relaying.</summary>
-    public void Adopt(int client, int server)
+    private void Adopt(HandedOverClient client)
     {
-        var connection = new RelayConnection(client, server, _context);
+        var connection = new RelayConnection(client, _context);
         int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : AddSlot();
         _slots[slot] = connection;
         connection.Slot = slot;
@@ -80,12 +92,15 @@ internal sealed class EventLoop
     /// <summary>Drops a connection that is about to close its sockets.</summary>
     public unsafe void Forget(RelayConnection connection)
     {
-        // Removed explicitly: an inherited socket may have another descriptor open elsewhere, and
-        // epoll only forgets a file when its last descriptor closes.
-        _ = Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_DEL, connection.Client, null);
-        if (connection.Server >= 0)
+        // Closing the last descriptor of a socket removes it from epoll by itself; a socket that
+        // may live on elsewhere is removed explicitly, or its events would keep coming.
+        if (connection.MayBeShared)
         {
-            _ = Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_DEL, connection.Server, null);
+            _ = Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_DEL, connection.Client, null);
+            if (connection.Server >= 0)
+            {
+                _ = Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_DEL, connection.Server, null);
+            }
         }
 
         if (connection.Slot >= 0 && ReferenceEquals(_slots[connection.Slot], connection))
@@ -149,6 +164,10 @@ internal sealed class EventLoop
                 {
                     DrainInbox();
                 }
+                else if (events[i].Data == SourceToken)
+                {
+                    TakeClients();
+                }
                 else
                 {
                     Dispatch(events[i].Data, events[i].Events);
@@ -182,6 +201,35 @@ internal sealed class EventLoop
             Log.Error($"{connection.ClientName}: internal error, resetting this connection: {e.Message}");
             Log.Debug(e.ToString());
             connection.Abort();
+        }
+    }
+
+    private unsafe void TakeClients()
+    {
+        for (int taken = 0; _watchingSource && taken < MaxClientsPerWake; taken++)
+        {
+            // Counted before taking: whoever later reads "no more clients" from the source and
+            // waits for the engine to be idle must already see this client.
+            _context.Engine.OnConnectionOpened();
+            var take = _source.TryTake(out var client);
+            if (take != ClientTake.Client)
+            {
+                _context.Engine.OnConnectionClosed();
+            }
+
+            switch (take)
+            {
+                case ClientTake.Client:
+                    Adopt(client);
+                    break;
+                case ClientTake.NoneYet:
+                    return;
+                default:
+                    // Level-triggered end-of-file would wake this loop forever: stop watching.
+                    _ = Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_DEL, _source.ReadinessDescriptor, null);
+                    _watchingSource = false;
+                    return;
+            }
         }
     }
 

@@ -21,6 +21,9 @@ internal sealed class RelayConnection
     /// <summary>How long a reset waits for bytes already written to the survivor to be delivered.</summary>
     internal static readonly TimeSpan ResetDrainLimit = TimeSpan.FromSeconds(2);
 
+    /// <summary>Events after which the socket may have something to read: data, urgent data, FIN, error.</summary>
+    private const uint InputEvents = Libc.EPOLLIN | Libc.EPOLLPRI | Libc.EPOLLRDHUP | Libc.EPOLLERR | Libc.EPOLLHUP;
+
     private readonly RelayContext _context;
     private Direction? _upload;
     private Direction? _download;
@@ -28,10 +31,15 @@ internal sealed class RelayConnection
 
     private string? _clientName;
 
-    public RelayConnection(int client, int server, RelayContext context)
+    private readonly bool _clientPrepared;
+    private readonly bool _serverHandedOver;
+
+    public RelayConnection(HandedOverClient client, RelayContext context)
     {
-        Client = client;
-        Server = server;
+        Client = client.Client;
+        Server = client.Server;
+        _serverHandedOver = client.Server >= 0;
+        _clientPrepared = client.Prepared;
         _context = context;
     }
 
@@ -55,21 +63,33 @@ internal sealed class RelayConnection
 
     public bool IsClosed => Phase == RelayPhase.Closed;
 
+    /// <summary>
+    /// True when a socket of this connection may have another descriptor open in some other
+    /// process (an inherited -S or -C socket). epoll forgets a socket only when its last
+    /// descriptor closes, so those must be removed from epoll explicitly before closing.
+    /// </summary>
+    public bool MayBeShared => !_clientPrepared || _serverHandedOver;
+
     /// <summary>Starts connecting, or relaying at once when the server socket was handed over.</summary>
     public void Start(EventLoop loop)
     {
         if (Log.IsEnabled(LogLevel.Debug))
         {
+            // Looked up while the socket is surely open, for the messages that follow.
             _ = ClientName;
         }
 
-        ServerConnector.ConfigureHandedOverSocket(Client, _context.Options);
+        if (!_clientPrepared || _context.Options.KeepAlive is not null)
+        {
+            ServerConnector.ConfigureHandedOverSocket(Client, _context.Options);
+        }
+
         loop.Watch(this, Client, isServer: false);
         if (Server >= 0)
         {
             ServerConnector.ConfigureHandedOverSocket(Server, _context.Options);
             loop.Watch(this, Server, isServer: true);
-            BeginRelaying();
+            BeginRelaying(serverHasInput: true);
             return;
         }
 
@@ -78,7 +98,7 @@ internal sealed class RelayConnection
         if (result == 0)
         {
             loop.Watch(this, Server, isServer: true);
-            BeginRelaying();
+            BeginRelaying(serverHasInput: true);
         }
         else if (result == (int)Errno.EINPROGRESS)
         {
@@ -102,7 +122,7 @@ internal sealed class RelayConnection
                 int error = ServerConnector.PendingError(Server);
                 if (error == 0)
                 {
-                    BeginRelaying();
+                    BeginRelaying(serverHasInput: (events & InputEvents) != 0);
                 }
                 else if (error != (int)Errno.EINPROGRESS)
                 {
@@ -146,14 +166,21 @@ internal sealed class RelayConnection
         }
     }
 
-    private void BeginRelaying()
+    // The client may have sent before the connect completed, and its edge-triggered events were
+    // not acted on then, so its direction is pumped at once. The server's direction only when the
+    // event that reported the connect also reported input: any later input brings its own event.
+    private void BeginRelaying(bool serverHasInput)
     {
         Phase = RelayPhase.Relaying;
         _upload = new Direction(Client, Server, _context.Options.CopyMethod, _context.Pipes);
         _download = new Direction(Server, Client, _context.Options.CopyMethod, _context.Pipes);
         Log.Debug($"{ClientName}: relaying");
         _upload.Pump();
-        _download.Pump();
+        if (serverHasInput)
+        {
+            _download.Pump();
+        }
+
         CheckEnd();
     }
 
@@ -166,7 +193,7 @@ internal sealed class RelayConnection
             reading.AnnounceUrgent();
         }
 
-        if ((events & (Libc.EPOLLIN | Libc.EPOLLPRI | Libc.EPOLLRDHUP | Libc.EPOLLERR | Libc.EPOLLHUP)) != 0)
+        if ((events & InputEvents) != 0)
         {
             reading.Pump();
         }
@@ -245,7 +272,7 @@ internal sealed class RelayConnection
         }
 
         Phase = RelayPhase.Closed;
-        _context.OnClosed(this);
+        _context.OnClosed();
     }
 
     private static unsafe void CloseSocket(int fd, bool reset)

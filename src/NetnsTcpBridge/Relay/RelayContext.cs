@@ -24,5 +24,5 @@ internal sealed class RelayContext
 
     public string TargetName { get; }
 
-    public void OnClosed(RelayConnection connection) => Engine.OnConnectionClosed(connection);
+    public void OnClosed() => Engine.OnConnectionClosed();
 }

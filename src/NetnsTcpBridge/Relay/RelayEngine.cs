@@ -9,17 +9,18 @@ public sealed class RelayEngine
 {
     private readonly EventLoop[] _loops;
     private readonly object _idleGate = new();
-    private int _next;
     private int _active;
 
-    public RelayEngine(RelayOptions options)
+    /// <summary>Starts the event loops; from then on they take clients from <paramref name="source"/> by themselves.</summary>
+    public RelayEngine(RelayOptions options, IClientSource source)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(source);
         Options = options;
         _loops = new EventLoop[Math.Max(1, options.Threads)];
         for (int i = 0; i < _loops.Length; i++)
         {
-            _loops[i] = new EventLoop(options, this, i);
+            _loops[i] = new EventLoop(options, this, source, i);
         }
 
         foreach (var loop in _loops)
@@ -34,18 +35,6 @@ public sealed class RelayEngine
 
     /// <summary>Connections accepted and not yet closed.</summary>
     public int ActiveConnections => Volatile.Read(ref _active);
-
-    /// <summary>
-    /// Takes ownership of a connected client descriptor (and of <paramref name="server"/>, a
-    /// pre-connected socket, or -1 to connect to <see cref="RelayOptions.Target"/>) and relays it
-    /// on one of the loops.
-    /// </summary>
-    public void Relay(int client, int server)
-    {
-        Interlocked.Increment(ref _active);
-        var loop = _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)];
-        loop.Post(l => l.Adopt(client, server));
-    }
 
     /// <summary>Blocks until no connection is left.</summary>
     public void WaitUntilIdle()
@@ -76,7 +65,9 @@ public sealed class RelayEngine
         done.Wait(limit);
     }
 
-    internal void OnConnectionClosed(RelayConnection connection)
+    internal void OnConnectionOpened() => Interlocked.Increment(ref _active);
+
+    internal void OnConnectionClosed()
     {
         if (Interlocked.Decrement(ref _active) == 0)
         {

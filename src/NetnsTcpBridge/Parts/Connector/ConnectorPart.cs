@@ -32,10 +32,9 @@ internal static class ConnectorPart
         var settings = ConnectorSettings.Parse(first.Text);
         Log.Level = settings.LogLevel;
 
-        // Ownership of the pre-connected socket (-C), if any, moves to the first client's relay.
-        int preconnected = first.TakeDescriptor()?.Release() ?? -1;
-
-        var engine = new RelayEngine(settings.Relay);
+        // Ownership of the pre-connected socket (-C), if any, moves to the source, then to the first client.
+        using var source = new ChannelClientSource(channel, first.TakeDescriptor()?.Release() ?? -1);
+        var engine = new RelayEngine(settings.Relay, source);
         using var stop = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
@@ -49,34 +48,27 @@ internal static class ConnectorPart
         using var ignoreInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
         using var ignoreHangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context => context.Cancel = true);
 
-        while (true)
+        // The event loops take the clients themselves; this thread only waits for the end.
+        source.WaitUntilFinished();
+        if (source.UntakenPreconnected >= 0)
         {
-            using var message = channel.Receive();
-            if (message is null)
-            {
-                Log.Error($"the listener part has gone away; resetting {engine.ActiveConnections} connection(s) and exiting");
-                engine.AbortAll(AbortLimit);
-                return 1;
-            }
-
-            switch (message.Kind)
-            {
-                case HandoverMessageKind.Client:
-                    // The relay engine owns the client descriptor from here on.
-                    engine.Relay(message.TakeDescriptor()!.Release(), preconnected);
-                    preconnected = -1;
-                    break;
-                case HandoverMessageKind.End:
-                    if (preconnected >= 0)
-                    {
-                        _ = Libc.Close(preconnected);
-                    }
-
-                    engine.WaitUntilIdle();
-                    return 0;
-                default:
-                    throw new InvalidDataException($"unexpected hand-over record '{(char)message.Kind}'");
-            }
+            _ = Libc.Close(source.UntakenPreconnected);
         }
+
+        switch (source.Ending)
+        {
+            case ChannelEnding.EndRecord:
+                engine.WaitUntilIdle();
+                return 0;
+            case ChannelEnding.ListenerGone:
+                Log.Error($"the listener part has gone away; resetting {engine.ActiveConnections} connection(s) and exiting");
+                break;
+            default:
+                Log.Error($"hand-over channel: {source.Problem}; resetting {engine.ActiveConnections} connection(s) and exiting");
+                break;
+        }
+
+        engine.AbortAll(AbortLimit);
+        return 1;
     }
 }

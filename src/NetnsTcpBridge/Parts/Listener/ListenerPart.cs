@@ -93,7 +93,9 @@ internal static class ListenerPart
                 }
 
             case ListenSource.ListeningDescriptor listening:
-                return InheritedSocket.TakeOver(listening.Fd, InheritedSocketRole.Listening, "-L/--listen-fd");
+                var inherited = InheritedSocket.TakeOver(listening.Fd, InheritedSocketRole.Listening, "-L/--listen-fd");
+                ListeningSocket.EnableNoDelay(inherited);
+                return inherited;
             case ListenSource.PreacceptedDescriptor preaccepted:
                 return InheritedSocket.TakeOver(preaccepted.Fd, InheritedSocketRole.Connected, "-S/--preaccepted-fd");
             default:

@@ -38,7 +38,11 @@ public sealed class LifecycleTests : IntegrationTest
         // No longer our grandchild: re-parented, so only /proc tells whether it is gone.
         Assert.True(await ProcFs.WaitUntilEndedAsync(connector, StepTimeout),
             $"the connector (pid {connector}, {ProcFs.CommandLine(connector)}) still runs after its listener was killed: {bridge.Describe()}");
-        BridgeProcess.TryReapOrphan(connector);
+        var connectorStatus = BridgeProcess.TryReapOrphan(connector);
+        Output.WriteLine($"connector {connector}: {connectorStatus?.ToString() ?? "reaped elsewhere"}");
+        Assert.True(connectorStatus is null || connectorStatus.Value is { Exited: true, Code: not 0 },
+            $"the connector must exit non-zero on its own when the listener dies, not {connectorStatus}");
+        Assert.Contains("listener", bridge.Stderr, StringComparison.OrdinalIgnoreCase);
         await AssertClosedByBridgeAsync(client);
     });
 

@@ -173,11 +173,14 @@ public sealed class BridgeProcess : IDisposable
         return $"'{CommandLine}' (pid {Pid}, {state}); stderr: \"{Stderr.TrimEnd()}\"; stdout: \"{Stdout.TrimEnd()}\"";
     }
 
-    /// <summary>Reaps an orphaned connector that was handed to this (subreaper) process, if it has ended.</summary>
-    public static unsafe void TryReapOrphan(int pid)
+    /// <summary>
+    /// Reaps an orphaned connector that was handed to this process (a child subreaper) once it has
+    /// ended; returns how it ended, or null when it is not ours to reap or still runs.
+    /// </summary>
+    public static unsafe ExitStatus? TryReapOrphan(int pid)
     {
         int status;
-        _ = Native.WaitPid(pid, &status, Native.WNOHANG);
+        return Native.WaitPid(pid, &status, Native.WNOHANG) == pid ? ExitStatus.FromWaitStatus(status) : null;
     }
 
     public void Dispose()
@@ -262,7 +265,7 @@ public sealed class BridgeProcess : IDisposable
                 Thread.Sleep(10);
             }
 
-            TryReapOrphan(connector);
+            _ = TryReapOrphan(connector);
         }
     }
 

@@ -80,7 +80,14 @@ internal sealed class EventLoop
         _slots[slot] = connection;
         connection.Slot = slot;
         connection.Generation = ++_nextGeneration;
-        Guarded(connection, c => c.Start(this));
+        try
+        {
+            connection.Start(this);
+        }
+        catch (Exception e)
+        {
+            ResetAfterFault(connection, e);
+        }
     }
 
     public void Watch(RelayConnection connection, int fd, bool isServer)
@@ -183,25 +190,27 @@ internal sealed class EventLoop
         int slot = (int)((uint)token >> 1);
         uint generation = (uint)(token >> 32);
         var connection = slot < _slots.Count ? _slots[slot] : null;
-        if (connection is not null && connection.Generation == generation)
+        if (connection is null || connection.Generation != generation)
         {
-            Guarded(connection, c => c.OnEvents(isServer: (token & 1) != 0, events));
+            return;
+        }
+
+        try
+        {
+            connection.OnEvents(isServer: (token & 1) != 0, events);
+        }
+        catch (Exception e)
+        {
+            ResetAfterFault(connection, e);
         }
     }
 
     // A fault in one connection resets that connection and leaves the others running.
-    private static void Guarded(RelayConnection connection, Action<RelayConnection> step)
+    private static void ResetAfterFault(RelayConnection connection, Exception e)
     {
-        try
-        {
-            step(connection);
-        }
-        catch (Exception e)
-        {
-            Log.Error($"{connection.ClientName}: internal error, resetting this connection: {e.Message}");
-            Log.Debug(e.ToString());
-            connection.Abort();
-        }
+        Log.Error($"{connection.ClientName}: internal error, resetting this connection: {e.Message}");
+        Log.Debug(e.ToString());
+        connection.Abort();
     }
 
     private unsafe void TakeClients()

@@ -48,6 +48,36 @@ public sealed class ErrorReportingTests : IntegrationTest
         Assert.Contains("127.0.0.1:9000", bridge.Stderr, StringComparison.Ordinal);
     });
 
+    [NamespaceFact]
+    public Task TargetNeverAnswers_ClientIsResetAfterConnectTimeoutAndBridgeKeepsServing() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+
+        // A listener whose accept queue is full drops further SYNs: the bridge's connect gets no answer.
+        var full = Track(connectSide.Listen(Loopback(9000), backlog: 1));
+        await ConnectAsync(connectSide, Loopback(9000));
+        await ConnectAsync(connectSide, Loopback(9000));
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath, "--connect-timeout", "1"]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+
+        using (var client = listenSide.CreateSocket(AddressFamily.InterNetwork))
+        {
+            var reset = await Assert.ThrowsAsync<SocketException>(async () =>
+            {
+                await client.ConnectAsync(Loopback(8000)).WaitAsync(StepTimeout);
+                await client.ReceiveToEndAsync().WaitAsync(StepTimeout);
+            });
+            Assert.True(reset.SocketErrorCode == SocketError.ConnectionReset, $"expected a reset, got {reset.SocketErrorCode}: {bridge.Describe()}");
+        }
+
+        Assert.False(bridge.HasExited, $"one connect timeout must not stop the bridge: {bridge.Describe()}");
+        Assert.Contains("127.0.0.1:9000", bridge.Stderr, StringComparison.Ordinal);
+        full.Dispose();
+        StartEchoServer(connectSide, Loopback(9000));
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 42);
+    });
+
     [Fact]
     public Task ListenPortAboveRange_ExitsTwoNamingThePort() =>
         AssertFailsAsync(["-l", "127.0.0.1:99999", "-c", "127.0.0.1:9000"], UsageError, "99999");

@@ -53,10 +53,16 @@ public abstract class IntegrationTest : IDisposable
     {
         lock (_resources)
         {
-            _resources.Push(resource);
+            if (!_disposed)
+            {
+                _resources.Push(resource);
+                return resource;
+            }
         }
 
-        return resource;
+        // The test timed out and was cleaned up while its body still ran: nothing may outlive it.
+        resource.Dispose();
+        throw new ObjectDisposedException(GetType().Name, "the test has already been cleaned up (it timed out)");
     }
 
     protected TestNamespace CreateNamespace() => Track(TestNamespace.Create());
@@ -135,7 +141,11 @@ public abstract class IntegrationTest : IDisposable
             return;
         }
 
-        _disposed = true;
+        lock (_resources)
+        {
+            _disposed = true;
+        }
+
         var failures = new List<Exception>();
         foreach (var bridge in _bridges)
         {

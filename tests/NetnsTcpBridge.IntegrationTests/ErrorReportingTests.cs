@@ -91,6 +91,10 @@ public sealed class ErrorReportingTests : IntegrationTest
         AssertFailsAsync(["-l", "127.0.0.1:8000", "-c", "127.0.0.1:9000", "--frobnicate"], UsageError, "unknown option", "--frobnicate");
 
     [Fact]
+    public Task UnknownOptionWithLineBreak_ExitsTwoStillOnOneLine() =>
+        AssertFailsAsync(["-l", "127.0.0.1:8000", "-c", "127.0.0.1:9000", "--bogus\nline"], UsageError, "unknown option", "--bogus");
+
+    [Fact]
     public Task ListenAndListenFdTogether_ExitsTwoNamingBoth() =>
         AssertFailsAsync(["-l", "127.0.0.1:8000", "-L", "3", "-c", "127.0.0.1:9000"], UsageError, "-l", "-L");
 

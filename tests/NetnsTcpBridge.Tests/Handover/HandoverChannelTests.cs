@@ -323,6 +323,53 @@ public sealed class HandoverChannelTests : IDisposable
     }
 
     [Fact]
+    public void TryReceive_WithNothingThere_ReturnsFalseAtOnce()
+    {
+        Assert.False(_connector.TryReceive(out var message));
+        Assert.Null(message);
+    }
+
+    [Fact]
+    public void TryReceive_TakesAWaitingRecord()
+    {
+        var (mine, peer) = UnixSockets.CreateStreamPair();
+        using (mine)
+        using (peer)
+        {
+            _listener.Send(HandoverMessageKind.Client, HandoverChannel.PreparedClient, UnixSockets.Number(mine));
+
+            Assert.True(_connector.TryReceive(out var message));
+            using (message)
+            {
+                Assert.NotNull(message);
+                Assert.Equal(HandoverMessageKind.Client, message.Kind);
+                Assert.Equal(HandoverChannel.PreparedClient, message.Text);
+                Assert.Equal(UnixSockets.OpenFile(UnixSockets.Number(mine)), UnixSockets.OpenFile(message.Descriptor!.Number));
+            }
+
+            Assert.False(_connector.TryReceive(out _));
+        }
+    }
+
+    [Fact]
+    public void TryReceive_AfterTheOtherEndIsDisposed_ReturnsTrueWithNull()
+    {
+        _listener.Dispose();
+
+        Assert.True(_connector.TryReceive(out var message));
+        Assert.Null(message);
+    }
+
+    [Fact]
+    public void TryReceive_RefusesWhatReceiveRefuses()
+    {
+        _listener.Send(HandoverMessageKind.Client);
+
+        Assert.Throws<InvalidDataException>(() => _connector.TryReceive(out _));
+        Assert.False(_connector.TryReceive(out _));
+    }
+
+    [Fact]
     public void Dispose_ClosesTheSocket()
     {
         _listener.Dispose();

@@ -40,6 +40,7 @@ public sealed class LifecycleTests : IntegrationTest
             $"the connector (pid {connector}, {ProcFs.CommandLine(connector)}) still runs after its listener was killed: {bridge.Describe()}");
         var connectorStatus = BridgeProcess.TryReapOrphan(connector);
         Output.WriteLine($"connector {connector}: {connectorStatus?.ToString() ?? "reaped elsewhere"}");
+        Assert.True(connectorStatus is not null || !BridgeProcess.IsSubreaper, $"the orphaned connector {connector} should have been re-parented to the test process");
         Assert.True(connectorStatus is null || connectorStatus.Value is { Exited: true, Code: not 0 },
             $"the connector must exit non-zero on its own when the listener dies, not {connectorStatus}");
         Assert.Contains("listener", bridge.Stderr, StringComparison.OrdinalIgnoreCase);

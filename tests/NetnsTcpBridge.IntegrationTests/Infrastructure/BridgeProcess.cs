@@ -26,7 +26,6 @@ public readonly record struct ExitStatus(int Code, int Signal)
 public sealed class BridgeProcess : IDisposable
 {
     private const int HighDescriptorBase = 100;
-    private static readonly bool s_isSubreaper = BecomeSubreaper();
 
     private readonly object _gate = new();
     private readonly string _directory;
@@ -34,12 +33,23 @@ public sealed class BridgeProcess : IDisposable
     private ExitStatus? _exit;
     private bool _disposed;
 
+    static BridgeProcess()
+    {
+        IsSubreaper = BecomeSubreaper();
+    }
+
     private BridgeProcess(int pid, IReadOnlyList<string> commandLine, string directory)
     {
         Pid = pid;
         CommandLine = string.Join(' ', commandLine);
         _directory = directory;
     }
+
+    /// <summary>
+    /// True when this test process is a child subreaper (prctl): a connector orphaned by a test
+    /// that kills the listener is then re-parented to us, and reaped, instead of to init.
+    /// </summary>
+    public static bool IsSubreaper { get; }
 
     /// <summary>PID of the listener part (the process started; <c>ip netns exec</c> execs, it does not fork).</summary>
     public int Pid { get; }
@@ -336,13 +346,10 @@ public sealed class BridgeProcess : IDisposable
     }
 
     private static bool BecomeSubreaper() =>
-        // A connector orphaned by a test that kills the listener is then re-parented to this
-        // process, which reaps it, instead of to an init that might not.
         Native.Prctl(Native.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
 
     private static unsafe int Spawn(string[] argv, string directory, IReadOnlyList<InheritedFd> inherited)
     {
-        _ = s_isSubreaper;
         var opened = new List<int>();
         var allocations = new List<IntPtr>();
         void* actions = null;

@@ -43,11 +43,6 @@ internal static class Program
                     Log.Level = LogLevel.Debug;
                 }
 
-                if (run.IsPlainForwarder)
-                {
-                    Log.Info("no netns option given: running as a plain TCP forwarder in the current network namespace");
-                }
-
                 return RunGuarded(() => BridgeRunner.Run(run.Settings), run.Verbose);
             default:
                 throw new InvalidOperationException($"unhandled request {request}");
@@ -62,12 +57,18 @@ internal static class Program
         }
         catch (BridgeException e)
         {
-            Log.Error(verbose ? e.ToString() : e.Message);
+            // A failure the user can act on: the message says it all; no stack trace even with -v.
+            Log.Error(e.Message);
             return RuntimeFailure;
         }
         catch (Exception e)
         {
-            Log.Error(verbose ? $"internal error: {e}" : $"internal error: {e.Message} (run with -v for details)");
+            Log.Error($"internal error: {e.Message}{(verbose ? string.Empty : " (run with -v for details)")}");
+            if (verbose)
+            {
+                Log.DebugDetails(e.ToString());
+            }
+
             return RuntimeFailure;
         }
     }

@@ -48,8 +48,7 @@ internal static class CommandLineParser
 
         settings = settings with { Relay = ParseRelayOptions(values, settings.Relay) };
 
-        bool plain = settings.ListenNamespace is null && settings.ConnectNamespace is null;
-        return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose), plain);
+        return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose));
     }
 
     private static ListenSource ParseListenSource(Dictionary<OptionDefinition, string?> values)
@@ -156,10 +155,11 @@ internal static class CommandLineParser
         return relay;
     }
 
+    // At least a millisecond: timeouts travel to the connector, and act, in whole milliseconds.
     private static TimeSpan ParseSeconds(string text, OptionDefinition option) =>
-        double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds <= 86400
-            ? TimeSpan.FromSeconds(seconds)
-            : throw new UsageException($"invalid value '{text}' for {option.Spellings}: expected seconds, more than 0 and at most 86400, e.g. 10 or 0.5");
+        double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds >= 0.001 && seconds <= 86400
+            ? TimeSpan.FromMilliseconds(Math.Round(seconds * 1000))
+            : throw new UsageException($"invalid value '{text}' for {option.Spellings}: expected seconds from 0.001 to 86400, e.g. 10 or 0.5");
 
     private static int ParseCount(string text, OptionDefinition option, int min, int max) =>
         text.Length > 0 && text.All(char.IsAsciiDigit) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max

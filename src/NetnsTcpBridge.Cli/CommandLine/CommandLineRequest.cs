@@ -9,6 +9,6 @@ internal abstract record CommandLineRequest
 
     public sealed record ShowVersion : CommandLineRequest;
 
-    /// <summary>Run the bridge. <paramref name="IsPlainForwarder"/>: no namespace was named at all.</summary>
-    public sealed record RunBridge(BridgeSettings Settings, bool Verbose, bool IsPlainForwarder) : CommandLineRequest;
+    /// <summary>Run the bridge.</summary>
+    public sealed record RunBridge(BridgeSettings Settings, bool Verbose) : CommandLineRequest;
 }

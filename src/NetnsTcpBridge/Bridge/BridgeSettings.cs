@@ -46,6 +46,9 @@ public sealed record BridgeSettings(
     /// <summary>How the connector relays: copy method, threads, connect timeout, keepalive. Its target is ignored: it comes from <see cref="Connect"/>.</summary>
     public RelayOptions Relay { get; init; } = new();
 
+    /// <summary>True when no namespace was named at all: the bridge is a plain TCP forwarder.</summary>
+    public bool IsPlainForwarder => ListenNamespace is null && ConnectNamespace is null;
+
     /// <summary>True when only one client is served (<c>-S</c> or <c>-C</c>), after which the bridge exits.</summary>
     public bool IsOneShot => Listen is ListenSource.PreacceptedDescriptor || Connect is ConnectTarget.ConnectedDescriptor;
 }

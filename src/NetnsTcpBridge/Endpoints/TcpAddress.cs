@@ -46,9 +46,15 @@ public static class TcpAddress
             }
         }
 
-        if (!IPAddress.TryParse(hostPart, out var address) || !IsExpectedFamily(address, text.StartsWith('[')) || !IsCanonicalInput(hostPart, address))
+        if (!IPAddress.TryParse(hostPart, out var address) || !IsExpectedFamily(address, text.StartsWith('[')))
         {
             error = $"'{hostPart}' is not an IP address (host names are not accepted here)";
+            return false;
+        }
+
+        if (!IsCanonicalInput(hostPart, address))
+        {
+            error = $"'{hostPart}' is not an IP address in the form of four decimal numbers without leading zeros (a leading zero would read as octal)";
             return false;
         }
 
@@ -80,8 +86,12 @@ public static class TcpAddress
         ? address.AddressFamily == AddressFamily.InterNetworkV6
         : address.AddressFamily == AddressFamily.InterNetwork;
 
-    // "127.1" parses as 127.0.0.1; insist that what the user typed was four decimal parts.
+    // "127.1" parses as 127.0.0.1 and "010.0.0.1" as 8.0.0.1 (octal); insist that what the user
+    // typed was four decimal parts without leading zeros, as the original's parser does.
     private static bool IsCanonicalInput(string typed, IPAddress address) =>
         address.AddressFamily != AddressFamily.InterNetwork
-        || (typed.Count(c => c == '.') == 3 && typed.All(c => c == '.' || char.IsAsciiDigit(c)));
+        || typed.Split('.') is { Length: 4 } parts && parts.All(IsDecimalOctet);
+
+    private static bool IsDecimalOctet(string part) =>
+        part.Length is >= 1 and <= 3 && part.All(char.IsAsciiDigit) && (part.Length == 1 || part[0] != '0');
 }

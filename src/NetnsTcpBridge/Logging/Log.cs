@@ -35,6 +35,18 @@ public static class Log
 
     public static void Debug(string message) => Write(LogLevel.Debug, string.Empty, message);
 
+    /// <summary>Multi-line diagnostic text such as a stack trace, shown as it is; debug level only.</summary>
+    public static void DebugDetails(string text)
+    {
+        if (IsEnabled(LogLevel.Debug))
+        {
+            lock (Gate)
+            {
+                Console.Error.WriteLine(text);
+            }
+        }
+    }
+
     /// <summary>Formats the message only when debug logging is on.</summary>
     public static void Debug([InterpolatedStringHandlerArgument] ref DebugMessageHandler message)
     {
@@ -53,7 +65,34 @@ public static class Log
 
         lock (Gate)
         {
-            Console.Error.WriteLine($"{Prefix}: {label}{message}");
+            Console.Error.WriteLine($"{Prefix}: {label}{OneLine(message)}");
         }
+    }
+
+    /// <summary>
+    /// Every message is one line, even when it quotes user input or a multi-line exception:
+    /// control characters are shown escaped. Stack traces (verbose only) keep their line breaks.
+    /// </summary>
+    public static string OneLine(string message)
+    {
+        if (!message.Any(char.IsControl))
+        {
+            return message;
+        }
+
+        var text = new System.Text.StringBuilder(message.Length + 8);
+        foreach (char c in message)
+        {
+            text.Append(c switch
+            {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ when char.IsControl(c) => $"\\x{(int)c:x2}",
+                _ => c.ToString(),
+            });
+        }
+
+        return text.ToString();
     }
 }

@@ -38,6 +38,20 @@ internal sealed partial class Direction
         }
     }
 
+    /// <summary>With SO_OOBINLINE, at the mark: the urgent byte is the next byte of the stream.</summary>
+    private unsafe long ReceiveInlineUrgent()
+    {
+        byte urgent;
+        nint received = Libc.Recv(From, &urgent, 1, Libc.MSG_DONTWAIT);
+        if (received == 1)
+        {
+            _pendingUrgent = urgent;
+            _urgentAnnounced = false;
+        }
+
+        return received < 0 ? -System.Runtime.InteropServices.Marshal.GetLastPInvokeError() : received;
+    }
+
     private unsafe bool SendUrgent()
     {
         byte urgent = (byte)_pendingUrgent;

@@ -25,17 +25,23 @@ internal enum DirectionState
 /// To). It never holds more than one pipe or buffer of unsent bytes, and gives that back as soon
 /// as it is empty, so an idle direction holds no memory.
 ///
-/// Urgent data: reads stop at the urgent mark. When EPOLLPRI has announced urgent data and the read
-/// position is at the mark, the byte is fetched with MSG_OOB and sent on with MSG_OOB after every
-/// byte that preceded it, so the receiver sees the mark where the sender put it. splice(2) cannot
-/// step over the mark by itself (tcp_read_sock stops there for as long as urg_data is set), so one
-/// buffered read follows an urgent byte.
+/// Urgent data: reads stop at the urgent mark, and the urgent byte is sent on with MSG_OOB after
+/// every byte that preceded it, so the receiver sees the mark where the sender put it.
+/// - splice: splice(2) stops at the mark by itself (tcp_read_sock), even before EPOLLPRI is seen.
+///   Once EPOLLPRI has announced urgent data and the read position is at the mark, the byte is
+///   fetched with MSG_OOB; splice cannot step over the mark after that (it stops for as long as
+///   urg_data is set), so one buffered read follows.
+/// - buffered: a plain recv that starts exactly at the mark would skip the byte and the kernel
+///   would then discard it, and EPOLLPRI may not have been seen yet when that read happens. So the
+///   sockets have SO_OOBINLINE (the byte stays in the stream, never lost) and every read first
+///   asks SIOCATMARK; at the mark, the byte is read alone and sent on with MSG_OOB.
 /// </remarks>
 internal sealed partial class Direction
 {
     private const int BufferSize = 64 * 1024;
 
     private readonly PipePool _pipes;
+    private readonly bool _urgentInline;
     private bool _useSplice;
     private SplicePipe? _pipe;
     private int _bytesInPipe;
@@ -52,6 +58,7 @@ internal sealed partial class Direction
         From = from;
         To = to;
         _useSplice = method == CopyMethod.Splice;
+        _urgentInline = method == CopyMethod.Buffered;
         _pipes = pipes;
     }
 
@@ -96,7 +103,7 @@ internal sealed partial class Direction
                 return;
             }
 
-            if (_urgentAnnounced && IsAtUrgentMark() && !TakeUrgent())
+            if (!_urgentInline && _urgentAnnounced && IsAtUrgentMark() && !TakeUrgent())
             {
                 return;
             }
@@ -142,7 +149,9 @@ internal sealed partial class Direction
     /// <summary>Reads what is there. False when it must wait for EPOLLIN, or failed.</summary>
     private bool Fill()
     {
-        long read = _useSplice && !_stepOverMark ? SpliceIn() : ReceiveIntoBuffer();
+        long read = _urgentInline && IsAtUrgentMark() ? ReceiveInlineUrgent()
+            : _useSplice && !_stepOverMark ? SpliceIn()
+            : ReceiveIntoBuffer();
         if (read > 0)
         {
             return true;
@@ -160,7 +169,7 @@ internal sealed partial class Direction
             // Idle: hold nothing while waiting. A read can also race past the mark before EPOLLPRI
             // is seen; then the byte is still there to take, only later than its place.
             Release();
-            return _urgentAnnounced && TakeUrgent() && _pendingUrgent >= 0;
+            return !_urgentInline && _urgentAnnounced && TakeUrgent() && _pendingUrgent >= 0;
         }
 
         if (errno == Errno.EINVAL && _useSplice && !_stepOverMark)

@@ -172,6 +172,13 @@ internal sealed class RelayConnection
     private void BeginRelaying(bool serverHasInput)
     {
         Phase = RelayPhase.Relaying;
+        if (_context.Options.CopyMethod == CopyMethod.Buffered)
+        {
+            // See Direction: urgent bytes stay in the stream so that no read can lose them.
+            ServerConnector.KeepUrgentDataInline(Client);
+            ServerConnector.KeepUrgentDataInline(Server);
+        }
+
         _upload = new Direction(Client, Server, _context.Options.CopyMethod, _context.Pipes);
         _download = new Direction(Server, Client, _context.Options.CopyMethod, _context.Pipes);
         Log.Debug($"{ClientName}: relaying");

@@ -11,6 +11,8 @@ internal static class ServerConnector
     /// <summary>TIOCOUTQ/SIOCOUTQ: bytes in the send queue not yet acknowledged by the peer.</summary>
     private const uint SIOCOUTQ = 0x5411;
 
+    private const int SO_OOBINLINE = 10;
+
     /// <summary>
     /// Creates a non-blocking socket and starts connecting it to the target. Returns 0 when
     /// connected at once, EINPROGRESS while in flight, or the errno of the failure.
@@ -50,6 +52,9 @@ internal static class ServerConnector
         _ = Libc.SetIntSockOpt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
         ConfigureKeepAlive(fd, options.KeepAlive);
     }
+
+    public static void KeepUrgentDataInline(int fd) =>
+        _ = Libc.SetIntSockOpt(fd, Libc.SOL_SOCKET, SO_OOBINLINE, 1);
 
     public static unsafe int UnsentBytes(int fd)
     {

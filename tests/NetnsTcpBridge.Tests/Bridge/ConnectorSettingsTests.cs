@@ -194,14 +194,13 @@ public class ConnectorSettingsTests
     public void ConnectTimeoutFromTheCommandLine_ReachesTheConnectorStillPositive(string seconds) =>
         AssertTimeoutSurvivesHandover(seconds);
 
-    // Known bug: below 1 ms the parser accepts the value (> 0) but the hand-over truncates it to
-    // connect-timeout-ms=0, so the connector's deadline is "now" and every connect fails at once.
+    // Timeouts travel and act in whole milliseconds: anything shorter would become 0 ("fail every
+    // connect at once"), so the command line refuses it.
     [Theory]
-    [Trait("Category", "KnownBug")]
     [InlineData("0.0004")]
     [InlineData("0.0000001")]
-    public void SubMillisecondConnectTimeout_ReachesTheConnectorStillPositive(string seconds) =>
-        AssertTimeoutSurvivesHandover(seconds);
+    public void SubMillisecondConnectTimeout_IsRefusedAsUsageError(string seconds) =>
+        Assert.Throws<UsageException>(() => ParseCommandLine("--connect-timeout", seconds));
 
     [Theory]
     [InlineData("30")]

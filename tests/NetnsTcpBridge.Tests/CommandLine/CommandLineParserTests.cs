@@ -283,7 +283,7 @@ public class CommandLineParserTests
             null);
         Assert.Equal(expected, run.Settings);
         Assert.False(run.Verbose);
-        Assert.False(run.IsPlainForwarder);
+        Assert.False(run.Settings.IsPlainForwarder);
         Assert.False(run.Settings.IsOneShot);
     }
 
@@ -322,7 +322,7 @@ public class CommandLineParserTests
     {
         var run = Run(Words(commandLine));
 
-        Assert.True(run.IsPlainForwarder);
+        Assert.True(run.Settings.IsPlainForwarder);
         Assert.Null(run.Settings.ListenNamespace);
         Assert.Null(run.Settings.ConnectNamespace);
     }
@@ -336,7 +336,7 @@ public class CommandLineParserTests
     [InlineData("-l 127.0.0.1:8080 -C 3 -F 4")]
     public void AnyNamespaceOption_IsNotPlainForwarder(string commandLine)
     {
-        Assert.False(Run(Words(commandLine)).IsPlainForwarder);
+        Assert.False(Run(Words(commandLine)).Settings.IsPlainForwarder);
     }
 
     [Theory]
@@ -701,7 +701,6 @@ public class CommandLineParserTests
 
     // Known bug: the offending text is quoted raw, so a line break in it breaks the message.
     [Theory]
-    [Trait("Category", "KnownBug")]
     [MemberData(nameof(LineBreakArguments))]
     public void UsageMessage_WithLineBreakInTheOffendingValue_IsStillOneLine(string[] args)
     {

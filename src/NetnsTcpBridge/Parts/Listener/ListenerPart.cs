@@ -32,6 +32,12 @@ internal static class ListenerPart
         }
 
         Log.Debug($"connector part started as pid {connector.Pid}{InNamespace(connectNamespace)}");
+        if (settings.IsPlainForwarder)
+        {
+            // Said once everything is set up, so that a failure to start stays a single line.
+            Log.Info("no netns option given: running as a plain TCP forwarder in the current network namespace");
+        }
+
         using var supervisor = new ConnectorSupervisor(connector);
         try
         {

@@ -53,7 +53,7 @@ public static class NamespaceThread
         {
             var error = SyscallException.FromLastError("setns", target.Description);
             string hint = error.Errno is Errno.EPERM or Errno.EACCES
-                ? "; run as root or with CAP_SYS_ADMIN (and CAP_SYS_PTRACE for another user's /proc/PID/ns/net)"
+                ? "; entering a network namespace needs root or CAP_SYS_ADMIN"
                 : string.Empty;
             throw new BridgeException($"cannot enter {role} netns {target.Description}: {error.Reason}{hint}", error);
         }

@@ -29,7 +29,13 @@ public sealed class NetworkNamespace : IDisposable
         if (fd < 0)
         {
             var error = SyscallException.FromLastError("open", path);
-            throw new BridgeException($"cannot open {role} netns file {path}: {error.Reason}", error);
+            string hint = error.Errno switch
+            {
+                Errno.ENOENT => "; for a process give /proc/PID/ns/net, for `ip netns add NAME` give /run/netns/NAME",
+                Errno.EACCES or Errno.EPERM => "; another user's /proc/PID/ns/net needs root (CAP_SYS_PTRACE)",
+                _ => string.Empty,
+            };
+            throw new BridgeException($"cannot open {role} netns file {path}: {error.Reason}{hint}", error);
         }
 
         var descriptor = new FileDescriptor(fd);

@@ -139,6 +139,12 @@ public sealed class HandoverChannel : IDisposable
                 return null;
             }
 
+            if ((header.Flags & Libc.MSG_CTRUNC) != 0 && descriptors.Count == 0 && payload[0] == (byte)HandoverMessageKind.Client)
+            {
+                // The kernel could not give us the descriptor (out of descriptors): that client is lost, not the channel.
+                throw new HandoverDescriptorLostException();
+            }
+
             if ((header.Flags & (Libc.MSG_CTRUNC | Libc.MSG_TRUNC)) != 0)
             {
                 throw new InvalidDataException("hand-over record arrived truncated");

@@ -172,9 +172,10 @@ internal sealed partial class Direction
             return !_urgentInline && _urgentAnnounced && TakeUrgent() && _pendingUrgent >= 0;
         }
 
-        if (errno == Errno.EINVAL && _useSplice && !_stepOverMark)
+        if (_useSplice && !_stepOverMark && errno is Errno.EINVAL or Errno.EMFILE or Errno.ENFILE or Errno.ENOMEM)
         {
-            // This pair of sockets cannot be spliced (e.g. an inherited socket of another kind).
+            // This pair of sockets cannot be spliced (e.g. an inherited socket of another kind), or
+            // no pipe can be had right now (out of descriptors): copy through a buffer instead.
             _useSplice = false;
             return true;
         }

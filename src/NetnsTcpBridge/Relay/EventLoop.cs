@@ -30,6 +30,7 @@ internal sealed class EventLoop
     private readonly RelayContext _context;
     private readonly IClientSource _source;
     private bool _watchingSource;
+    private bool _sourceFinished;
     private readonly ConcurrentQueue<Action<EventLoop>> _inbox = new();
     private readonly List<RelayConnection?> _slots = [];
     private readonly Stack<int> _freeSlots = new();
@@ -217,6 +218,14 @@ internal sealed class EventLoop
     {
         for (int taken = 0; _watchingSource && taken < MaxClientsPerWake; taken++)
         {
+            if (!_context.Engine.HasRoom)
+            {
+                // Full: leave further clients in the channel and the listener's queue until
+                // connections close (see OnConnectionClosed), rather than fail for descriptors.
+                StopWatchingSource(finished: false);
+                return;
+            }
+
             // Counted before taking: whoever later reads "no more clients" from the source and
             // waits for the engine to be idle must already see this client.
             _context.Engine.OnConnectionOpened();
@@ -235,10 +244,26 @@ internal sealed class EventLoop
                     return;
                 default:
                     // Level-triggered end-of-file would wake this loop forever: stop watching.
-                    _ = Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_DEL, _source.ReadinessDescriptor, null);
-                    _watchingSource = false;
+                    StopWatchingSource(finished: true);
                     return;
             }
+        }
+    }
+
+    private unsafe void StopWatchingSource(bool finished)
+    {
+        _ = Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_DEL, _source.ReadinessDescriptor, null);
+        _watchingSource = false;
+        _sourceFinished |= finished;
+    }
+
+    /// <summary>Called on this loop's thread when one of its connections has closed.</summary>
+    public void OnConnectionClosed()
+    {
+        if (!_watchingSource && !_sourceFinished && _context.Engine.HasRoomToResume)
+        {
+            Register(_source.ReadinessDescriptor, Libc.EPOLLIN | EPOLLEXCLUSIVE, SourceToken);
+            _watchingSource = true;
         }
     }
 

@@ -32,8 +32,8 @@ internal sealed class SplicePipe
 /// </summary>
 internal sealed class PipePool
 {
-    /// <summary>Pipes kept for reuse; more are closed when returned.</summary>
-    private const int MaxIdle = 64;
+    /// <summary>Pipes kept for reuse per loop; more are closed when returned. Each holds two descriptors.</summary>
+    internal const int MaxIdle = 16;
 
     private readonly Stack<SplicePipe> _idle = new();
     private readonly int _requestedSize;

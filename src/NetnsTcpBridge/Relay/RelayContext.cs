@@ -24,5 +24,9 @@ internal sealed class RelayContext
 
     public string TargetName { get; }
 
-    public void OnClosed() => Engine.OnConnectionClosed();
+    public void OnClosed()
+    {
+        Engine.OnConnectionClosed();
+        Loop.OnConnectionClosed();
+    }
 }

@@ -36,6 +36,12 @@ public sealed class RelayEngine
     /// <summary>Connections accepted and not yet closed.</summary>
     public int ActiveConnections => Volatile.Read(ref _active);
 
+    /// <summary>Whether one more client may be taken now (see <see cref="RelayOptions.MaxConnections"/>).</summary>
+    internal bool HasRoom => Volatile.Read(ref _active) < Options.MaxConnections;
+
+    /// <summary>Room enough again to resume taking clients: a margin below the maximum, so a loop does not flap.</summary>
+    internal bool HasRoomToResume => Volatile.Read(ref _active) <= Options.MaxConnections - Math.Max(1, Options.MaxConnections / 16);
+
     /// <summary>Blocks until no connection is left.</summary>
     public void WaitUntilIdle()
     {

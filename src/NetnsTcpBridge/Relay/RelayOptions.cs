@@ -32,4 +32,10 @@ public sealed record RelayOptions
     public int PipeSize { get; init; }
 
     public KeepAliveSettings? KeepAlive { get; init; }
+
+    /// <summary>
+    /// Connections relayed at once; past it the loops stop taking clients, which then wait in the
+    /// listener's queue (back-pressure, not refusal). The connector caps it by its descriptor limit.
+    /// </summary>
+    public int MaxConnections { get; init; } = int.MaxValue;
 }

@@ -1,4 +1,5 @@
 using NetnsTcpBridge.Handover;
+using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Parts.Connector;
@@ -21,7 +22,10 @@ internal sealed class ChannelClientSource : IClientSource, IDisposable
 {
     private readonly HandoverChannel _channel;
     private readonly ManualResetEventSlim _finished = new();
+    private const long LostWarningIntervalMilliseconds = 10_000;
+
     private int _preconnected;
+    private long _lastLostWarningTicks = long.MinValue / 2;
     private int _ended;
 
     /// <param name="preconnected">The -C socket for the first client, or -1; owned by this source until taken.</param>
@@ -43,40 +47,55 @@ internal sealed class ChannelClientSource : IClientSource, IDisposable
     public ClientTake TryTake(out HandedOverClient client)
     {
         client = default;
-        if (Volatile.Read(ref _ended) != 0)
+        while (Volatile.Read(ref _ended) == 0)
         {
-            return ClientTake.Finished;
-        }
-
-        HandoverMessage? message;
-        try
-        {
-            if (!_channel.TryReceive(out message))
+            HandoverMessage? message;
+            try
             {
-                return ClientTake.NoneYet;
+                if (!_channel.TryReceive(out message))
+                {
+                    return ClientTake.NoneYet;
+                }
+            }
+            catch (HandoverDescriptorLostException e)
+            {
+                WarnAboutLostClient(e);
+                continue;
+            }
+            catch (Exception e) when (e is InvalidDataException or Interop.SyscallException)
+            {
+                return Finish(ChannelEnding.BadRecord, e.Message);
+            }
+
+            using (message)
+            {
+                switch (message?.Kind)
+                {
+                    case null:
+                        return Finish(ChannelEnding.ListenerGone, null);
+                    case HandoverMessageKind.Client:
+                        // Ownership of both descriptors moves to the caller.
+                        int server = Interlocked.Exchange(ref _preconnected, -1);
+                        client = new HandedOverClient(message.TakeDescriptor()!.Release(), server, message.Text == HandoverChannel.PreparedClient);
+                        return ClientTake.Client;
+                    case HandoverMessageKind.End:
+                        return Finish(ChannelEnding.EndRecord, null);
+                    default:
+                        return Finish(ChannelEnding.BadRecord, $"unexpected hand-over record '{(char)message.Kind}'");
+                }
             }
         }
-        catch (Exception e) when (e is InvalidDataException or Interop.SyscallException)
-        {
-            return Finish(ChannelEnding.BadRecord, e.Message);
-        }
 
-        using (message)
+        return ClientTake.Finished;
+    }
+
+    private void WarnAboutLostClient(HandoverDescriptorLostException e)
+    {
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _lastLostWarningTicks);
+        if (now - last >= LostWarningIntervalMilliseconds && Interlocked.CompareExchange(ref _lastLostWarningTicks, now, last) == last)
         {
-            switch (message?.Kind)
-            {
-                case null:
-                    return Finish(ChannelEnding.ListenerGone, null);
-                case HandoverMessageKind.Client:
-                    // Ownership of both descriptors moves to the caller.
-                    int server = Interlocked.Exchange(ref _preconnected, -1);
-                    client = new HandedOverClient(message.TakeDescriptor()!.Release(), server, message.Text == HandoverChannel.PreparedClient);
-                    return ClientTake.Client;
-                case HandoverMessageKind.End:
-                    return Finish(ChannelEnding.EndRecord, null);
-                default:
-                    return Finish(ChannelEnding.BadRecord, $"unexpected hand-over record '{(char)message.Kind}'");
-            }
+            Log.Warning($"{e.Message}; that client is dropped (raise the limit with ulimit -n)");
         }
     }
 

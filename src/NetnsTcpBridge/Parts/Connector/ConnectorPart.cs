@@ -17,6 +17,9 @@ internal static class ConnectorPart
 {
     private static readonly TimeSpan AbortLimit = TimeSpan.FromSeconds(1);
 
+    /// <summary>Descriptors kept free beyond those open at start and the idle pipes: the event loops' own, and slack.</summary>
+    private const int SpareDescriptors = 16;
+
     public static int Run()
     {
         Log.Prefix = "netns_tcp_bridge[connector]";
@@ -31,10 +34,11 @@ internal static class ConnectorPart
 
         var settings = ConnectorSettings.Parse(first.Text);
         Log.Level = settings.LogLevel;
+        var relay = settings.Relay with { MaxConnections = Math.Min(settings.Relay.MaxConnections, ConnectionsWithinDescriptorLimit(settings.Relay)) };
 
         // Ownership of the pre-connected socket (-C), if any, moves to the source, then to the first client.
         using var source = new ChannelClientSource(channel, first.TakeDescriptor()?.Release() ?? -1);
-        var engine = new RelayEngine(settings.Relay, source);
+        var engine = new RelayEngine(relay, source);
         using var stop = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
@@ -70,5 +74,17 @@ internal static class ConnectorPart
 
         engine.AbortAll(AbortLimit);
         return 1;
+    }
+
+    // Each relayed connection holds two sockets; pipes are extra only while bytes flow, and a
+    // direction that cannot get one copies through a buffer instead.
+    private static int ConnectionsWithinDescriptorLimit(RelayOptions relay)
+    {
+        int limit = DescriptorLimit.RaiseToHardLimit();
+        int openNow = Directory.GetFileSystemEntries("/proc/self/fd").Length;
+        int reserved = openNow + SpareDescriptors + (relay.Threads * (2 + (2 * PipePool.MaxIdle)));
+        int connections = Math.Max(1, (limit - reserved) / 2);
+        Log.Debug($"descriptor limit {limit}: up to {connections} connections at once");
+        return connections;
     }
 }

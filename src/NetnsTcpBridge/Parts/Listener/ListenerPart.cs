@@ -15,6 +15,9 @@ internal static class ListenerPart
 {
     public static int Run(BridgeSettings settings)
     {
+        // The connector inherits the raised limit; the listener holds one descriptor per client briefly.
+        DescriptorLimit.RaiseToHardLimit();
+
         using var listenNamespace = OpenNamespace(settings.ListenNamespace, "listen");
         using var connectNamespace = OpenNamespace(settings.ConnectNamespace, "connect");
         using var clientSource = OpenClientSource(settings.Listen, listenNamespace);

@@ -5,5 +5,7 @@ cd "$(dirname "$0")"
 dotnet publish src/NetnsTcpBridge.Cli/NetnsTcpBridge.Cli.csproj -c Release -r linux-x64 \
   -o artifacts/publish --nologo -v quiet "$@"
 mkdir -p artifacts/bin
-cp artifacts/publish/netns_tcp_bridge artifacts/bin/netns_tcp_bridge
+# Copy, then rename: a running copy of the old executable keeps working ("Text file busy" otherwise).
+cp artifacts/publish/netns_tcp_bridge artifacts/bin/.netns_tcp_bridge.new
+mv -f artifacts/bin/.netns_tcp_bridge.new artifacts/bin/netns_tcp_bridge
 echo "built $(pwd)/artifacts/bin/netns_tcp_bridge"

@@ -1,0 +1,254 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Socket steps that record what a peer observes instead of throwing: reads until end of stream
+/// or error, writes that report their errno, resets, the urgent mark.
+/// </summary>
+/// <remarks>
+/// A socket is only ever closed here while no operation is pending on it: .NET turns the close
+/// of a TCP socket with a pending operation into a reset, which would falsify the observation.
+/// </remarks>
+public static class PeerProbe
+{
+    /// <summary>Marks the read position at which SIOCATMARK said "urgent mark here".</summary>
+    public const string UrgentMark = "{mark}";
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>The errno name of a socket error, as the C API would report it.</summary>
+    public static string ErrnoName(SocketError error) => error switch
+    {
+        SocketError.ConnectionReset => "ECONNRESET",
+        SocketError.Shutdown => "EPIPE",
+        SocketError.ConnectionRefused => "ECONNREFUSED",
+        SocketError.TimedOut => "ETIMEDOUT",
+        SocketError.ConnectionAborted => "ECONNABORTED",
+        SocketError.NotConnected => "ENOTCONN",
+        _ => error.ToString(),
+    };
+
+    /// <summary>Bytes in words that compare exactly: short ASCII as text, anything else as length and hash.</summary>
+    public static string DescribeBytes(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return "nothing";
+        }
+
+        bool printable = true;
+        foreach (byte b in bytes)
+        {
+            printable &= b is >= 0x20 and < 0x7f;
+        }
+
+        return printable && bytes.Length <= 80
+            ? $"\"{Encoding.ASCII.GetString(bytes)}\""
+            : $"{bytes.Length} bytes sha256:{Convert.ToHexString(SHA256.HashData(bytes))[..16]}";
+    }
+
+    /// <summary>Reads until end of stream or a failure; returns the bytes read and <c>EOF</c> or the errno name.</summary>
+    public static async Task<(byte[] Bytes, string Ending)> ReadUntilEndAsync(this Socket socket)
+    {
+        using var received = new MemoryStream();
+        byte[] buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                int count = await socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                if (count == 0)
+                {
+                    return (received.ToArray(), "EOF");
+                }
+
+                received.Write(buffer, 0, count);
+            }
+        }
+        catch (SocketException e)
+        {
+            return (received.ToArray(), ErrnoName(e.SocketErrorCode));
+        }
+    }
+
+    /// <summary>Sends everything; returns <c>ok</c>, or the errno name of the write that failed.</summary>
+    public static async Task<string> TrySendAllAsync(this Socket socket, ReadOnlyMemory<byte> data)
+    {
+        try
+        {
+            while (!data.IsEmpty)
+            {
+                int sent = await socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
+                data = data[sent..];
+            }
+
+            return "ok";
+        }
+        catch (SocketException e)
+        {
+            return ErrnoName(e.SocketErrorCode);
+        }
+    }
+
+    /// <summary>shutdown(SHUT_WR); returns <c>ok</c> or the errno name (e.g. after the connection was reset).</summary>
+    public static string TryShutdownSend(this Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+            return "ok";
+        }
+        catch (SocketException e)
+        {
+            return ErrnoName(e.SocketErrorCode);
+        }
+    }
+
+    /// <summary>Closes with SO_LINGER {1, 0}: the kernel sends a reset and discards what was not sent.</summary>
+    public static void Reset(this Socket socket)
+    {
+        socket.LingerState = new LingerOption(enable: true, seconds: 0);
+        socket.Close();
+    }
+
+    /// <summary>Waits until the peer has acknowledged every byte written (SIOCOUTQ is 0), so that a reset loses none.</summary>
+    public static async Task WaitUntilSentAsync(this Socket socket, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Query(socket, Native.SIOCOUTQ) > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{Query(socket, Native.SIOCOUTQ)} bytes still unacknowledged after {timeout.TotalSeconds} s");
+            }
+
+            await Task.Delay(PollInterval).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits, without a pending read, until at least <paramref name="count"/> bytes can be read.</summary>
+    public static async Task WaitUntilReadableAsync(this Socket socket, int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Query(socket, Native.SIOCINQ) < count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"only {Query(socket, Native.SIOCINQ)} of {count} bytes arrived within {timeout.TotalSeconds} s");
+            }
+
+            await Task.Delay(PollInterval).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>True when the read position is at the urgent mark (SIOCATMARK).</summary>
+    public static bool IsAtUrgentMark(this Socket socket) => Query(socket, Native.SIOCATMARK) != 0;
+
+    /// <summary>Sends <paramref name="before"/>, then <paramref name="urgent"/> alone with MSG_OOB, then <paramref name="after"/>.</summary>
+    public static async Task<string> TrySendWithUrgentByteAsync(this Socket socket, string before, char urgent, string after)
+    {
+        string first = await socket.TrySendAllAsync(Encoding.ASCII.GetBytes(before)).ConfigureAwait(false);
+        if (first != "ok")
+        {
+            return first;
+        }
+
+        try
+        {
+            if (socket.Send([(byte)urgent], SocketFlags.OutOfBand) != 1)
+            {
+                return "short MSG_OOB send";
+            }
+        }
+        catch (SocketException e)
+        {
+            return ErrnoName(e.SocketErrorCode);
+        }
+
+        return await socket.TrySendAllAsync(Encoding.ASCII.GetBytes(after)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="count"/> bytes as ASCII, writing <see cref="UrgentMark"/> where
+    /// the urgent mark was, and <c>{EOF}</c> or <c>{ERRNO}</c> if the stream ended early. Needs
+    /// SO_OOBINLINE: the urgent byte stays in the stream, so nothing can be discarded by reading.
+    /// </summary>
+    /// <remarks>
+    /// The kernel learns of the mark from the segment that carries the urgent byte, before that
+    /// byte is queued; so once the byte at the read position is there, SIOCATMARK is settled for
+    /// that position. Hence: wait until something is readable (no read pending meanwhile), ask
+    /// SIOCATMARK, read; every read stops just before the next mark.
+    /// </remarks>
+    public static async Task<string> ReceiveMarkingUrgentAsync(this Socket socket, int count, TimeSpan timeout)
+    {
+        var text = new StringBuilder();
+        byte[] buffer = new byte[count];
+        int total = 0;
+        var deadline = DateTime.UtcNow + timeout;
+        while (total < count)
+        {
+            // Readable also means end of stream or an error: then the read below says which.
+            while (!socket.Poll(TimeSpan.Zero, SelectMode.SelectRead))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"read {text} ({total} of {count} bytes), then nothing more within {timeout.TotalSeconds} s");
+                }
+
+                await Task.Delay(PollInterval).ConfigureAwait(false);
+            }
+
+            if (socket.IsAtUrgentMark())
+            {
+                text.Append(UrgentMark);
+            }
+
+            int read;
+            try
+            {
+                read = await socket.ReceiveAsync(buffer.AsMemory(0, count - total), SocketFlags.None).ConfigureAwait(false);
+            }
+            catch (SocketException e)
+            {
+                return text.Append('{').Append(ErrnoName(e.SocketErrorCode)).Append('}').ToString();
+            }
+
+            if (read == 0)
+            {
+                return text.Append("{EOF}").ToString();
+            }
+
+            text.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            total += read;
+        }
+
+        return text.ToString();
+    }
+
+    private static unsafe int Query(Socket socket, uint request)
+    {
+        var handle = socket.SafeHandle;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            int value = 0;
+            if (Native.IoctlInt((int)handle.DangerousGetHandle(), request, &value) != 0)
+            {
+                throw new InvalidOperationException($"ioctl 0x{request:X}: {Native.LastError()}");
+            }
+
+            return value;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+}

@@ -1,0 +1,444 @@
+using System.Net;
+using System.Net.Sockets;
+using NetnsTcpBridge.IntegrationTests.Infrastructure;
+
+namespace NetnsTcpBridge.IntegrationTests;
+
+/// <summary>
+/// The table "FIN, RST and urgent data" of docs/architecture.md, row by row: each scenario runs
+/// twice, once on a direct connection (client and server both in the server's netns) and once
+/// through the bridge (client in the listen netns), and both peers must observe the same thing
+/// both times. Only the connect-refused and connect-timeout rows differ, by design.
+/// </summary>
+public sealed class CloseSemanticsTests : IntegrationTest
+{
+    private const int BridgePort = 8000;
+    private const int ServerPort = 9000;
+
+    /// <summary>Enough to keep a writer busy while the other side closes (more than the socket buffers involved).</summary>
+    private const int FloodLength = 4 * 1024 * 1024;
+
+    public CloseSemanticsTests(ITestOutputHelper output)
+        : base(output)
+    {
+    }
+
+    private delegate Task<PeerObservation> PeerScript(Socket socket);
+
+    private enum Target
+    {
+        /// <summary>A server listens in the connect netns.</summary>
+        Listening,
+
+        /// <summary>Nothing listens: connects are refused.</summary>
+        Absent,
+
+        /// <summary>A listener whose accept queue is full: SYNs are dropped, connects get no answer.</summary>
+        BlackHole,
+    }
+
+    [NamespaceTheory]
+    [InlineData("splice")]
+    [InlineData("buffered")]
+    public Task ClientHalfClosesAfterSending_ServerReadsDataThenEofAndClientReadsReplyThenEof_AsOnDirectConnection(string copyMethod) => WithTimeout(async () =>
+    {
+        byte[] request = SocketIo.Payload(101, 200_000);
+        byte[] reply = SocketIo.Payload(102, 300_000);
+        var expected = new ConnectionObservation(
+            Client: new(PeerProbe.DescribeBytes(reply), "EOF", "ok"),
+            Server: new(PeerProbe.DescribeBytes(request), "EOF", "ok"));
+
+        await AssertBridgedAsDirectAsync(copyMethod, expected,
+            client: async socket =>
+            {
+                string wrote = await socket.TrySendAllAsync(request);
+                socket.Shutdown(SocketShutdown.Send);
+                var (received, ending) = await socket.ReadUntilEndAsync();
+                return new(PeerProbe.DescribeBytes(received), ending, wrote);
+            },
+            server: async socket =>
+            {
+                var (received, ending) = await socket.ReadUntilEndAsync();
+                string wrote = await socket.TrySendAllAsync(reply);
+                socket.Close();
+                return new(PeerProbe.DescribeBytes(received), ending, wrote);
+            });
+    });
+
+    [NamespaceTheory]
+    [InlineData("splice")]
+    [InlineData("buffered")]
+    public Task ServerHalfClosesAfterSending_ClientReadsDataThenEofAndServerReadsReplyThenEof_AsOnDirectConnection(string copyMethod) => WithTimeout(async () =>
+    {
+        byte[] greeting = SocketIo.Payload(201, 200_000);
+        byte[] upload = SocketIo.Payload(202, 300_000);
+        var expected = new ConnectionObservation(
+            Client: new(PeerProbe.DescribeBytes(greeting), "EOF", "ok"),
+            Server: new(PeerProbe.DescribeBytes(upload), "EOF", "ok"));
+
+        await AssertBridgedAsDirectAsync(copyMethod, expected,
+            client: async socket =>
+            {
+                var (received, ending) = await socket.ReadUntilEndAsync();
+                string wrote = await socket.TrySendAllAsync(upload);
+                socket.Close();
+                return new(PeerProbe.DescribeBytes(received), ending, wrote);
+            },
+            server: async socket =>
+            {
+                string wrote = await socket.TrySendAllAsync(greeting);
+                socket.Shutdown(SocketShutdown.Send);
+                var (received, ending) = await socket.ReadUntilEndAsync();
+                return new(PeerProbe.DescribeBytes(received), ending, wrote);
+            });
+    });
+
+    [NamespaceTheory]
+    [InlineData("splice")]
+    [InlineData("buffered")]
+    public Task ClientResetsAfterSending_ServerReadsTheDataThenConnectionReset_AsOnDirectConnection(string copyMethod) => WithTimeout(async () =>
+    {
+        byte[] lastWords = SocketIo.Payload(301, 50_000);
+        var expected = new ConnectionObservation(
+            Client: new("nothing", "it reset the connection", "ok"),
+            Server: new(PeerProbe.DescribeBytes(lastWords), "ECONNRESET"));
+
+        await AssertBridgedAsDirectAsync(copyMethod, expected,
+            client: async socket =>
+            {
+                // A reset discards what is still unsent, so reset only once every byte has left.
+                string wrote = await socket.TrySendAllAsync(lastWords);
+                await socket.WaitUntilSentAsync(StepTimeout);
+                socket.Reset();
+                return new("nothing", "it reset the connection", wrote);
+            },
+            server: async socket =>
+            {
+                var (received, ending) = await socket.ReadUntilEndAsync();
+                return new(PeerProbe.DescribeBytes(received), ending);
+            });
+    });
+
+    [NamespaceTheory]
+    [InlineData("splice")]
+    [InlineData("buffered")]
+    public Task ServerResetsAfterSending100KB_ClientReadsAllOfItThenConnectionReset_AsOnDirectConnection(string copyMethod) => WithTimeout(async () =>
+    {
+        byte[] lastWords = SocketIo.Payload(401, 100_000);
+        var expected = new ConnectionObservation(
+            Client: new(PeerProbe.DescribeBytes(lastWords), "ECONNRESET"),
+            Server: new("nothing", "it reset the connection", "ok"));
+
+        await AssertBridgedAsDirectAsync(copyMethod, expected,
+            client: async socket =>
+            {
+                var (received, ending) = await socket.ReadUntilEndAsync();
+                return new(PeerProbe.DescribeBytes(received), ending);
+            },
+            server: async socket =>
+            {
+                string wrote = await socket.TrySendAllAsync(lastWords);
+                await socket.WaitUntilSentAsync(StepTimeout);
+                socket.Reset();
+                return new("nothing", "it reset the connection", wrote);
+            });
+    });
+
+    [NamespaceTheory]
+    [InlineData("splice")]
+    [InlineData("buffered")]
+    public Task TargetRefuses_DirectConnectIsRefused_BridgedClientIsAcceptedThenResetNeverEof(string copyMethod) => WithTimeout(async () =>
+    {
+        var bench = await SetUpAsync(copyMethod, Target.Absent);
+
+        var direct = await ConnectAndReadAsync(bench.Direct);
+        var bridged = await ConnectAndReadAsync(bench.Bridged);
+
+        // The bridge's listener accepts before it knows the target refuses: a reset is the closest
+        // equivalent of a refusal, an empty clean close would be a lie.
+        AssertDiffersByDesign(copyMethod, direct, bridged,
+            expectedDirect: new("nothing", "connect failed: ECONNREFUSED"),
+            expectedBridged: new("nothing", "ECONNRESET"));
+        Assert.False(bench.Bridge.HasExited, bench.Bridge.Describe());
+    });
+
+    [NamespaceTheory]
+    [InlineData("splice")]
+    [InlineData("buffered")]
+    public Task TargetNeverAnswers_DirectConnectTimesOut_BridgedClientIsResetAfterConnectTimeoutNeverEof(string copyMethod) => WithTimeout(async () =>
+    {
+        var bench = await SetUpAsync(copyMethod, Target.BlackHole);
+
+        // The kernel alone would retry SYNs for minutes; TCP_USER_TIMEOUT makes the direct client
+        // give up after one second, as the bridge does with --connect-timeout 1.
+        var direct = await ConnectAndReadAsync(bench.Direct, GiveUpConnectingAfterOneSecond);
+        var bridged = await ConnectAndReadAsync(bench.Bridged);
+
+        AssertDiffersByDesign(copyMethod, direct, bridged,
+            expectedDirect: new("nothing", "connect failed: ETIMEDOUT"),
+            expectedBridged: new("nothing", "ECONNRESET"));
+        Assert.False(bench.Bridge.HasExited, bench.Bridge.Describe());
+    });
+
+    [NamespaceTheory]
+    [InlineData("splice", 10)]
+    [InlineData("buffered", 10)]
+    public Task UrgentByteEachWay_ArrivesMarkedBetweenTheBytesAroundIt_AsOnDirectConnection(string copyMethod, int attempts) => WithTimeout(async () =>
+    {
+        const string Ping = "ping-before", PingAfter = "ping-after", Pong = "pong-before", PongAfter = "pong-after";
+        int pingLength = Ping.Length + 1 + PingAfter.Length;
+        int pongLength = Pong.Length + 1 + PongAfter.Length;
+        var expected = new ConnectionObservation(
+            Client: new($"{Pong}{PeerProbe.UrgentMark}?{PongAfter}", "EOF", "ok"),
+            Server: new($"{Ping}{PeerProbe.UrgentMark}!{PingAfter}", "EOF", "ok"));
+
+        PeerScript client = async socket =>
+        {
+            string wrote = await socket.TrySendWithUrgentByteAsync(Ping, '!', PingAfter);
+            string pong = await socket.ReceiveMarkingUrgentAsync(pongLength, StepTimeout);
+            socket.TryShutdownSend();
+            var (rest, ending) = await socket.ReadUntilEndAsync();
+            return new(rest.Length == 0 ? pong : $"{pong} then {PeerProbe.DescribeBytes(rest)}", ending, wrote);
+        };
+        PeerScript server = async socket =>
+        {
+            string ping = await socket.ReceiveMarkingUrgentAsync(pingLength, StepTimeout);
+            string wrote = await socket.TrySendWithUrgentByteAsync(Pong, '?', PongAfter);
+            socket.TryShutdownSend();
+            var (rest, ending) = await socket.ReadUntilEndAsync();
+            return new(rest.Length == 0 ? ping : $"{ping} then {PeerProbe.DescribeBytes(rest)}", ending, wrote);
+        };
+
+        var bench = await SetUpAsync(copyMethod, Target.Listening);
+        var direct = new List<ConnectionObservation>();
+        var bridged = new List<ConnectionObservation>();
+        for (int attempt = 0; attempt < attempts; attempt++)
+        {
+            direct.Add(await RunAsync(bench, bench.Direct, client, server, KeepUrgentDataInline));
+            bridged.Add(await RunAsync(bench, bench.Bridged, client, server, KeepUrgentDataInline));
+        }
+
+        foreach (var observation in direct)
+        {
+            Assert.True(observation == expected, $"direct connection, not as the kernel was expected to behave:\n  expected {expected}\n  observed {observation}");
+        }
+
+        // splice has no window in which the mark could be lost: every attempt must match exactly.
+        // docs/architecture.md: with buffered copying the byte is never lost nor moved, but if it
+        // arrives between the relay's SIOCATMARK check and its recv it goes on unmarked.
+        bool exact = copyMethod == "splice";
+        var different = bridged.Where(observation => exact ? observation != expected : WithoutMarks(observation) != WithoutMarks(expected)).ToList();
+        Assert.True(different.Count == 0,
+            $"through the bridge (--copy {copyMethod}) the peers observed something else than on a direct connection in {different.Count} of {attempts} attempts{(exact ? string.Empty : " (urgent marks not compared)")}:\n  direct  {expected}\n  bridged {different.FirstOrDefault()}");
+
+        int marked = bridged.Count(observation => observation == expected);
+        Output.WriteLine($"--copy {copyMethod}: {marked} of {attempts} attempts kept the urgent mark both ways");
+        Assert.True(marked > 0, $"through the bridge (--copy {copyMethod}) the urgent mark never survived in {attempts} attempts: {bridged[0]}");
+        Assert.False(bench.Bridge.HasExited, bench.Bridge.Describe());
+    });
+
+    [NamespaceTheory]
+    [InlineData("splice")]
+    [InlineData("buffered")]
+    public Task ServerClosesWithUnreadDataWhileClientWrites_ClientSeesConnectionReset_AsOnDirectConnection(string copyMethod) => WithTimeout(async () =>
+    {
+        byte[] flood = SocketIo.Payload(801, FloodLength);
+        var expected = new ConnectionObservation(
+            Client: new("nothing", "ECONNRESET first"),
+            Server: new("nothing", "it closed with unread data"));
+
+        await AssertBridgedAsDirectAsync(copyMethod, expected,
+            client: socket => WriteUntilFailureAsync(socket, flood),
+            server: socket => CloseWithUnreadDataAsync(socket));
+    });
+
+    [NamespaceTheory]
+    [InlineData("splice")]
+    [InlineData("buffered")]
+    public Task ClientClosesWithUnreadDataWhileServerWrites_ServerSeesConnectionReset_AsOnDirectConnection(string copyMethod) => WithTimeout(async () =>
+    {
+        byte[] flood = SocketIo.Payload(802, FloodLength);
+        var expected = new ConnectionObservation(
+            Client: new("nothing", "it closed with unread data"),
+            Server: new("nothing", "ECONNRESET first"));
+
+        await AssertBridgedAsDirectAsync(copyMethod, expected,
+            client: socket => CloseWithUnreadDataAsync(socket),
+            server: socket => WriteUntilFailureAsync(socket, flood));
+    });
+
+    /// <summary>
+    /// Waits until something has arrived, then closes without reading it: the kernel answers a
+    /// close with unread data with a reset. No read is pending meanwhile (see <see cref="PeerProbe"/>).
+    /// </summary>
+    private static async Task<PeerObservation> CloseWithUnreadDataAsync(Socket socket)
+    {
+        await socket.WaitUntilReadableAsync(1, StepTimeout);
+        socket.Close();
+        return new("nothing", "it closed with unread data");
+    }
+
+    /// <summary>
+    /// Writes <paramref name="flood"/>, then reads to the end, and reports the first failure seen,
+    /// whichever call saw it: <c>ECONNRESET</c> for a reset of an open connection. A clean close
+    /// (FIN) would instead show as EOF, or as EPIPE when the peer's reset came after the FIN.
+    /// </summary>
+    private async Task<PeerObservation> WriteUntilFailureAsync(Socket socket, byte[] flood)
+    {
+        string wrote = await socket.TrySendAllAsync(flood);
+        var (received, ending) = await socket.ReadUntilEndAsync();
+        Output.WriteLine($"  writer's detail: writing {wrote}, then reading ended with {ending}");
+        string first = wrote != "ok" ? wrote : ending;
+        return new(PeerProbe.DescribeBytes(received), $"{first} first");
+    }
+
+    /// <summary>Runs the scenario directly, checks that against <paramref name="expected"/>, then through the bridge, and compares.</summary>
+    private async Task AssertBridgedAsDirectAsync(string copyMethod, ConnectionObservation expected, PeerScript client, PeerScript server)
+    {
+        var bench = await SetUpAsync(copyMethod, Target.Listening);
+
+        var direct = await RunAsync(bench, bench.Direct, client, server);
+        Assert.True(direct == expected, $"direct connection, not as the kernel was expected to behave:\n  expected {expected}\n  observed {direct}");
+
+        var bridged = await RunAsync(bench, bench.Bridged, client, server);
+        AssertSameAsDirect(copyMethod, direct, bridged);
+        Assert.False(bench.Bridge.HasExited, bench.Bridge.Describe());
+    }
+
+    private static void AssertSameAsDirect(string copyMethod, ConnectionObservation direct, ConnectionObservation bridged) =>
+        Assert.True(bridged == direct, $"through the bridge (--copy {copyMethod}) the peers observed something else than on a direct connection:\n  direct  {direct}\n  bridged {bridged}");
+
+    private static void AssertDiffersByDesign(string copyMethod, PeerObservation direct, PeerObservation bridged, PeerObservation expectedDirect, PeerObservation expectedBridged)
+    {
+        Assert.True(direct == expectedDirect, $"direct connection, not as the kernel was expected to behave:\n  expected {expectedDirect}\n  observed {direct}");
+        Assert.True(bridged == expectedBridged, $"through the bridge (--copy {copyMethod}) the client must be reset, never closed cleanly:\n  direct  {direct}\n  expected bridged {expectedBridged}\n  observed bridged {bridged}");
+    }
+
+    private static ConnectionObservation WithoutMarks(ConnectionObservation observation) => new(
+        observation.Client with { Received = observation.Client.Received.Replace(PeerProbe.UrgentMark, string.Empty, StringComparison.Ordinal) },
+        observation.Server with { Received = observation.Server.Received.Replace(PeerProbe.UrgentMark, string.Empty, StringComparison.Ordinal) });
+
+    private static void KeepUrgentDataInline(Socket client, Socket server)
+    {
+        client.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.OutOfBandInline, true);
+        server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.OutOfBandInline, true);
+    }
+
+    private static void GiveUpConnectingAfterOneSecond(Socket socket)
+    {
+        const int TcpUserTimeout = 18;
+        const int TcpSynCount = 7;
+        socket.SetRawSocketOption((int)SocketOptionLevel.Tcp, TcpUserTimeout, BitConverter.GetBytes(1000));
+        socket.SetRawSocketOption((int)SocketOptionLevel.Tcp, TcpSynCount, BitConverter.GetBytes(1));
+    }
+
+    /// <summary>
+    /// Two namespaces, the target in the connect one (<paramref name="target"/>), the bridge from
+    /// the listen one to it. The direct route starts in the connect netns and goes straight to
+    /// the target; the bridged route starts in the listen netns and goes to the bridge.
+    /// </summary>
+    private async Task<Bench> SetUpAsync(string copyMethod, Target target)
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        Socket? listener = null;
+        var arguments = new List<string>
+        {
+            "-l", $"127.0.0.1:{BridgePort}", "-f", listenSide.FilePath,
+            "-c", $"127.0.0.1:{ServerPort}", "-t", connectSide.FilePath,
+            "--copy", copyMethod,
+        };
+
+        switch (target)
+        {
+            case Target.Listening:
+                listener = Track(connectSide.Listen(Loopback(ServerPort)));
+                break;
+            case Target.BlackHole:
+                // As in ErrorReportingTests: with backlog 1 two unaccepted connections fill the
+                // accept queue, and the kernel drops every further SYN.
+                Track(connectSide.Listen(Loopback(ServerPort), backlog: 1));
+                for (int i = 0; i < 2; i++)
+                {
+                    var filler = Track(connectSide.CreateSocket(AddressFamily.InterNetwork));
+                    await filler.ConnectAsync(Loopback(ServerPort)).WaitAsync(StepTimeout);
+                }
+
+                arguments.AddRange(["--connect-timeout", "1"]);
+                break;
+            case Target.Absent:
+                break;
+        }
+
+        var bridge = StartBridge(arguments);
+        await listenSide.WaitForListenerAsync(BridgePort, bridge);
+        return new Bench(
+            bridge,
+            listener,
+            Direct: new Route("direct", connectSide, Loopback(ServerPort)),
+            Bridged: new Route($"bridged (--copy {copyMethod})", listenSide, Loopback(BridgePort)));
+    }
+
+    /// <summary>Connects on <paramref name="route"/>, accepts at the server, runs both scripts at once and returns what they observed.</summary>
+    private async Task<ConnectionObservation> RunAsync(Bench bench, Route route, PeerScript client, PeerScript server, Action<Socket, Socket>? configure = null)
+    {
+        var clientSocket = Track(route.ClientSide.CreateSocket(AddressFamily.InterNetwork));
+        await clientSocket.ConnectAsync(route.Endpoint).WaitAsync(StepTimeout);
+        var serverSocket = Track(await bench.Listener!.AcceptAsync().WaitAsync(StepTimeout));
+        configure?.Invoke(clientSocket, serverSocket);
+
+        var clientRun = Task.Run(() => client(clientSocket));
+        var serverRun = Task.Run(() => server(serverSocket));
+        try
+        {
+            await Task.WhenAll(clientRun, serverRun).WaitAsync(StepTimeout);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(
+                $"{route.Name}: the peers did not finish within {StepTimeout.TotalSeconds} s; client {Progress(clientRun)}, server {Progress(serverRun)}", e);
+        }
+
+        var observation = new ConnectionObservation(await clientRun, await serverRun);
+        Output.WriteLine($"{route.Name}: {observation}");
+        clientSocket.Dispose();
+        serverSocket.Dispose();
+        return observation;
+    }
+
+    /// <summary>Connects on <paramref name="route"/> (no server accepts) and reads until the end; a reset during connect counts as a reset.</summary>
+    private async Task<PeerObservation> ConnectAndReadAsync(Route route, Action<Socket>? configure = null)
+    {
+        using var socket = Track(route.ClientSide.CreateSocket(AddressFamily.InterNetwork));
+        configure?.Invoke(socket);
+        PeerObservation observation;
+        try
+        {
+            await socket.ConnectAsync(route.Endpoint).WaitAsync(StepTimeout);
+            var (received, ending) = await socket.ReadUntilEndAsync().WaitAsync(StepTimeout);
+            observation = new(PeerProbe.DescribeBytes(received), ending);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            observation = new("nothing", PeerProbe.ErrnoName(e.SocketErrorCode));
+        }
+        catch (SocketException e)
+        {
+            observation = new("nothing", $"connect failed: {PeerProbe.ErrnoName(e.SocketErrorCode)}");
+        }
+
+        Output.WriteLine($"{route.Name}: client {observation}");
+        return observation;
+    }
+
+    private static string Progress(Task<PeerObservation> run) => run.Status switch
+    {
+        TaskStatus.RanToCompletion => $"done {run.Result}",
+        TaskStatus.Faulted => $"failed: {run.Exception!.InnerException!.Message}",
+        _ => "still running",
+    };
+
+    private sealed record Route(string Name, TestNamespace ClientSide, IPEndPoint Endpoint);
+
+    private sealed record Bench(BridgeProcess Bridge, Socket? Listener, Route Direct, Route Bridged);
+}

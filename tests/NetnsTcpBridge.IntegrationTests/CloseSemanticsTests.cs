@@ -18,6 +18,12 @@ public sealed class CloseSemanticsTests : IntegrationTest
     /// <summary>Enough to keep a writer busy while the other side closes (more than the socket buffers involved).</summary>
     private const int FloodLength = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Bound of one wait inside a peer's script: shorter than <see cref="IntegrationTest.StepTimeout"/>,
+    /// the bound of a whole run, so that a stalled peer reports what it had read so far.
+    /// </summary>
+    private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(10);
+
     public CloseSemanticsTests(ITestOutputHelper output)
         : base(output)
     {
@@ -108,7 +114,7 @@ public sealed class CloseSemanticsTests : IntegrationTest
             {
                 // A reset discards what is still unsent, so reset only once every byte has left.
                 string wrote = await socket.TrySendAllAsync(lastWords);
-                await socket.WaitUntilSentAsync(StepTimeout);
+                await socket.WaitUntilSentAsync(PeerTimeout);
                 socket.Reset();
                 return new("nothing", "it reset the connection", wrote);
             },
@@ -138,7 +144,7 @@ public sealed class CloseSemanticsTests : IntegrationTest
             server: async socket =>
             {
                 string wrote = await socket.TrySendAllAsync(lastWords);
-                await socket.WaitUntilSentAsync(StepTimeout);
+                await socket.WaitUntilSentAsync(PeerTimeout);
                 socket.Reset();
                 return new("nothing", "it reset the connection", wrote);
             });
@@ -181,61 +187,18 @@ public sealed class CloseSemanticsTests : IntegrationTest
     });
 
     [NamespaceTheory]
-    [InlineData("splice", 10)]
-    [InlineData("buffered", 10)]
-    public Task UrgentByteEachWay_ArrivesMarkedBetweenTheBytesAroundIt_AsOnDirectConnection(string copyMethod, int attempts) => WithTimeout(async () =>
-    {
-        const string Ping = "ping-before", PingAfter = "ping-after", Pong = "pong-before", PongAfter = "pong-after";
-        int pingLength = Ping.Length + 1 + PingAfter.Length;
-        int pongLength = Pong.Length + 1 + PongAfter.Length;
-        var expected = new ConnectionObservation(
-            Client: new($"{Pong}{PeerProbe.UrgentMark}?{PongAfter}", "EOF", "ok"),
-            Server: new($"{Ping}{PeerProbe.UrgentMark}!{PingAfter}", "EOF", "ok"));
+    [InlineData("splice")]
+    [InlineData("buffered")]
+    public Task UrgentByteEachWay_ArrivesMarkedBetweenTheBytesAroundIt_AsOnDirectConnection(string copyMethod) =>
+        WithTimeout(() => AssertUrgentBytesAsync(copyMethod, clientSpeaksBeforeAccept: false));
 
-        PeerScript client = async socket =>
-        {
-            string wrote = await socket.TrySendWithUrgentByteAsync(Ping, '!', PingAfter);
-            string pong = await socket.ReceiveMarkingUrgentAsync(pongLength, StepTimeout);
-            socket.TryShutdownSend();
-            var (rest, ending) = await socket.ReadUntilEndAsync();
-            return new(rest.Length == 0 ? pong : $"{pong} then {PeerProbe.DescribeBytes(rest)}", ending, wrote);
-        };
-        PeerScript server = async socket =>
-        {
-            string ping = await socket.ReceiveMarkingUrgentAsync(pingLength, StepTimeout);
-            string wrote = await socket.TrySendWithUrgentByteAsync(Pong, '?', PongAfter);
-            socket.TryShutdownSend();
-            var (rest, ending) = await socket.ReadUntilEndAsync();
-            return new(rest.Length == 0 ? ping : $"{ping} then {PeerProbe.DescribeBytes(rest)}", ending, wrote);
-        };
-
-        var bench = await SetUpAsync(copyMethod, Target.Listening);
-        var direct = new List<ConnectionObservation>();
-        var bridged = new List<ConnectionObservation>();
-        for (int attempt = 0; attempt < attempts; attempt++)
-        {
-            direct.Add(await RunAsync(bench, bench.Direct, client, server, KeepUrgentDataInline));
-            bridged.Add(await RunAsync(bench, bench.Bridged, client, server, KeepUrgentDataInline));
-        }
-
-        foreach (var observation in direct)
-        {
-            Assert.True(observation == expected, $"direct connection, not as the kernel was expected to behave:\n  expected {expected}\n  observed {observation}");
-        }
-
-        // splice has no window in which the mark could be lost: every attempt must match exactly.
-        // docs/architecture.md: with buffered copying the byte is never lost nor moved, but if it
-        // arrives between the relay's SIOCATMARK check and its recv it goes on unmarked.
-        bool exact = copyMethod == "splice";
-        var different = bridged.Where(observation => exact ? observation != expected : WithoutMarks(observation) != WithoutMarks(expected)).ToList();
-        Assert.True(different.Count == 0,
-            $"through the bridge (--copy {copyMethod}) the peers observed something else than on a direct connection in {different.Count} of {attempts} attempts{(exact ? string.Empty : " (urgent marks not compared)")}:\n  direct  {expected}\n  bridged {different.FirstOrDefault()}");
-
-        int marked = bridged.Count(observation => observation == expected);
-        Output.WriteLine($"--copy {copyMethod}: {marked} of {attempts} attempts kept the urgent mark both ways");
-        Assert.True(marked > 0, $"through the bridge (--copy {copyMethod}) the urgent mark never survived in {attempts} attempts: {bridged[0]}");
-        Assert.False(bench.Bridge.HasExited, bench.Bridge.Describe());
-    });
+    // The same, but the client's bytes are already there while the bridge is still connecting to
+    // the server: the urgent byte must not be forgotten until the connect completes.
+    [NamespaceTheory]
+    [InlineData("splice")]
+    [InlineData("buffered")]
+    public Task UrgentByteSentBeforeTheServerAccepts_ArrivesMarkedBetweenTheBytesAroundIt_AsOnDirectConnection(string copyMethod) =>
+        WithTimeout(() => AssertUrgentBytesAsync(copyMethod, clientSpeaksBeforeAccept: true));
 
     [NamespaceTheory]
     [InlineData("splice")]
@@ -268,12 +231,77 @@ public sealed class CloseSemanticsTests : IntegrationTest
     });
 
     /// <summary>
+    /// The client sends "ping-before", '!' with MSG_OOB, "ping-after"; the server answers likewise
+    /// with '?'; both half-close. Every receiver has SO_OOBINLINE and notes where SIOCATMARK put
+    /// the mark. Several connections each way, since whether a relay reads at the mark before or
+    /// after it learns of the urgent byte depends on scheduling.
+    /// </summary>
+    private async Task AssertUrgentBytesAsync(string copyMethod, bool clientSpeaksBeforeAccept)
+    {
+        const int Attempts = 10;
+        const string Ping = "ping-before", PingAfter = "ping-after", Pong = "pong-before", PongAfter = "pong-after";
+        int pingLength = Ping.Length + 1 + PingAfter.Length;
+        int pongLength = Pong.Length + 1 + PongAfter.Length;
+        var expected = new ConnectionObservation(
+            Client: new($"{Pong}{PeerProbe.UrgentMark}?{PongAfter}", "EOF", "ok"),
+            Server: new($"{Ping}{PeerProbe.UrgentMark}!{PingAfter}", "EOF", "ok"));
+
+        var bench = await SetUpAsync(copyMethod, Target.Listening);
+        var direct = new List<ConnectionObservation>();
+        var bridged = new List<ConnectionObservation>();
+        for (int attempt = 0; attempt < 2 * Attempts; attempt++)
+        {
+            string? pingWritten = null;
+            Func<Socket, Task>? beforeAccept = clientSpeaksBeforeAccept
+                ? async socket => pingWritten = await socket.TrySendWithUrgentByteAsync(Ping, '!', PingAfter)
+                : null;
+            PeerScript client = async socket =>
+            {
+                string wrote = pingWritten ?? await socket.TrySendWithUrgentByteAsync(Ping, '!', PingAfter);
+                string pong = await socket.ReceiveMarkingUrgentAsync(pongLength, PeerTimeout);
+                socket.TryShutdownSend();
+                var (rest, ending) = await socket.ReadUntilEndAsync();
+                return new(rest.Length == 0 ? pong : $"{pong} then {PeerProbe.DescribeBytes(rest)}", ending, wrote);
+            };
+            PeerScript server = async socket =>
+            {
+                string ping = await socket.ReceiveMarkingUrgentAsync(pingLength, PeerTimeout);
+                string wrote = await socket.TrySendWithUrgentByteAsync(Pong, '?', PongAfter);
+                socket.TryShutdownSend();
+                var (rest, ending) = await socket.ReadUntilEndAsync();
+                return new(rest.Length == 0 ? ping : $"{ping} then {PeerProbe.DescribeBytes(rest)}", ending, wrote);
+            };
+
+            var (route, observations) = attempt % 2 == 0 ? (bench.Direct, direct) : (bench.Bridged, bridged);
+            observations.Add(await RunAsync(bench, route, client, server, KeepUrgentDataInline, beforeAccept));
+        }
+
+        foreach (var observation in direct)
+        {
+            Assert.True(observation == expected, $"direct connection, not as the kernel was expected to behave:\n  expected {expected}\n  observed {observation}");
+        }
+
+        // splice has no window in which the mark could be lost: every attempt must match exactly.
+        // docs/architecture.md: with buffered copying the byte is never lost nor moved, but if it
+        // arrives between the relay's SIOCATMARK check and its recv it goes on unmarked.
+        bool exact = copyMethod == "splice";
+        var different = bridged.Where(observation => exact ? observation != expected : WithoutMarks(observation) != WithoutMarks(expected)).ToList();
+        Assert.True(different.Count == 0,
+            $"through the bridge (--copy {copyMethod}) the peers observed something else than on a direct connection in {different.Count} of {Attempts} attempts{(exact ? string.Empty : " (urgent marks not compared)")}:\n  direct  {expected}\n  bridged {different.FirstOrDefault()}");
+
+        int marked = bridged.Count(observation => observation == expected);
+        Output.WriteLine($"--copy {copyMethod}: {marked} of {Attempts} attempts kept the urgent mark both ways");
+        Assert.True(marked > 0, $"through the bridge (--copy {copyMethod}) the urgent mark never survived in {Attempts} attempts: {bridged[0]}");
+        Assert.False(bench.Bridge.HasExited, bench.Bridge.Describe());
+    }
+
+    /// <summary>
     /// Waits until something has arrived, then closes without reading it: the kernel answers a
     /// close with unread data with a reset. No read is pending meanwhile (see <see cref="PeerProbe"/>).
     /// </summary>
     private static async Task<PeerObservation> CloseWithUnreadDataAsync(Socket socket)
     {
-        await socket.WaitUntilReadableAsync(1, StepTimeout);
+        await socket.WaitUntilReadableAsync(1, PeerTimeout);
         socket.Close();
         return new("nothing", "it closed with unread data");
     }
@@ -379,24 +407,51 @@ public sealed class CloseSemanticsTests : IntegrationTest
             Bridged: new Route($"bridged (--copy {copyMethod})", listenSide, Loopback(BridgePort)));
     }
 
-    /// <summary>Connects on <paramref name="route"/>, accepts at the server, runs both scripts at once and returns what they observed.</summary>
-    private async Task<ConnectionObservation> RunAsync(Bench bench, Route route, PeerScript client, PeerScript server, Action<Socket, Socket>? configure = null)
+    /// <summary>
+    /// Connects on <paramref name="route"/>, lets the client do <paramref name="beforeAccept"/>,
+    /// accepts at the server, runs both scripts at once and returns what they observed.
+    /// </summary>
+    private async Task<ConnectionObservation> RunAsync(
+        Bench bench, Route route, PeerScript client, PeerScript server, Action<Socket, Socket>? configure = null, Func<Socket, Task>? beforeAccept = null)
     {
         var clientSocket = Track(route.ClientSide.CreateSocket(AddressFamily.InterNetwork));
         await clientSocket.ConnectAsync(route.Endpoint).WaitAsync(StepTimeout);
+        if (beforeAccept is not null)
+        {
+            await beforeAccept(clientSocket).WaitAsync(StepTimeout);
+        }
+
         var serverSocket = Track(await bench.Listener!.AcceptAsync().WaitAsync(StepTimeout));
         configure?.Invoke(clientSocket, serverSocket);
 
         var clientRun = Task.Run(() => client(clientSocket));
         var serverRun = Task.Run(() => server(serverSocket));
-        try
+        var pending = new List<Task<PeerObservation>> { clientRun, serverRun };
+        var deadline = DateTime.UtcNow + StepTimeout;
+        while (pending.Count > 0)
         {
-            await Task.WhenAll(clientRun, serverRun).WaitAsync(StepTimeout);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException(
-                $"{route.Name}: the peers did not finish within {StepTimeout.TotalSeconds} s; client {Progress(clientRun)}, server {Progress(serverRun)}", e);
+            Task<PeerObservation> finished;
+            try
+            {
+                var remaining = deadline - DateTime.UtcNow;
+                finished = await Task.WhenAny(pending).WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException(
+                    $"{route.Name}: the peers did not finish within {StepTimeout.TotalSeconds} s; client {Progress(clientRun)}, server {Progress(serverRun)}", e);
+            }
+
+            // A peer that failed (e.g. waited in vain for bytes) ends the run: the other may wait for it forever.
+            if (finished.IsFaulted)
+            {
+                // Its partner usually fails a moment later, and says what it had read by then.
+                var partner = finished == clientRun ? serverRun : clientRun;
+                await Task.WhenAny(partner, Task.Delay(TimeSpan.FromSeconds(1)));
+                throw new InvalidOperationException($"{route.Name}: client {Progress(clientRun)}, server {Progress(serverRun)}", finished.Exception);
+            }
+
+            pending.Remove(finished);
         }
 
         var observation = new ConnectionObservation(await clientRun, await serverRun);

@@ -195,7 +195,7 @@ public static class PeerProbe
             {
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"read {text} ({total} of {count} bytes), then nothing more within {timeout.TotalSeconds} s");
+                    throw new TimeoutException($"read \"{text}\" ({total} of {count} bytes), then nothing more within {timeout.TotalSeconds} s");
                 }
 
                 await Task.Delay(PollInterval).ConfigureAwait(false);

@@ -159,6 +159,16 @@ internal sealed partial class Direction
 
         if (read == 0)
         {
+            // Once the FIN has arrived, splice returns 0 at the urgent mark too (tcp_splice_read
+            // sees SOCK_DONE): that is the urgent byte waiting, not yet the end of the stream.
+            if (_useSplice && !_stepOverMark && IsAtUrgentMark())
+            {
+                _urgentAnnounced = true;
+                bool progressed = TakeUrgent();
+                _stepOverMark = true; // splice cannot pass the mark; the next read is a plain recv
+                return progressed;
+            }
+
             _endOfStream = true;
             return true;
         }

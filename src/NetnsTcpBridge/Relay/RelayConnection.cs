@@ -28,6 +28,7 @@ internal sealed class RelayConnection
     private Direction? _upload;
     private Direction? _download;
     private int _survivorToReset = -1;
+    private bool _clientUrgentWhileConnecting;
 
     private string? _clientName;
 
@@ -135,6 +136,11 @@ internal sealed class RelayConnection
                 Log.Debug($"{ClientName}: client went away while connecting");
                 Close(reset: true);
                 break;
+            case RelayPhase.Connecting:
+                // Edge-triggered: remember urgent data announced now, or splice would later stop
+                // at the mark and wait for an EPOLLPRI that has already come and gone.
+                _clientUrgentWhileConnecting |= (events & Libc.EPOLLPRI) != 0;
+                break;
             case RelayPhase.Relaying:
                 Relay(isServer, events);
                 break;
@@ -181,9 +187,14 @@ internal sealed class RelayConnection
 
         _upload = new Direction(Client, Server, _context.Options.CopyMethod, _context.Pipes);
         _download = new Direction(Server, Client, _context.Options.CopyMethod, _context.Pipes);
+        if (_clientUrgentWhileConnecting)
+        {
+            _upload.AnnounceUrgent();
+        }
+
         Log.Debug($"{ClientName}: relaying");
         _upload.Pump();
-        if (serverHasInput)
+        if (serverHasInput && _upload.State != DirectionState.Failed)
         {
             _download.Pump();
         }
@@ -205,7 +216,10 @@ internal sealed class RelayConnection
             reading.Pump();
         }
 
-        if ((events & (Libc.EPOLLOUT | Libc.EPOLLERR | Libc.EPOLLHUP)) != 0)
+        // Once a direction has failed, the other must not run: a failed write has consumed the
+        // socket's pending error (sock_error), so a read on it would now return a plain end of
+        // stream and pass on a FIN where a reset belongs.
+        if (reading.State != DirectionState.Failed && (events & (Libc.EPOLLOUT | Libc.EPOLLERR | Libc.EPOLLHUP)) != 0)
         {
             writing.Pump();
         }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -93,6 +94,70 @@ public static class PeerProbe
         }
     }
 
+    /// <summary>
+    /// Like <see cref="TrySendAllAsync"/>, but with send(2) called directly (MSG_DONTWAIT, polling
+    /// for room), so that the error reported is exactly the first one the kernel gave: ECONNRESET
+    /// for a reset of an open connection, EPIPE only once the stream had ended (FIN, then a reset)
+    /// or the socket was shut down. .NET's own sends do not always keep that difference.
+    /// </summary>
+    public static async Task<string> RawSendAllAsync(this Socket socket, ReadOnlyMemory<byte> data, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!data.IsEmpty)
+        {
+            long result = RawSend(socket, data.Span);
+            if (result > 0)
+            {
+                data = data[(int)result..];
+            }
+            else if (result is -Native.EAGAIN or -Native.EINTR)
+            {
+                // Wait for room at once, as an event loop would: a writer that dawdles changes the race.
+                if (!await RawPollAsync(socket, Native.POLLOUT, deadline).ConfigureAwait(false))
+                {
+                    throw new TimeoutException($"{data.Length} bytes still unsent after {timeout.TotalSeconds} s, and no error");
+                }
+            }
+            else
+            {
+                return ErrnoName((int)-result);
+            }
+        }
+
+        return "ok";
+    }
+
+    /// <summary>Like <see cref="ReadUntilEndAsync"/>, with recv(2) called directly (see <see cref="RawSendAllAsync"/>).</summary>
+    public static async Task<(byte[] Bytes, string Ending)> RawReadUntilEndAsync(this Socket socket, TimeSpan timeout)
+    {
+        using var received = new MemoryStream();
+        byte[] buffer = new byte[64 * 1024];
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            long result = RawRecv(socket, buffer);
+            if (result > 0)
+            {
+                received.Write(buffer, 0, (int)result);
+            }
+            else if (result == 0)
+            {
+                return (received.ToArray(), "EOF");
+            }
+            else if (result is -Native.EAGAIN or -Native.EINTR)
+            {
+                if (!await RawPollAsync(socket, Native.POLLIN, deadline).ConfigureAwait(false))
+                {
+                    throw new TimeoutException($"read {received.Length} bytes, then neither more nor an end within {timeout.TotalSeconds} s");
+                }
+            }
+            else
+            {
+                return (received.ToArray(), ErrnoName((int)-result));
+            }
+        }
+    }
+
     /// <summary>shutdown(SHUT_WR); returns <c>ok</c> or the errno name (e.g. after the connection was reset).</summary>
     public static string TryShutdownSend(this Socket socket)
     {
@@ -143,6 +208,21 @@ public static class PeerProbe
             await Task.Delay(PollInterval).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Waits with poll(2), without a pending read, until input (bytes, end of stream or an error)
+    /// is there, and reacts at once, as an event loop would.
+    /// </summary>
+    public static async Task WaitForInputAsync(this Socket socket, TimeSpan timeout)
+    {
+        if (!await RawPollAsync(socket, Native.POLLIN, DateTime.UtcNow + timeout).ConfigureAwait(false))
+        {
+            throw new TimeoutException($"nothing arrived within {timeout.TotalSeconds} s");
+        }
+    }
+
+    /// <summary>Bytes that can be read now (SIOCINQ).</summary>
+    public static int UnreadBytes(this Socket socket) => Query(socket, Native.SIOCINQ);
 
     /// <summary>True when the read position is at the urgent mark (SIOCATMARK).</summary>
     public static bool IsAtUrgentMark(this Socket socket) => Query(socket, Native.SIOCATMARK) != 0;
@@ -226,6 +306,91 @@ public static class PeerProbe
         }
 
         return text.ToString();
+    }
+
+    private static string ErrnoName(int errno) => errno switch
+    {
+        Native.ECONNRESET => "ECONNRESET",
+        Native.EPIPE => "EPIPE",
+        _ => Native.Describe(errno),
+    };
+
+    /// <summary>
+    /// poll(2) for <paramref name="events"/> (an error or hang-up also ends the wait), in slices on
+    /// a pool thread; false when <paramref name="deadline"/> passed first. poll does not consume
+    /// the socket's pending error, the next send or recv reports it.
+    /// </summary>
+    private static async Task<bool> RawPollAsync(Socket socket, short events, DateTime deadline)
+    {
+        while (DateTime.UtcNow <= deadline)
+        {
+            if (await Task.Run(() => RawPoll(socket, events, sliceMilliseconds: 50)).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static unsafe bool RawPoll(Socket socket, short events, int sliceMilliseconds)
+    {
+        var handle = socket.SafeHandle;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var entry = new Native.PollFd { Fd = (int)handle.DangerousGetHandle(), Events = events };
+            int ready = Native.Poll(&entry, 1, sliceMilliseconds);
+            return ready > 0 || (ready < 0 && Marshal.GetLastPInvokeError() == Native.EINTR);
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>send(2) with MSG_DONTWAIT: the byte count, or -errno.</summary>
+    private static unsafe long RawSend(Socket socket, ReadOnlySpan<byte> data)
+    {
+        nuint length = (nuint)data.Length;
+        fixed (byte* pointer = data)
+        {
+            byte* start = pointer;
+            return WithDescriptor(socket, fd => Native.Send(fd, start, length, Native.MSG_DONTWAIT | Native.MSG_NOSIGNAL));
+        }
+    }
+
+    /// <summary>recv(2) with MSG_DONTWAIT: the byte count, 0 at end of stream, or -errno.</summary>
+    private static unsafe long RawRecv(Socket socket, byte[] buffer)
+    {
+        fixed (byte* pointer = buffer)
+        {
+            byte* start = pointer;
+            return WithDescriptor(socket, fd => Native.Recv(fd, start, (nuint)buffer.Length, Native.MSG_DONTWAIT));
+        }
+    }
+
+    private static long WithDescriptor(Socket socket, Func<int, nint> call)
+    {
+        var handle = socket.SafeHandle;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            nint result = call((int)handle.DangerousGetHandle());
+            return result >= 0 ? result : -Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
     }
 
     private static unsafe int Query(Socket socket, uint request)

@@ -14,6 +14,7 @@ internal static unsafe partial class Native
     /// <summary>Non-zero when the read position is at the urgent mark.</summary>
     public const uint SIOCATMARK = 0x8905;
 
+    public const int MSG_OOB = 0x1;
     public const int MSG_DONTWAIT = 0x40;
     public const int MSG_NOSIGNAL = 0x4000;
 

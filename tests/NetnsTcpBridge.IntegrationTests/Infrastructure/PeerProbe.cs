@@ -10,25 +10,34 @@ namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
 /// or error, writes that report their errno, resets, the urgent mark.
 /// </summary>
 /// <remarks>
-/// A socket is only ever closed here while no operation is pending on it: .NET turns the close
-/// of a TCP socket with a pending operation into a reset, which would falsify the observation.
+/// <para>
+/// Reads and writes call recv(2) and send(2) directly (MSG_DONTWAIT, waiting with poll(2)), so
+/// that an observation is exactly what the kernel said, in the order it said it. .NET's own
+/// sends do not keep that: after a reset of an open connection they sometimes report EPIPE
+/// instead of ECONNRESET, even on a direct connection, and EPIPE is what the kernel reports
+/// only for a reset that came after a FIN. Waits react at once, as an event loop would: a peer
+/// that dawdles changes the races a bridge has to get right.
+/// </para>
+/// <para>
+/// A socket is only ever closed here while no .NET operation is pending on it: .NET turns the
+/// close of a TCP socket with a pending operation into a reset, which would falsify the observation.
+/// </para>
 /// </remarks>
 public static class PeerProbe
 {
     /// <summary>Marks the read position at which SIOCATMARK said "urgent mark here".</summary>
     public const string UrgentMark = "{mark}";
 
+    private const int PollSliceMilliseconds = 50;
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
 
-    /// <summary>The errno name of a socket error, as the C API would report it.</summary>
+    /// <summary>The errno name of a socket error reported by .NET (e.g. by a connect), as the C API would name it.</summary>
     public static string ErrnoName(SocketError error) => error switch
     {
         SocketError.ConnectionReset => "ECONNRESET",
         SocketError.Shutdown => "EPIPE",
         SocketError.ConnectionRefused => "ECONNREFUSED",
         SocketError.TimedOut => "ETIMEDOUT",
-        SocketError.ConnectionAborted => "ECONNABORTED",
-        SocketError.NotConnected => "ENOTCONN",
         _ => error.ToString(),
     };
 
@@ -52,68 +61,50 @@ public static class PeerProbe
     }
 
     /// <summary>Reads until end of stream or a failure; returns the bytes read and <c>EOF</c> or the errno name.</summary>
-    public static async Task<(byte[] Bytes, string Ending)> ReadUntilEndAsync(this Socket socket)
+    public static async Task<(byte[] Bytes, string Ending)> ReadUntilEndAsync(this Socket socket, TimeSpan timeout)
     {
         using var received = new MemoryStream();
         byte[] buffer = new byte[64 * 1024];
-        try
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
         {
-            while (true)
+            long result = RawRecv(socket, buffer, buffer.Length);
+            if (result > 0)
             {
-                int count = await socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
-                if (count == 0)
+                received.Write(buffer, 0, (int)result);
+            }
+            else if (result == 0)
+            {
+                return (received.ToArray(), "EOF");
+            }
+            else if (result is -Native.EAGAIN or -Native.EINTR)
+            {
+                if (!await PollAsync(socket, Native.POLLIN, deadline).ConfigureAwait(false))
                 {
-                    return (received.ToArray(), "EOF");
+                    throw new TimeoutException($"read {received.Length} bytes, then neither more nor an end within {timeout.TotalSeconds} s");
                 }
-
-                received.Write(buffer, 0, count);
             }
-        }
-        catch (SocketException e)
-        {
-            return (received.ToArray(), ErrnoName(e.SocketErrorCode));
-        }
-    }
-
-    /// <summary>Sends everything; returns <c>ok</c>, or the errno name of the write that failed.</summary>
-    public static async Task<string> TrySendAllAsync(this Socket socket, ReadOnlyMemory<byte> data)
-    {
-        try
-        {
-            while (!data.IsEmpty)
+            else
             {
-                int sent = await socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
-                data = data[sent..];
+                return (received.ToArray(), ErrnoName((int)-result));
             }
-
-            return "ok";
-        }
-        catch (SocketException e)
-        {
-            return ErrnoName(e.SocketErrorCode);
         }
     }
 
-    /// <summary>
-    /// Like <see cref="TrySendAllAsync"/>, but with send(2) called directly (MSG_DONTWAIT, polling
-    /// for room), so that the error reported is exactly the first one the kernel gave: ECONNRESET
-    /// for a reset of an open connection, EPIPE only once the stream had ended (FIN, then a reset)
-    /// or the socket was shut down. .NET's own sends do not always keep that difference.
-    /// </summary>
-    public static async Task<string> RawSendAllAsync(this Socket socket, ReadOnlyMemory<byte> data, TimeSpan timeout)
+    /// <summary>Sends everything; returns <c>ok</c>, or the errno name of the first write that failed.</summary>
+    public static async Task<string> TrySendAllAsync(this Socket socket, ReadOnlyMemory<byte> data, TimeSpan timeout, int flags = 0)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!data.IsEmpty)
         {
-            long result = RawSend(socket, data.Span);
+            long result = RawSend(socket, data.Span, flags);
             if (result > 0)
             {
                 data = data[(int)result..];
             }
             else if (result is -Native.EAGAIN or -Native.EINTR)
             {
-                // Wait for room at once, as an event loop would: a writer that dawdles changes the race.
-                if (!await RawPollAsync(socket, Native.POLLOUT, deadline).ConfigureAwait(false))
+                if (!await PollAsync(socket, Native.POLLOUT, deadline).ConfigureAwait(false))
                 {
                     throw new TimeoutException($"{data.Length} bytes still unsent after {timeout.TotalSeconds} s, and no error");
                 }
@@ -127,35 +118,16 @@ public static class PeerProbe
         return "ok";
     }
 
-    /// <summary>Like <see cref="ReadUntilEndAsync"/>, with recv(2) called directly (see <see cref="RawSendAllAsync"/>).</summary>
-    public static async Task<(byte[] Bytes, string Ending)> RawReadUntilEndAsync(this Socket socket, TimeSpan timeout)
+    /// <summary>Sends <paramref name="before"/>, then <paramref name="urgent"/> alone with MSG_OOB, then <paramref name="after"/>.</summary>
+    public static async Task<string> TrySendWithUrgentByteAsync(this Socket socket, string before, char urgent, string after, TimeSpan timeout)
     {
-        using var received = new MemoryStream();
-        byte[] buffer = new byte[64 * 1024];
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        string wrote = await socket.TrySendAllAsync(Encoding.ASCII.GetBytes(before), timeout).ConfigureAwait(false);
+        if (wrote == "ok")
         {
-            long result = RawRecv(socket, buffer);
-            if (result > 0)
-            {
-                received.Write(buffer, 0, (int)result);
-            }
-            else if (result == 0)
-            {
-                return (received.ToArray(), "EOF");
-            }
-            else if (result is -Native.EAGAIN or -Native.EINTR)
-            {
-                if (!await RawPollAsync(socket, Native.POLLIN, deadline).ConfigureAwait(false))
-                {
-                    throw new TimeoutException($"read {received.Length} bytes, then neither more nor an end within {timeout.TotalSeconds} s");
-                }
-            }
-            else
-            {
-                return (received.ToArray(), ErrnoName((int)-result));
-            }
+            wrote = await socket.TrySendAllAsync(new[] { (byte)urgent }, timeout, Native.MSG_OOB).ConfigureAwait(false);
         }
+
+        return wrote == "ok" ? await socket.TrySendAllAsync(Encoding.ASCII.GetBytes(after), timeout).ConfigureAwait(false) : wrote;
     }
 
     /// <summary>shutdown(SHUT_WR); returns <c>ok</c> or the errno name (e.g. after the connection was reset).</summary>
@@ -194,28 +166,10 @@ public static class PeerProbe
         }
     }
 
-    /// <summary>Waits, without a pending read, until at least <paramref name="count"/> bytes can be read.</summary>
-    public static async Task WaitUntilReadableAsync(this Socket socket, int count, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (Query(socket, Native.SIOCINQ) < count)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"only {Query(socket, Native.SIOCINQ)} of {count} bytes arrived within {timeout.TotalSeconds} s");
-            }
-
-            await Task.Delay(PollInterval).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Waits with poll(2), without a pending read, until input (bytes, end of stream or an error)
-    /// is there, and reacts at once, as an event loop would.
-    /// </summary>
+    /// <summary>Waits until input is there (bytes, end of stream or an error), without reading.</summary>
     public static async Task WaitForInputAsync(this Socket socket, TimeSpan timeout)
     {
-        if (!await RawPollAsync(socket, Native.POLLIN, DateTime.UtcNow + timeout).ConfigureAwait(false))
+        if (!await PollAsync(socket, Native.POLLIN, DateTime.UtcNow + timeout).ConfigureAwait(false))
         {
             throw new TimeoutException($"nothing arrived within {timeout.TotalSeconds} s");
         }
@@ -227,30 +181,6 @@ public static class PeerProbe
     /// <summary>True when the read position is at the urgent mark (SIOCATMARK).</summary>
     public static bool IsAtUrgentMark(this Socket socket) => Query(socket, Native.SIOCATMARK) != 0;
 
-    /// <summary>Sends <paramref name="before"/>, then <paramref name="urgent"/> alone with MSG_OOB, then <paramref name="after"/>.</summary>
-    public static async Task<string> TrySendWithUrgentByteAsync(this Socket socket, string before, char urgent, string after)
-    {
-        string first = await socket.TrySendAllAsync(Encoding.ASCII.GetBytes(before)).ConfigureAwait(false);
-        if (first != "ok")
-        {
-            return first;
-        }
-
-        try
-        {
-            if (socket.Send([(byte)urgent], SocketFlags.OutOfBand) != 1)
-            {
-                return "short MSG_OOB send";
-            }
-        }
-        catch (SocketException e)
-        {
-            return ErrnoName(e.SocketErrorCode);
-        }
-
-        return await socket.TrySendAllAsync(Encoding.ASCII.GetBytes(after)).ConfigureAwait(false);
-    }
-
     /// <summary>
     /// Reads up to <paramref name="count"/> bytes as ASCII, writing <see cref="UrgentMark"/> where
     /// the urgent mark was, and <c>{EOF}</c> or <c>{ERRNO}</c> if the stream ended early. Needs
@@ -259,8 +189,8 @@ public static class PeerProbe
     /// <remarks>
     /// The kernel learns of the mark from the segment that carries the urgent byte, before that
     /// byte is queued; so once the byte at the read position is there, SIOCATMARK is settled for
-    /// that position. Hence: wait until something is readable (no read pending meanwhile), ask
-    /// SIOCATMARK, read; every read stops just before the next mark.
+    /// that position. Hence: wait until something is readable, ask SIOCATMARK, read; every read
+    /// stops just before the next mark.
     /// </remarks>
     public static async Task<string> ReceiveMarkingUrgentAsync(this Socket socket, int count, TimeSpan timeout)
     {
@@ -271,38 +201,30 @@ public static class PeerProbe
         while (total < count)
         {
             // Readable also means end of stream or an error: then the read below says which.
-            while (!socket.Poll(TimeSpan.Zero, SelectMode.SelectRead))
+            if (!await PollAsync(socket, Native.POLLIN, deadline).ConfigureAwait(false))
             {
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"read \"{text}\" ({total} of {count} bytes), then nothing more within {timeout.TotalSeconds} s");
-                }
-
-                await Task.Delay(PollInterval).ConfigureAwait(false);
+                throw new TimeoutException($"read \"{text}\" ({total} of {count} bytes), then nothing more within {timeout.TotalSeconds} s");
             }
 
-            if (socket.IsAtUrgentMark())
+            bool atMark = socket.IsAtUrgentMark();
+            long read = RawRecv(socket, buffer, count - total);
+            if (read is -Native.EAGAIN or -Native.EINTR)
+            {
+                continue;
+            }
+
+            if (atMark)
             {
                 text.Append(UrgentMark);
             }
 
-            int read;
-            try
+            if (read <= 0)
             {
-                read = await socket.ReceiveAsync(buffer.AsMemory(0, count - total), SocketFlags.None).ConfigureAwait(false);
-            }
-            catch (SocketException e)
-            {
-                return text.Append('{').Append(ErrnoName(e.SocketErrorCode)).Append('}').ToString();
+                return text.Append('{').Append(read == 0 ? "EOF" : ErrnoName((int)-read)).Append('}').ToString();
             }
 
-            if (read == 0)
-            {
-                return text.Append("{EOF}").ToString();
-            }
-
-            text.Append(Encoding.ASCII.GetString(buffer, 0, read));
-            total += read;
+            text.Append(Encoding.ASCII.GetString(buffer, 0, (int)read));
+            total += (int)read;
         }
 
         return text.ToString();
@@ -318,13 +240,13 @@ public static class PeerProbe
     /// <summary>
     /// poll(2) for <paramref name="events"/> (an error or hang-up also ends the wait), in slices on
     /// a pool thread; false when <paramref name="deadline"/> passed first. poll does not consume
-    /// the socket's pending error, the next send or recv reports it.
+    /// the socket's pending error: the next send or recv reports it.
     /// </summary>
-    private static async Task<bool> RawPollAsync(Socket socket, short events, DateTime deadline)
+    private static async Task<bool> PollAsync(Socket socket, short events, DateTime deadline)
     {
         while (DateTime.UtcNow <= deadline)
         {
-            if (await Task.Run(() => RawPoll(socket, events, sliceMilliseconds: 50)).ConfigureAwait(false))
+            if (await Task.Run(() => PollOnce(socket, events)).ConfigureAwait(false))
             {
                 return true;
             }
@@ -333,47 +255,38 @@ public static class PeerProbe
         return false;
     }
 
-    private static unsafe bool RawPoll(Socket socket, short events, int sliceMilliseconds)
+    private static unsafe bool PollOnce(Socket socket, short events)
     {
-        var handle = socket.SafeHandle;
-        bool added = false;
-        try
+        int ready = (int)WithDescriptor(socket, fd =>
         {
-            handle.DangerousAddRef(ref added);
-            var entry = new Native.PollFd { Fd = (int)handle.DangerousGetHandle(), Events = events };
-            int ready = Native.Poll(&entry, 1, sliceMilliseconds);
-            return ready > 0 || (ready < 0 && Marshal.GetLastPInvokeError() == Native.EINTR);
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
+            var entry = new Native.PollFd { Fd = fd, Events = events };
+            return Native.Poll(&entry, 1, PollSliceMilliseconds);
+        });
+        return ready > 0 || ready == -Native.EINTR;
     }
 
     /// <summary>send(2) with MSG_DONTWAIT: the byte count, or -errno.</summary>
-    private static unsafe long RawSend(Socket socket, ReadOnlySpan<byte> data)
+    private static unsafe long RawSend(Socket socket, ReadOnlySpan<byte> data, int flags)
     {
         nuint length = (nuint)data.Length;
         fixed (byte* pointer = data)
         {
             byte* start = pointer;
-            return WithDescriptor(socket, fd => Native.Send(fd, start, length, Native.MSG_DONTWAIT | Native.MSG_NOSIGNAL));
+            return WithDescriptor(socket, fd => Native.Send(fd, start, length, flags | Native.MSG_DONTWAIT | Native.MSG_NOSIGNAL));
         }
     }
 
     /// <summary>recv(2) with MSG_DONTWAIT: the byte count, 0 at end of stream, or -errno.</summary>
-    private static unsafe long RawRecv(Socket socket, byte[] buffer)
+    private static unsafe long RawRecv(Socket socket, byte[] buffer, int length)
     {
         fixed (byte* pointer = buffer)
         {
             byte* start = pointer;
-            return WithDescriptor(socket, fd => Native.Recv(fd, start, (nuint)buffer.Length, Native.MSG_DONTWAIT));
+            return WithDescriptor(socket, fd => Native.Recv(fd, start, (nuint)length, Native.MSG_DONTWAIT));
         }
     }
 
+    /// <summary>Runs one call on the socket's descriptor, kept open meanwhile; its result, or -errno when it failed.</summary>
     private static long WithDescriptor(Socket socket, Func<int, nint> call)
     {
         var handle = socket.SafeHandle;
@@ -395,25 +308,9 @@ public static class PeerProbe
 
     private static unsafe int Query(Socket socket, uint request)
     {
-        var handle = socket.SafeHandle;
-        bool added = false;
-        try
-        {
-            handle.DangerousAddRef(ref added);
-            int value = 0;
-            if (Native.IoctlInt((int)handle.DangerousGetHandle(), request, &value) != 0)
-            {
-                throw new InvalidOperationException($"ioctl 0x{request:X}: {Native.LastError()}");
-            }
-
-            return value;
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        int value = 0;
+        int* output = &value;
+        long result = WithDescriptor(socket, fd => Native.IoctlInt(fd, request, output));
+        return result == 0 ? value : throw new InvalidOperationException($"ioctl 0x{request:X}: {Native.Describe((int)-result)}");
     }
 }

@@ -24,7 +24,7 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition ConnectTimeout = new(null, "connect-timeout", "SECONDS", "Give up connecting to the target after this long and reset the client (default 10)");
     public static readonly OptionDefinition Copy = new(null, "copy", "METHOD", "How bytes are moved: splice (zero-copy, default) or buffered (recv/send)");
     public static readonly OptionDefinition Threads = new(null, "threads", "N", "Relay event loops (threads); default: one per core");
-    public static readonly OptionDefinition PipeSize = new(null, "pipe-size", "BYTES", "Pipe capacity for splice; default: the kernel's (64 KiB)");
+    public static readonly OptionDefinition PipeSize = new(null, "pipe-size", "BYTES", "Pipe capacity for splice (default 1048576, 1 MiB)");
     public static readonly OptionDefinition KeepAlive = new(null, "keepalive", "SECONDS", "Enable TCP keepalive on both legs: first probe after SECONDS idle");
     public static readonly OptionDefinition Verbose = new('v', "verbose", null, "Log every connection, and show stack traces on internal errors");
     public static readonly OptionDefinition HelpFlag = new('h', "help", null, "Show this help and exit");

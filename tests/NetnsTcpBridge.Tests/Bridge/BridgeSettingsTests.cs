@@ -28,7 +28,7 @@ public class BridgeSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(10), relay.ConnectTimeout);
         Assert.Equal(CopyMethod.Splice, relay.CopyMethod);
         Assert.Equal(Environment.ProcessorCount, relay.Threads);
-        Assert.Equal(0, relay.PipeSize);
+        Assert.Equal(RelayOptions.DefaultPipeSize, relay.PipeSize);
         Assert.Null(relay.KeepAlive);
         Assert.Null(relay.Target);
     }

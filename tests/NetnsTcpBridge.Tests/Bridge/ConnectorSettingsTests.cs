@@ -56,7 +56,7 @@ public class ConnectorSettingsTests
             LogLevel.Debug);
 
         Assert.Equal(
-            "connect=[::1]:8080\nconnect-timeout-ms=2000\ncopy=splice\nthreads=3\npipe-size=0\none-shot=1\nlog-level=3\n",
+            "connect=[::1]:8080\nconnect-timeout-ms=2000\ncopy=splice\nthreads=3\npipe-size=1048576\none-shot=1\nlog-level=3\n",
             settings.Format());
     }
 
@@ -68,7 +68,7 @@ public class ConnectorSettingsTests
         string text = settings.Format();
 
         Assert.DoesNotContain("connect=", text, StringComparison.Ordinal);
-        Assert.Equal("connect-timeout-ms=10000\ncopy=splice\nthreads=2\npipe-size=0\none-shot=0\nlog-level=2\n", text);
+        Assert.Equal("connect-timeout-ms=10000\ncopy=splice\nthreads=2\npipe-size=1048576\none-shot=0\nlog-level=2\n", text);
         Assert.Null(ConnectorSettings.Parse(text).Relay.Target);
     }
 

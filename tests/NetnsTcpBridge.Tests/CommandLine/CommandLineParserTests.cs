@@ -165,7 +165,7 @@ public class CommandLineParserTests
         Assert.Equal(new RelayOptions(), run.Settings.Relay);
         Assert.Equal(CopyMethod.Splice, run.Settings.Relay.CopyMethod);
         Assert.Equal(Environment.ProcessorCount, run.Settings.Relay.Threads);
-        Assert.Equal(0, run.Settings.Relay.PipeSize);
+        Assert.Equal(RelayOptions.DefaultPipeSize, run.Settings.Relay.PipeSize);
         Assert.Null(run.Settings.Relay.KeepAlive);
     }
 

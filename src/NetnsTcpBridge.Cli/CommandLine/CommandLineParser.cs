@@ -33,17 +33,17 @@ internal static class CommandLineParser
         var settings = new BridgeSettings(
             ParseListenSource(values),
             ParseConnectTarget(values),
-            ParseNamespace(values, ListenNetnsFile, ListenNetnsFd),
-            ParseNamespace(values, ConnectNetnsFile, ConnectNetnsFd));
+            ParseNamespace(values, ListenNetnsFile, ListenNetnsFd, ListenNetns),
+            ParseNamespace(values, ConnectNetnsFile, ConnectNetnsFd, ConnectNetns));
 
         if (settings.ListenNamespace is not null && settings.Listen is not ListenSource.Address)
         {
-            throw new UsageException($"a listen netns ({Named(values, ListenNetnsFile, ListenNetnsFd)}) makes no sense with {Named(values, ListenFd, PreacceptedFd)}: the socket already exists in its own netns");
+            throw new UsageException($"a listen netns ({Named(values, ListenNetnsFile, ListenNetnsFd, ListenNetns)}) makes no sense with {Named(values, ListenFd, PreacceptedFd)}: the socket already exists in its own netns");
         }
 
-        if (settings.ConnectNamespace is not null && settings.Connect is not ConnectTarget.Address)
+        if (settings.ConnectNamespace is not null && settings.Connect is ConnectTarget.ConnectedDescriptor)
         {
-            throw new UsageException($"a connect netns ({Named(values, ConnectNetnsFile, ConnectNetnsFd)}) makes no sense with {ConnectFd.Spellings}: the socket is already connected");
+            throw new UsageException($"a connect netns ({Named(values, ConnectNetnsFile, ConnectNetnsFd, ConnectNetns)}) makes no sense with {ConnectFd.Spellings}: the socket is already connected");
         }
 
         settings = settings with { Relay = ParseRelayOptions(values, settings.Relay) };
@@ -68,16 +68,22 @@ internal static class CommandLineParser
     {
         var given = ExactlyOne(values, "a place to forward to", Connect, ConnectFd);
         string text = values[given]!;
-        return given == Connect
-            ? new ConnectTarget.Address(ParseAddress(text, given, allowPortZero: false))
-            : new ConnectTarget.ConnectedDescriptor(ParseDescriptor(text, given));
+        if (given == ConnectFd)
+        {
+            return new ConnectTarget.ConnectedDescriptor(ParseDescriptor(text, given));
+        }
+
+        return HostName.TryParse(text, out string? host, out int port)
+            ? new ConnectTarget.HostName(host, port)
+            : new ConnectTarget.Address(ParseAddress(text, given, allowPortZero: false));
     }
 
-    private static NamespaceReference? ParseNamespace(Dictionary<OptionDefinition, string?> values, OptionDefinition file, OptionDefinition descriptor)
+    private static NamespaceReference? ParseNamespace(Dictionary<OptionDefinition, string?> values, OptionDefinition file, OptionDefinition descriptor, OptionDefinition any)
     {
-        if (values.ContainsKey(file) && values.ContainsKey(descriptor))
+        var given = new[] { file, descriptor, any }.Where(values.ContainsKey).ToList();
+        if (given.Count > 1)
         {
-            throw new UsageException($"{file.Spellings} and {descriptor.Spellings} exclude each other; give one");
+            throw new UsageException($"{string.Join(" and ", given.Select(o => o.Spellings))} exclude each other; give one");
         }
 
         if (values.TryGetValue(file, out string? path))
@@ -85,6 +91,11 @@ internal static class CommandLineParser
             return path!.Length == 0
                 ? throw new UsageException($"option {file.Spellings} needs a path, got an empty one")
                 : new NamespaceReference.File(path);
+        }
+
+        if (values.TryGetValue(any, out string? spec))
+        {
+            return NamespaceSpec.Parse(spec!, any);
         }
 
         return values.TryGetValue(descriptor, out string? fd)

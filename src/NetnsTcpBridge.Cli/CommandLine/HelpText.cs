@@ -23,13 +23,16 @@ internal static class HelpText
         }
 
         text.AppendLine();
-        text.AppendLine("Rules: exactly one of -l, -L, -S; exactly one of -c, -C; -f excludes -F and -t");
-        text.AppendLine("excludes -T; a listen netns needs -l, a connect netns needs -c. Without any netns");
-        text.AppendLine("option it is a plain TCP forwarder. -S and -C serve one client, then exit.");
+        text.AppendLine("Rules: exactly one of -l, -L, -S; exactly one of -c, -C; one of -f, -F, --listen-netns;");
+        text.AppendLine("one of -t, -T, --connect-netns; a listen netns needs -l, a connect netns needs -c.");
+        text.AppendLine("Without any netns option it is a plain TCP forwarder. -S and -C serve one client, then exit.");
         text.AppendLine();
         text.AppendLine("Example (from the original's README): let a process in an isolated netns (PID 6448)");
         text.AppendLine("reach 93.184.216.34:80 through 127.0.0.1:80 of its own netns:");
         text.AppendLine("  netns_tcp_bridge -l 127.0.0.1:80 -f /proc/6448/ns/net -c 93.184.216.34:80");
+        text.AppendLine("Into the `ip netns` namespace \"web\", or a container's netns by its PID:");
+        text.AppendLine("  netns_tcp_bridge -l 127.0.0.1:8080 -c 127.0.0.1:80 --connect-netns web");
+        text.AppendLine("  netns_tcp_bridge -l 127.0.0.1:5432 -c db:5432 --connect-netns pid:4242");
         text.AppendLine();
         text.AppendLine("Exit status: 0 done, 1 runtime failure, 2 bad command line.");
         return text.ToString();

@@ -15,12 +15,14 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition Listen = new('l', "listen", "ADDR", "Socket address to listen on, e.g. 127.0.0.1:1234 or [::1]:1234");
     public static readonly OptionDefinition ListenFd = new('L', "listen-fd", "FD", "Inherited file descriptor of a listening socket to accept on");
     public static readonly OptionDefinition PreacceptedFd = new('S', "preaccepted-fd", "FD", "Inherited connected client socket: forward just it, then exit");
-    public static readonly OptionDefinition Connect = new('c', "connect", "ADDR", "Socket address to forward incoming connections to");
+    public static readonly OptionDefinition Connect = new('c', "connect", "ADDR", "Address (or HOST:PORT, resolved in the connect netns) to forward clients to");
     public static readonly OptionDefinition ConnectFd = new('C', "connect-fd", "FD", "Inherited pre-connected socket: forward one client to it, then exit");
     public static readonly OptionDefinition ListenNetnsFile = new('f', "listen-netns-file", "PATH", "Network namespace file to listen in, e.g. /proc/PID/ns/net or /run/netns/NAME");
     public static readonly OptionDefinition ListenNetnsFd = new('F', "listen-netns-fd", "FD", "Inherited file descriptor of the network namespace to listen in");
     public static readonly OptionDefinition ConnectNetnsFile = new('t', "connect-netns-file", "PATH", "Network namespace file to connect from");
     public static readonly OptionDefinition ConnectNetnsFd = new('T', "connect-netns-fd", "FD", "Inherited file descriptor of the network namespace to connect from");
+    public static readonly OptionDefinition ListenNetns = new(null, "listen-netns", "NETNS", "Netns to listen in: an `ip netns` NAME, pid:PID, or a PATH (with a /)");
+    public static readonly OptionDefinition ConnectNetns = new(null, "connect-netns", "NETNS", "Netns to connect from: an `ip netns` NAME, pid:PID, or a PATH (with a /)");
     public static readonly OptionDefinition ConnectTimeout = new(null, "connect-timeout", "SECONDS", "Give up connecting to the target after this long and reset the client (default 10)");
     public static readonly OptionDefinition Copy = new(null, "copy", "METHOD", "How bytes are moved: splice (zero-copy, default) or buffered (recv/send)");
     public static readonly OptionDefinition Threads = new(null, "threads", "N", "Relay event loops (threads); default: one per core");
@@ -33,7 +35,7 @@ internal static class OptionDefinitions
     public static readonly IReadOnlyList<OptionDefinition> All =
     [
         Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
-        ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd,
+        ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
         ConnectTimeout, KeepAlive, Copy, Threads, PipeSize, Verbose, HelpFlag, VersionFlag,
     ];
 }

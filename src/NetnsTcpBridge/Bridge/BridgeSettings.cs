@@ -22,6 +22,12 @@ public abstract record ConnectTarget
     /// <summary>Connect to an address from inside the connect namespace (<c>-c</c>).</summary>
     public sealed record Address(IPEndPoint Endpoint) : ConnectTarget;
 
+    /// <summary>
+    /// Connect to a host name, resolved inside the connect namespace when the bridge starts; its
+    /// addresses are tried in order for each client (<c>-c host:port</c>).
+    /// </summary>
+    public sealed record HostName(string Host, int Port) : ConnectTarget;
+
     /// <summary>Forward one client to an inherited, already connected socket, then exit (<c>-C</c>).</summary>
     public sealed record ConnectedDescriptor(int Fd) : ConnectTarget;
 }
@@ -34,6 +40,12 @@ public abstract record NamespaceReference
 
     /// <summary>An inherited descriptor of such a file (<c>-F</c>, <c>-T</c>).</summary>
     public sealed record Descriptor(int Fd) : NamespaceReference;
+
+    /// <summary>An <c>ip netns</c> name: <c>/run/netns/NAME</c>.</summary>
+    public sealed record Named(string Name) : NamespaceReference;
+
+    /// <summary>The network namespace of a running process: <c>/proc/PID/ns/net</c>.</summary>
+    public sealed record OfProcess(int Pid) : NamespaceReference;
 }
 
 /// <summary>Everything the bridge needs to run, already checked for consistency by whoever built it.</summary>

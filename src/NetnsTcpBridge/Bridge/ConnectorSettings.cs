@@ -21,6 +21,11 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             Line("connect", TcpAddress.Format(Relay.Target));
         }
 
+        if (Relay.AlternateTargets.Count > 0)
+        {
+            Line("connect-also", string.Join(",", Relay.AlternateTargets.Select(TcpAddress.Format)));
+        }
+
         Line("connect-timeout-ms", (long)Relay.ConnectTimeout.TotalMilliseconds);
         Line("copy", Relay.CopyMethod == CopyMethod.Splice ? "splice" : "buffered");
         Line("threads", Relay.Threads);
@@ -55,6 +60,7 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         var relay = new RelayOptions
         {
             Target = values.ContainsKey("connect") ? ParseTarget(Take("connect")) : null,
+            AlternateTargets = values.ContainsKey("connect-also") ? [.. Take("connect-also").Split(',').Select(ParseTarget)] : [],
             ConnectTimeout = TimeSpan.FromMilliseconds(long.Parse(Take("connect-timeout-ms"), NumberStyles.None, CultureInfo.InvariantCulture)),
             CopyMethod = Take("copy") switch
             {

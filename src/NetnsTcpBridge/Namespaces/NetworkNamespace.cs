@@ -23,25 +23,48 @@ public sealed class NetworkNamespace : IDisposable
     internal FileDescriptor Descriptor => _descriptor;
 
     /// <summary>Opens and checks the nsfs file at <paramref name="path"/>.</summary>
-    public static NetworkNamespace Open(string path, string role)
+    public static NetworkNamespace Open(string path, string role) =>
+        OpenChecked(path, role, path, missing: error =>
+            $"cannot open {role} netns file {path}: {error.Reason}; for a process give /proc/PID/ns/net, for `ip netns add NAME` give /run/netns/NAME");
+
+    /// <summary>Opens the namespace that <c>ip netns add NAME</c> made: <c>/run/netns/NAME</c>.</summary>
+    public static NetworkNamespace OpenNamed(string name, string role)
+    {
+        string path = $"{NamedNamespaceDirectory}/{name}";
+        return OpenChecked(path, role, $"'{name}' ({path})", missing: _ =>
+            $"no network namespace named '{name}' for {role}: {path} does not exist; `ip netns list` shows the names");
+    }
+
+    /// <summary>Opens the network namespace of process <paramref name="pid"/>: <c>/proc/PID/ns/net</c>.</summary>
+    public static NetworkNamespace OpenOfProcess(int pid, string role)
+    {
+        string path = $"/proc/{pid}/ns/net";
+        return OpenChecked(path, role, $"of pid {pid} ({path})", missing: _ =>
+            $"no process with pid {pid} for the {role} netns: {path} does not exist");
+    }
+
+    /// <summary>Where <c>ip netns</c> keeps its named namespaces.</summary>
+    public const string NamedNamespaceDirectory = "/run/netns";
+
+    private static NetworkNamespace OpenChecked(string path, string role, string description, Func<SyscallException, string> missing)
     {
         int fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC);
         if (fd < 0)
         {
             var error = SyscallException.FromLastError("open", path);
-            string hint = error.Errno switch
+            string message = error.Errno switch
             {
-                Errno.ENOENT => "; for a process give /proc/PID/ns/net, for `ip netns add NAME` give /run/netns/NAME",
-                Errno.EACCES or Errno.EPERM => "; another user's /proc/PID/ns/net needs root (CAP_SYS_PTRACE)",
-                _ => string.Empty,
+                Errno.ENOENT => missing(error),
+                Errno.EACCES or Errno.EPERM => $"cannot open {role} netns {description}: {error.Reason}; another user's /proc/PID/ns/net needs root (CAP_SYS_PTRACE)",
+                _ => $"cannot open {role} netns {description}: {error.Reason}",
             };
-            throw new BridgeException($"cannot open {role} netns file {path}: {error.Reason}{hint}", error);
+            throw new BridgeException(message, error);
         }
 
         var descriptor = new FileDescriptor(fd);
         try
         {
-            EnsureNetworkNamespace(descriptor.Number, path, role);
+            EnsureNetworkNamespace(descriptor.Number, description, role);
         }
         catch
         {
@@ -49,7 +72,7 @@ public sealed class NetworkNamespace : IDisposable
             throw;
         }
 
-        return new NetworkNamespace(descriptor, path);
+        return new NetworkNamespace(descriptor, description);
     }
 
     /// <summary>Takes over an inherited descriptor: checks it, and marks it close-on-exec.</summary>

@@ -34,7 +34,7 @@ internal sealed class EventLoop
     private readonly ConcurrentQueue<Action<EventLoop>> _inbox = new();
     private readonly List<RelayConnection?> _slots = [];
     private readonly Stack<int> _freeSlots = new();
-    private readonly Queue<RelayConnection> _connectDeadlines = new();
+    private readonly Queue<(RelayConnection Connection, int Attempt, long Deadline)> _connectDeadlines = new();
     private readonly List<RelayConnection> _resetDrains = [];
     private readonly Thread _thread;
     private uint _nextGeneration;
@@ -119,8 +119,15 @@ internal sealed class EventLoop
         }
     }
 
-    /// <summary>Connect deadlines all have the same timeout, so the queue stays in deadline order.</summary>
-    public void TrackDeadline(RelayConnection connection) => _connectDeadlines.Enqueue(connection);
+    /// <summary>
+    /// Connect deadlines all have the same timeout, so the queue stays in deadline order. An entry
+    /// is stale once its connection has connected, closed, or moved on to another address.
+    /// </summary>
+    public void TrackDeadline(RelayConnection connection) =>
+        _connectDeadlines.Enqueue((connection, connection.Attempt, connection.DeadlineTicks));
+
+    private static bool IsCurrent((RelayConnection Connection, int Attempt, long Deadline) entry) =>
+        entry.Connection.Phase == RelayPhase.Connecting && entry.Connection.Attempt == entry.Attempt;
 
     public void TrackResetDrain(RelayConnection connection) => _resetDrains.Add(connection);
 
@@ -284,25 +291,25 @@ internal sealed class EventLoop
             return ResetDrainPollMilliseconds;
         }
 
-        while (_connectDeadlines.TryPeek(out var head) && head.Phase != RelayPhase.Connecting)
+        while (_connectDeadlines.TryPeek(out var head) && !IsCurrent(head))
         {
             _connectDeadlines.Dequeue();
         }
 
         return _connectDeadlines.TryPeek(out var next)
-            ? (int)Math.Clamp(next.DeadlineTicks - Environment.TickCount64, 0, int.MaxValue)
+            ? (int)Math.Clamp(next.Deadline - Environment.TickCount64, 0, int.MaxValue)
             : -1;
     }
 
     private void CheckDeadlines()
     {
         long now = Environment.TickCount64;
-        while (_connectDeadlines.TryPeek(out var head) && (head.Phase != RelayPhase.Connecting || head.DeadlineTicks <= now))
+        while (_connectDeadlines.TryPeek(out var head) && (!IsCurrent(head) || head.Deadline <= now))
         {
             _connectDeadlines.Dequeue();
-            if (head.Phase == RelayPhase.Connecting)
+            if (IsCurrent(head))
             {
-                head.OnDeadline();
+                head.Connection.OnDeadline();
             }
         }
 

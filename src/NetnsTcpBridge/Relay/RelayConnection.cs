@@ -94,7 +94,16 @@ internal sealed class RelayConnection
             return;
         }
 
-        var result = ServerConnector.Begin(_context.Options, out int server);
+        BeginConnect(loop);
+    }
+
+    /// <summary>Which address of <see cref="RelayContext.Targets"/> is being tried.</summary>
+    public int Attempt { get; private set; }
+
+    private void BeginConnect(EventLoop loop)
+    {
+        var target = _context.Targets[Attempt];
+        int result = ServerConnector.Begin(target, _context.Options, out int server);
         Server = server;
         if (result == 0)
         {
@@ -110,8 +119,28 @@ internal sealed class RelayConnection
         }
         else
         {
-            FailConnect(SyscallException.DescribeErrno(result));
+            ConnectFailed(SyscallException.DescribeErrno(result));
         }
+    }
+
+    /// <summary>Tries the next address of the target if there is one; otherwise gives up on this client.</summary>
+    private void ConnectFailed(string reason)
+    {
+        if (Attempt + 1 >= _context.Targets.Count)
+        {
+            FailConnect(reason);
+            return;
+        }
+
+        Log.Debug($"{ClientName}: {TcpAddress.Format(_context.Targets[Attempt])}: {reason}; trying the next address");
+        if (Server >= 0)
+        {
+            _ = Libc.Close(Server); // only we hold it: closing also removes it from epoll
+            Server = -1;
+        }
+
+        Attempt++;
+        BeginConnect(_context.Loop);
     }
 
     /// <summary>Handles readiness reported by epoll for one of the two sockets.</summary>
@@ -127,7 +156,7 @@ internal sealed class RelayConnection
                 }
                 else if (error != (int)Errno.EINPROGRESS)
                 {
-                    FailConnect(SyscallException.DescribeErrno(error));
+                    ConnectFailed(SyscallException.DescribeErrno(error));
                 }
 
                 break;
@@ -155,7 +184,7 @@ internal sealed class RelayConnection
     {
         if (Phase == RelayPhase.Connecting)
         {
-            FailConnect($"no answer within {_context.Options.ConnectTimeout.TotalSeconds:0.###} s");
+            ConnectFailed($"no answer within {_context.Options.ConnectTimeout.TotalSeconds:0.###} s");
         }
         else if (Phase == RelayPhase.Resetting)
         {

@@ -11,7 +11,8 @@ internal sealed class RelayContext
         Loop = loop;
         Engine = engine;
         Pipes = new PipePool(options.PipeSize);
-        TargetName = options.Target is null ? "the pre-connected socket" : TcpAddress.Format(options.Target);
+        Targets = options.Target is null ? [] : [options.Target, .. options.AlternateTargets];
+        TargetName = options.Target is null ? "the pre-connected socket" : string.Join(" or ", Targets.Select(TcpAddress.Format));
     }
 
     public RelayOptions Options { get; }
@@ -23,6 +24,9 @@ internal sealed class RelayContext
     public PipePool Pipes { get; }
 
     public string TargetName { get; }
+
+    /// <summary>The addresses to try, in order, for every client.</summary>
+    public IReadOnlyList<System.Net.IPEndPoint> Targets { get; }
 
     public void OnClosed()
     {

@@ -21,6 +21,12 @@ public sealed record RelayOptions
     /// <summary>Where to connect; null when every client goes to a pre-connected socket.</summary>
     public IPEndPoint? Target { get; init; }
 
+    /// <summary>
+    /// Further addresses of the same target (a host name that resolved to several), tried in
+    /// order for a client when connecting to the ones before failed or timed out.
+    /// </summary>
+    public IReadOnlyList<IPEndPoint> AlternateTargets { get; init; } = [];
+
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public CopyMethod CopyMethod { get; init; } = CopyMethod.Splice;

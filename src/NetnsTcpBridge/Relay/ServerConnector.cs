@@ -19,10 +19,8 @@ internal static class ServerConnector
     /// The socket is created by whichever thread calls this; the connector process lives wholly
     /// in the connect namespace, so every thread of it creates sockets there.
     /// </summary>
-    public static unsafe int Begin(RelayOptions options, out int fd)
-    {
-        var target = options.Target ?? throw new InvalidOperationException("no connect target");
-        int family = target.AddressFamily == AddressFamily.InterNetworkV6 ? Libc.AF_INET6 : Libc.AF_INET;
+    public static unsafe int Begin(IPEndPoint target, RelayOptions options, out int fd)
+    {        int family = target.AddressFamily == AddressFamily.InterNetworkV6 ? Libc.AF_INET6 : Libc.AF_INET;
         fd = Libc.Socket(family, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {

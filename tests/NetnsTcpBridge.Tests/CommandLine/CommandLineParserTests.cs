@@ -518,7 +518,7 @@ public class CommandLineParserTests
     [InlineData("-vx", "'-x'")]
     [InlineData("--bogus", "'--bogus'")]
     [InlineData("--bogus=1", "'--bogus'")]
-    [InlineData("--listen-netns", "'--listen-netns'")]
+    [InlineData("--listen-namespace", "'--listen-namespace'")]
     [InlineData("--LISTEN=127.0.0.1:1", "'--LISTEN'")]
     [InlineData("---listen", "'---listen'")]
     [InlineData("--=1", "'--'")]
@@ -670,7 +670,7 @@ public class CommandLineParserTests
     [InlineData("-l", "")]
     [InlineData("-c", "127.0.0.1:0")]
     [InlineData("-c", "[::1]:99999")]
-    [InlineData("-c", "example.com:443")]
+    [InlineData("-c", "exa_mple.com:443")]
     public void BadAddress_IsAnErrorNamingOptionAndValue(string option, string text)
     {
         string[] args = option == "-l" ? ["-l", text, "-c", ConnectAddress] : ["-l", ListenAddress, "-c", text];

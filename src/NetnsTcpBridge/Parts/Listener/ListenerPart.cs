@@ -1,9 +1,11 @@
+using System.Net;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Namespaces;
+using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Parts.Listener;
 
@@ -25,6 +27,7 @@ internal static class ListenerPart
             ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, "-C/--connect-fd")
             : null;
 
+        var targets = ResolveTargets(settings.Connect, settings.ConnectNamespace, connectNamespace);
         var (channel, connectorEnd) = HandoverChannel.CreatePair();
         ConnectorProcess connector;
         using (connectorEnd)
@@ -44,8 +47,7 @@ internal static class ListenerPart
         using var supervisor = new ConnectorSupervisor(connector);
         try
         {
-            var target = settings.Connect is ConnectTarget.Address address ? address.Endpoint : null;
-            var connectorSettings = new ConnectorSettings(settings.Relay with { Target = target }, settings.IsOneShot, Log.Level);
+            var connectorSettings = new ConnectorSettings(WithTargets(settings, targets), settings.IsOneShot, Log.Level);
 
             // The connector now holds its own copy of the pre-connected socket; ours closes with this scope.
             channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
@@ -75,10 +77,35 @@ internal static class ListenerPart
         return 1;
     }
 
+    private static IReadOnlyList<IPEndPoint> ResolveTargets(ConnectTarget connect, NamespaceReference? reference, NetworkNamespace? connectNamespace)
+    {
+        switch (connect)
+        {
+            case ConnectTarget.Address address:
+                return [address.Endpoint];
+            case ConnectTarget.HostName name:
+                // Resolved from inside the connect namespace, where the connections will be made.
+                string? ipNetnsName = (reference as NamespaceReference.Named)?.Name;
+                var resolved = NamespaceThread.Run(connectNamespace, "connect", () => TargetResolver.Resolve(name.Host, name.Port, ipNetnsName));
+                Log.Debug($"{name.Host} resolved to {string.Join(", ", resolved.Select(TcpAddress.Format))}");
+                return resolved;
+            default:
+                return [];
+        }
+    }
+
+    private static RelayOptions WithTargets(BridgeSettings settings, IReadOnlyList<IPEndPoint> targets) => settings.Relay with
+    {
+        Target = targets.Count > 0 ? targets[0] : null,
+        AlternateTargets = [.. targets.Skip(1)],
+    };
+
     private static NetworkNamespace? OpenNamespace(NamespaceReference? reference, string role) => reference switch
     {
         NamespaceReference.File file => NetworkNamespace.Open(file.Path, role),
         NamespaceReference.Descriptor descriptor => NetworkNamespace.FromInheritedDescriptor(descriptor.Fd, role),
+        NamespaceReference.Named named => NetworkNamespace.OpenNamed(named.Name, role),
+        NamespaceReference.OfProcess process => NetworkNamespace.OpenOfProcess(process.Pid, role),
         _ => null,
     };
 

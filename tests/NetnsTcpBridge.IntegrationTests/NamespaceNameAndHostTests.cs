@@ -1,0 +1,101 @@
+using NetnsTcpBridge.IntegrationTests.Infrastructure;
+
+namespace NetnsTcpBridge.IntegrationTests;
+
+/// <summary>
+/// The one-word namespace forms (`--listen-netns`/`--connect-netns`: an `ip netns` name or
+/// pid:PID) and host names on the connect side, resolved inside the connect netns.
+/// </summary>
+public sealed class NamespaceNameAndHostTests : IntegrationTest
+{
+    public NamespaceNameAndHostTests(ITestOutputHelper output)
+        : base(output)
+    {
+    }
+
+    [NamespaceFact]
+    public Task NetnsByIpNetnsNameOnBothSides_Relays() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 31);
+    });
+
+    [NamespaceFact]
+    public Task NetnsByPidOnBothSides_Relays() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        var listenProcess = await StartSleeperAsync(listenSide);
+        var connectProcess = await StartSleeperAsync(connectSide);
+
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", $"pid:{listenProcess.Pid}", "-c", "127.0.0.1:9000", "--connect-netns", $"pid:{connectProcess.Pid}"]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 32);
+    });
+
+    [NamespaceFact]
+    public Task HostNameAnsweredByEtcNetnsHostsOfTheConnectNetns_IsResolvedThereAndEachAddressTriedInOrder() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+
+        // The first address refuses (nothing listens on 127.0.0.9 in the connect netns), the second answers.
+        string hostsDirectory = $"/etc/netns/{connectSide.Name}";
+        Directory.CreateDirectory(hostsDirectory);
+        try
+        {
+            File.WriteAllText($"{hostsDirectory}/hosts", "127.0.0.9 backend.test\n127.0.0.1 backend.test\n");
+
+            var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "backend.test:9000", "--connect-netns", connectSide.Name, "-v"]);
+            await listenSide.WaitForListenerAsync(8000, bridge);
+
+            await AssertEchoesAsync(listenSide, Loopback(8000), seed: 33);
+            Assert.Contains("backend.test resolved to 127.0.0.9:9000, 127.0.0.1:9000", bridge.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(hostsDirectory, recursive: true);
+        }
+    });
+
+    [NamespaceFact]
+    public Task UnknownNetnsName_ExitsOneNamingWhatWasLookedUp() => WithTimeout(async () =>
+    {
+        string name = $"ntb-absent-{Environment.ProcessId}";
+        var (status, bridge) = await RunBridgeToEndAsync(["-l", "127.0.0.1:8000", "--listen-netns", name, "-c", "127.0.0.1:9000"]);
+
+        Assert.True(status == new ExitStatus(1, 0), bridge.Describe());
+        Assert.Contains($"/run/netns/{name}", bridge.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", bridge.Stderr, StringComparison.Ordinal);
+    });
+
+    [NamespaceFact]
+    public Task DeadPid_ExitsOneNamingThePid() => WithTimeout(async () =>
+    {
+        // A pid that cannot exist: above the kernel's pid_max.
+        int pid = int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), System.Globalization.CultureInfo.InvariantCulture) + 1;
+        var (status, bridge) = await RunBridgeToEndAsync(["-l", "127.0.0.1:8000", "--connect-netns", $"pid:{pid}", "-c", "127.0.0.1:9000"]);
+
+        Assert.True(status == new ExitStatus(1, 0), bridge.Describe());
+        Assert.Contains($"no process with pid {pid}", bridge.Stderr, StringComparison.Ordinal);
+    });
+
+    [NamespaceFact]
+    public Task UnresolvableHostName_ExitsOneNamingTheHost() => WithTimeout(async () =>
+    {
+        var connectSide = CreateNamespace();
+        var (status, bridge) = await RunBridgeToEndAsync(["-l", "127.0.0.1:8000", "-c", "no-such-host.invalid:9000", "--connect-netns", connectSide.Name]);
+
+        Assert.True(status == new ExitStatus(1, 0), bridge.Describe());
+        Assert.Contains("cannot resolve host 'no-such-host.invalid'", bridge.Stderr, StringComparison.Ordinal);
+    });
+}

@@ -1,0 +1,77 @@
+using NetnsTcpBridge.Bridge;
+using NetnsTcpBridge.Cli.CommandLine;
+using NetnsTcpBridge.Endpoints;
+using Xunit;
+
+namespace NetnsTcpBridge.Tests.CommandLine;
+
+public class NamespaceAndHostTests
+{
+    [Theory]
+    [InlineData("web", typeof(NamespaceReference.Named))]
+    [InlineData("pid:4242", typeof(NamespaceReference.OfProcess))]
+    [InlineData("/proc/4242/ns/net", typeof(NamespaceReference.File))]
+    [InlineData("./relative/file", typeof(NamespaceReference.File))]
+    public void NetnsSpec_NameOrPidOrPath_IsTheRightKind(string spec, Type expected)
+    {
+        var run = Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--listen-netns", spec, "--connect-netns", spec);
+
+        Assert.IsType(expected, run.Settings.ListenNamespace);
+        Assert.IsType(expected, run.Settings.ConnectNamespace);
+    }
+
+    [Fact]
+    public void NetnsSpec_Pid_KeepsTheNumber() =>
+        Assert.Equal(new NamespaceReference.OfProcess(4242), Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--connect-netns", "pid:4242").Settings.ConnectNamespace);
+
+    [Theory]
+    [InlineData("pid:")]
+    [InlineData("pid:abc")]
+    [InlineData("pid:0")]
+    [InlineData("..")]
+    [InlineData("")]
+    public void NetnsSpec_Malformed_IsAUsageError(string spec)
+    {
+        var error = Assert.Throws<UsageException>(() => CommandLineParser.Parse(["-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--listen-netns", spec]));
+        Assert.Contains("--listen-netns", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-f", "/x", "--listen-netns", "web")]
+    [InlineData("-F", "3", "--listen-netns", "web")]
+    [InlineData("-t", "/x", "--connect-netns", "web")]
+    [InlineData("-T", "3", "--connect-netns", "pid:1")]
+    public void NetnsSpec_WithFileOrFdOfTheSameSide_AreExclusive(string option, string value, string spec, string specValue)
+    {
+        var error = Assert.Throws<UsageException>(() => CommandLineParser.Parse(["-l", "127.0.0.1:80", "-c", "127.0.0.1:81", option, value, spec, specValue]));
+        Assert.Contains("exclude each other", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ListenNetnsSpec_WithListenFd_IsAUsageError() =>
+        Assert.Throws<UsageException>(() => CommandLineParser.Parse(["-L", "3", "-c", "127.0.0.1:81", "--listen-netns", "web"]));
+
+    [Theory]
+    [InlineData("backend:8080", "backend", 8080)]
+    [InlineData("db.internal.example:5432", "db.internal.example", 5432)]
+    [InlineData("web-1.test.:80", "web-1.test", 80)]
+    public void ConnectHostName_IsKeptForResolutionInTheConnectNetns(string text, string host, int port) =>
+        Assert.Equal(new ConnectTarget.HostName(host, port), Run("-l", "127.0.0.1:80", "-c", text).Settings.Connect);
+
+    [Theory]
+    [InlineData("backend")]
+    [InlineData("backend:0")]
+    [InlineData("backend:65536")]
+    [InlineData("-bad-:80")]
+    [InlineData("under_score:80")]
+    [InlineData("1.2.3:80")]
+    public void HostName_Malformed_IsNotAHostName(string text) =>
+        Assert.False(HostName.TryParse(text, out _, out _));
+
+    [Fact]
+    public void ListenHostName_IsStillRefused() =>
+        Assert.Throws<UsageException>(() => CommandLineParser.Parse(["-l", "localhost:80", "-c", "127.0.0.1:81"]));
+
+    private static CommandLineRequest.RunBridge Run(params string[] args) =>
+        Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(args));
+}

@@ -48,19 +48,70 @@ public sealed class LifecycleTests : IntegrationTest
     });
 
     [NamespaceFact]
-    public Task Sigterm_BothPartsExitWithStatusZero() => WithTimeout(async () =>
+    public Task Sigterm_StopsTakingClients_OpenConnectionFinishes_ThenBothExitZero() => WithTimeout(async () =>
     {
         var (bridge, listenSide, _) = await StartRelayAsync();
         int connector = await bridge.WaitForConnectorAsync();
         var client = await OpenRelayedConnectionAsync(listenSide);
 
         bridge.Signal(Native.SIGTERM);
+        await WaitUntilNotListeningAsync(listenSide, 8000);
+
+        // The open connection still works while the bridge drains, and no new client gets in.
+        await ExchangeAsync(client, seed: 77);
+        await Task.Delay(200);
+        Assert.False(bridge.HasExited, $"the bridge must wait for the open connection: {bridge.Describe()}");
+        await Assert.ThrowsAnyAsync<SocketException>(() => ConnectAsync(listenSide, Loopback(8000)));
+        await ExchangeAsync(client, seed: 78);
+
+        // Its end is a normal close, FIN both ways; then the bridge has nothing left and exits.
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await client.ReceiveToEndAsync().WaitAsync(StepTimeout));
+        client.Dispose();
 
         var status = await bridge.WaitForExitAsync(StepTimeout);
-        Assert.True(status == new ExitStatus(0, 0), $"SIGTERM must stop the bridge with status 0: {bridge.Describe()}");
+        Assert.True(status == new ExitStatus(0, 0), $"a drained bridge exits with status 0: {bridge.Describe()}");
+        Assert.True(await ProcFs.WaitUntilEndedAsync(connector, StepTimeout), $"the connector (pid {connector}) outlived the listener");
+    });
+
+    [NamespaceFact]
+    public Task SigtermTwice_ResetsOpenConnections_AndBothExitZero() => WithTimeout(async () =>
+    {
+        var (bridge, listenSide, _) = await StartRelayAsync();
+        int connector = await bridge.WaitForConnectorAsync();
+        var client = await OpenRelayedConnectionAsync(listenSide);
+
+        bridge.Signal(Native.SIGTERM);
+        await WaitUntilNotListeningAsync(listenSide, 8000);
+        bridge.Signal(Native.SIGTERM);
+
+        var status = await bridge.WaitForExitAsync(StepTimeout);
+        Assert.True(status == new ExitStatus(0, 0), $"SIGTERM twice must stop the bridge with status 0: {bridge.Describe()}");
         Assert.True(await ProcFs.WaitUntilEndedAsync(connector, StepTimeout), $"the connector (pid {connector}) outlived the listener");
         await AssertClosedByBridgeAsync(client);
     });
+
+    [NamespaceFact]
+    public Task Sigterm_DrainTimeoutOver_ResetsWhatIsStillOpen_AndExitsZero() => WithTimeout(async () =>
+    {
+        var (bridge, listenSide, _) = await StartRelayAsync("--drain-timeout", "1");
+        var client = await OpenRelayedConnectionAsync(listenSide);
+
+        bridge.Signal(Native.SIGTERM);
+
+        var status = await bridge.WaitForExitAsync(StepTimeout);
+        Assert.True(status == new ExitStatus(0, 0), $"after the drain time the bridge exits with status 0: {bridge.Describe()}");
+        await AssertClosedByBridgeAsync(client);
+    });
+
+    private static async Task WaitUntilNotListeningAsync(TestNamespace ns, int port)
+    {
+        using var timeout = new CancellationTokenSource(StepTimeout);
+        while (ns.HasListener(port))
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
 
     [NamespaceTheory]
     [InlineData("splice")]
@@ -106,7 +157,14 @@ public sealed class LifecycleTests : IntegrationTest
     private async Task<Socket> OpenRelayedConnectionAsync(TestNamespace listenSide)
     {
         var client = await ConnectAsync(listenSide, Loopback(8000));
-        byte[] ping = SocketIo.Payload(31, 1000);
+        await ExchangeAsync(client, seed: 31);
+        return client;
+    }
+
+    /// <summary>Sends some bytes to the echo server through the bridge and reads them back; the connection stays open.</summary>
+    private static async Task ExchangeAsync(Socket client, int seed)
+    {
+        byte[] ping = SocketIo.Payload(seed, 1000);
         await client.SendAllAsync(ping);
         byte[] pong = new byte[ping.Length];
         int read = 0;
@@ -117,8 +175,7 @@ public sealed class LifecycleTests : IntegrationTest
             read += count;
         }
 
-        SocketIo.AssertSameBytes(ping, pong, "echo before stopping the bridge");
-        return client;
+        SocketIo.AssertSameBytes(ping, pong, "echo through the bridge");
     }
 
     /// <summary>The bridge went away: the client's next read ends (end of stream or reset), it does not hang.</summary>

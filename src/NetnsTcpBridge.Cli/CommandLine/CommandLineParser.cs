@@ -47,6 +47,10 @@ internal static class CommandLineParser
         }
 
         settings = settings with { Relay = ParseRelayOptions(values, settings.Relay) };
+        if (values.TryGetValue(DrainTimeout, out string? drain))
+        {
+            settings = settings with { DrainTimeout = ParseSeconds(drain!, DrainTimeout) };
+        }
 
         return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose));
     }

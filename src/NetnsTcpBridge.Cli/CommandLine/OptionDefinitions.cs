@@ -27,6 +27,7 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition Copy = new(null, "copy", "METHOD", "How bytes are moved: splice (zero-copy, default) or buffered (recv/send)");
     public static readonly OptionDefinition Threads = new(null, "threads", "N", "Relay event loops (threads); default: one per core");
     public static readonly OptionDefinition PipeSize = new(null, "pipe-size", "BYTES", "Pipe capacity for splice (default 1048576, 1 MiB)");
+    public static readonly OptionDefinition DrainTimeout = new(null, "drain-timeout", "SECONDS", "On SIGTERM/SIGINT, let open connections finish this long, then reset them (default 30)");
     public static readonly OptionDefinition KeepAlive = new(null, "keepalive", "SECONDS", "Enable TCP keepalive on both legs: first probe after SECONDS idle");
     public static readonly OptionDefinition Verbose = new('v', "verbose", null, "Log every connection, and show stack traces on internal errors");
     public static readonly OptionDefinition HelpFlag = new('h', "help", null, "Show this help and exit");
@@ -36,6 +37,6 @@ internal static class OptionDefinitions
     [
         Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
-        ConnectTimeout, KeepAlive, Copy, Threads, PipeSize, Verbose, HelpFlag, VersionFlag,
+        ConnectTimeout, DrainTimeout, KeepAlive, Copy, Threads, PipeSize, Verbose, HelpFlag, VersionFlag,
     ];
 }

@@ -58,6 +58,9 @@ public sealed record BridgeSettings(
     /// <summary>How the connector relays: copy method, threads, connect timeout, keepalive. Its target is ignored: it comes from <see cref="Connect"/>.</summary>
     public RelayOptions Relay { get; init; } = new();
 
+    /// <summary>After a stop signal, how long open connections may go on before they are reset.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>True when no namespace was named at all: the bridge is a plain TCP forwarder.</summary>
     public bool IsPlainForwarder => ListenNamespace is null && ConnectNamespace is null;
 

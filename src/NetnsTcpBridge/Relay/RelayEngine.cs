@@ -42,16 +42,25 @@ public sealed class RelayEngine
     /// <summary>Room enough again to resume taking clients: a margin below the maximum, so a loop does not flap.</summary>
     internal bool HasRoomToResume => Volatile.Read(ref _active) <= Options.MaxConnections - Math.Max(1, Options.MaxConnections / 16);
 
-    /// <summary>Blocks until no connection is left.</summary>
-    public void WaitUntilIdle()
+    /// <summary>Blocks until no connection is left, or <paramref name="limit"/> has passed; true when none is left.</summary>
+    public bool WaitUntilIdle(TimeSpan limit)
     {
+        long deadline = limit == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)limit.TotalMilliseconds;
         lock (_idleGate)
         {
             while (Volatile.Read(ref _active) > 0)
             {
-                Monitor.Wait(_idleGate);
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_idleGate, (int)Math.Min(left, int.MaxValue));
             }
         }
+
+        return true;
     }
 
     /// <summary>Resets every connection on every loop, waiting at most <paramref name="limit"/>.</summary>

@@ -404,6 +404,6 @@ public class RelayEngineTests : IClassFixture<RelayEngines>
         socket.Shutdown(SocketShutdown.Send);
     }
 
-    internal static Task WaitUntilIdleAsync(RelayEngine engine) =>
-        Task.Run(engine.WaitUntilIdle).WaitAsync(TestTimeout);
+    internal static async Task WaitUntilIdleAsync(RelayEngine engine) =>
+        Assert.True(await Task.Run(() => engine.WaitUntilIdle(TestTimeout)), $"{engine.ActiveConnections} connection(s) still open");
 }

@@ -7,8 +7,8 @@ namespace NetnsTcpBridge.Parts.Connector;
 /// <summary>How the stream of clients from the listener ended.</summary>
 internal enum ChannelEnding
 {
-    /// <summary>The listener sent its last client (one-shot modes).</summary>
-    EndRecord,
+    /// <summary>The listener sent its last client: after a one-shot client, or when stopping.</summary>
+    EndReceived,
 
     /// <summary>The channel closed: the listener is gone.</summary>
     ListenerGone,
@@ -40,6 +40,9 @@ internal sealed class ChannelClientSource : IClientSource, IDisposable
     public ChannelEnding Ending { get; private set; }
 
     public string? Problem { get; private set; }
+
+    /// <summary>With <see cref="ChannelEnding.EndReceived"/>: how long open connections may go on.</summary>
+    public TimeSpan DrainTimeout { get; private set; } = Timeout.InfiniteTimeSpan;
 
     /// <summary>Preconnected socket not given to any client (closed by the caller at exit, or never taken).</summary>
     public int UntakenPreconnected => Volatile.Read(ref _preconnected);
@@ -79,7 +82,16 @@ internal sealed class ChannelClientSource : IClientSource, IDisposable
                         client = new HandedOverClient(message.TakeDescriptor()!.Release(), server, message.Text == HandoverChannel.PreparedClient);
                         return ClientTake.Client;
                     case HandoverMessageKind.End:
-                        return Finish(ChannelEnding.EndRecord, null);
+                        try
+                        {
+                            DrainTimeout = EndRecord.Parse(message.Text);
+                        }
+                        catch (InvalidDataException e)
+                        {
+                            return Finish(ChannelEnding.BadRecord, e.Message);
+                        }
+
+                        return Finish(ChannelEnding.EndReceived, null);
                     default:
                         return Finish(ChannelEnding.BadRecord, $"unexpected hand-over record '{(char)message.Kind}'");
                 }

@@ -61,8 +61,13 @@ internal static class ConnectorPart
 
         switch (source.Ending)
         {
-            case ChannelEnding.EndRecord:
-                engine.WaitUntilIdle();
+            case ChannelEnding.EndReceived:
+                if (!engine.WaitUntilIdle(source.DrainTimeout))
+                {
+                    Log.Info($"drain time over: resetting {engine.ActiveConnections} connection(s) still open");
+                    engine.AbortAll(AbortLimit);
+                }
+
                 return 0;
             case ChannelEnding.ListenerGone:
                 Log.Error($"the listener part has gone away; resetting {engine.ActiveConnections} connection(s) and exiting");

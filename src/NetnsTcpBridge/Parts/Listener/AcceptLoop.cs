@@ -26,12 +26,21 @@ internal sealed class AcceptLoop
         _channel = channel;
     }
 
-    /// <summary>Accepts until <paramref name="maxClients"/> have been handed over (or forever when null).</summary>
+    private volatile bool _stopped;
+
+    /// <summary>
+    /// Accepts until <paramref name="maxClients"/> have been handed over (or forever when null),
+    /// or until <see cref="Stop"/>.
+    /// </summary>
     public void Run(int? maxClients)
     {
         for (int handed = 0; maxClients is null || handed < maxClients; handed++)
         {
             int client = AcceptOne();
+            if (client < 0)
+            {
+                return;
+            }
 
             // The kernel copies the descriptor into the connector; ours is closed right after,
             // whatever happens, so that the listener never holds a client open.
@@ -43,9 +52,22 @@ internal sealed class AcceptLoop
     // poll, then accept4: two calls per client whatever the load (accepting first costs three when
     // clients come one at a time, and saves one only when they queue up). SOCK_NONBLOCK, with TCP_NODELAY inherited from the listening socket, hands the connector a
     // socket ready for its event loop (the file status flags travel with SCM_RIGHTS).
+    /// <summary>
+    /// Ends <see cref="Run"/> from another thread: shutdown(SHUT_RD) on a listening socket wakes a
+    /// poll or accept blocked on it, and makes further accepts fail. Clients still in the kernel's
+    /// queue are reset when the socket closes; they were never relayed, so nothing is cut.
+    /// </summary>
+    public void Stop()
+    {
+        _stopped = true;
+        _ = Libc.Shutdown(_listening.Number, SHUT_RD);
+    }
+
+    private const int SHUT_RD = 0;
+
     private unsafe int AcceptOne()
     {
-        while (true)
+        while (!_stopped)
         {
             WaitForClient();
             int fd = Libc.Accept4(_listening.Number, null, null, Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK);
@@ -65,9 +87,16 @@ internal sealed class AcceptLoop
                     Thread.Sleep(ResourceBackoff);
                     continue;
                 default:
+                    if (_stopped)
+                    {
+                        return -1;
+                    }
+
                     throw error;
             }
         }
+
+        return -1;
     }
 
     private unsafe void WaitForClient()

@@ -9,7 +9,7 @@ namespace NetnsTcpBridge.Parts.Listener;
 /// </summary>
 /// <remarks>
 /// The connector's exit always ends the bridge, so that neither part outlives the other:
-/// - after the listener asked it to stop (a signal), the bridge exits 0;
+/// - after a stop signal (drained, or reset on a second signal), the bridge exits 0;
 /// - after the last client of a one-shot bridge, it exits with the connector's status;
 /// - otherwise the connector died on its own: one line saying so, and exit status 1.
 /// The other direction is covered by the channel: when the listener dies, the connector reads
@@ -23,9 +23,13 @@ internal sealed class ConnectorSupervisor : IDisposable
     private int _stopRequests;
     private volatile bool _finishExpected;
 
-    public ConnectorSupervisor(ConnectorProcess connector)
+    private readonly Action _beginDrain;
+
+    /// <param name="beginDrain">Called on the first stop signal: stop taking clients, so that the connector can drain.</param>
+    public ConnectorSupervisor(ConnectorProcess connector, Action beginDrain)
     {
         _connector = connector;
+        _beginDrain = beginDrain;
         _waiter = new Thread(WaitAndExit) { IsBackground = true, Name = "connector waiter" };
         _waiter.Start();
         foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP })
@@ -48,12 +52,29 @@ internal sealed class ConnectorSupervisor : IDisposable
         }
     }
 
+    /// <summary>True once a stop signal has come: the bridge is draining or stopping.</summary>
+    public bool IsStopping => Volatile.Read(ref _stopRequests) > 0;
+
+    // First signal: stop taking clients; the connector finishes the open connections within the
+    // drain timeout, then exits 0. Second signal: the connector resets everything at once.
+    // Third: it is killed.
     private void OnStopSignal(PosixSignalContext context)
     {
         context.Cancel = true;
-        bool first = Interlocked.Increment(ref _stopRequests) == 1;
-        Log.Debug(first ? $"{context.Signal}: stopping" : $"{context.Signal} again: stopping at once");
-        _connector.Signal(first ? Libc.SIGTERM : Libc.SIGKILL);
+        switch (Interlocked.Increment(ref _stopRequests))
+        {
+            case 1:
+                Log.Info($"{context.Signal}: no new clients; letting open connections finish (again to stop at once)");
+                _beginDrain();
+                break;
+            case 2:
+                Log.Info($"{context.Signal} again: resetting open connections and stopping");
+                _connector.Signal(Libc.SIGTERM);
+                break;
+            default:
+                _connector.Signal(Libc.SIGKILL);
+                break;
+        }
     }
 
     private void WaitAndExit()

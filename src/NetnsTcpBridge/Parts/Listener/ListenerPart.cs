@@ -44,7 +44,8 @@ internal static class ListenerPart
             Log.Info("no netns option given: running as a plain TCP forwarder in the current network namespace");
         }
 
-        using var supervisor = new ConnectorSupervisor(connector);
+        var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(clientSource, channel);
+        using var supervisor = new ConnectorSupervisor(connector, beginDrain: () => acceptLoop?.Stop());
         try
         {
             var connectorSettings = new ConnectorSettings(WithTargets(settings, targets), settings.IsOneShot, Log.Level);
@@ -61,12 +62,16 @@ internal static class ListenerPart
             else
             {
                 Log.Debug($"listening on {SocketNames.Local(clientSource.Number)}{InNamespace(listenNamespace)}");
-                new AcceptLoop(clientSource, channel).Run(settings.IsOneShot ? 1 : null);
+                acceptLoop!.Run(settings.IsOneShot ? 1 : null);
                 clientSource.Dispose();
             }
 
             supervisor.ExpectFinish();
-            channel.Send(HandoverMessageKind.End);
+
+            // After a stop signal the open connections get the drain time; after the last client
+            // of a one-shot bridge, that client gets all the time it needs.
+            var drain = supervisor.IsStopping ? settings.DrainTimeout : Timeout.InfiniteTimeSpan;
+            channel.Send(HandoverMessageKind.End, EndRecord.Format(drain));
         }
         catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
         {

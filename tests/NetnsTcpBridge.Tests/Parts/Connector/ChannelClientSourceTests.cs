@@ -91,7 +91,7 @@ public sealed class ChannelClientSourceTests : IDisposable
         _listener.Send(HandoverMessageKind.End);
 
         Assert.Equal(ClientTake.Finished, source.TryTake(out _));
-        Assert.Equal(ChannelEnding.EndRecord, source.Ending);
+        Assert.Equal(ChannelEnding.EndReceived, source.Ending);
         Assert.Null(source.Problem);
         Assert.Equal(preconnected, source.UntakenPreconnected);
         source.WaitUntilFinished();
@@ -144,7 +144,7 @@ public sealed class ChannelClientSourceTests : IDisposable
 
         Assert.Equal(ClientTake.Finished, source.TryTake(out var client));
         Assert.Equal(default, client);
-        Assert.Equal(ChannelEnding.EndRecord, source.Ending);
+        Assert.Equal(ChannelEnding.EndReceived, source.Ending);
     }
 
     /// <summary>A fresh socket whose descriptor this test keeps open until the end.</summary>

@@ -29,6 +29,7 @@ internal sealed class RelayConnection
     private Direction? _download;
     private int _survivorToReset = -1;
     private bool _clientUrgentWhileConnecting;
+    private long _startTicks;
 
     private string? _clientName;
 
@@ -74,6 +75,7 @@ internal sealed class RelayConnection
     /// <summary>Starts connecting, or relaying at once when the server socket was handed over.</summary>
     public void Start(EventLoop loop)
     {
+        _startTicks = Environment.TickCount64;
         if (Log.IsEnabled(LogLevel.Debug))
         {
             // Looked up while the socket is surely open, for the messages that follow.
@@ -336,11 +338,14 @@ internal sealed class RelayConnection
         _ = Libc.Close(fd);
     }
 
+    // One line per connection at its end (with -v): who, to where, how long, how many bytes, why.
     private void LogClose(string how)
     {
         if (Log.IsEnabled(LogLevel.Debug))
         {
-            Log.Debug($"{ClientName}: closed, {how}; client->server {_upload?.Bytes} bytes, server->client {_download?.Bytes} bytes");
+            string target = _serverHandedOver ? "pre-connected socket" : TcpAddress.Format(_context.Targets[Attempt]);
+            double seconds = (Environment.TickCount64 - _startTicks) / 1000.0;
+            Log.Debug($"{ClientName} -> {target}: closed after {seconds:0.000} s, {how}; client->server {_upload?.Bytes} bytes, server->client {_download?.Bytes} bytes");
         }
     }
 }

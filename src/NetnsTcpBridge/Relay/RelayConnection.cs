@@ -16,7 +16,7 @@ namespace NetnsTcpBridge.Relay;
 ///   {1, 0} and close) once the bytes already written to it have left, bounded in time;
 /// - the connect failed or timed out: the client gets a reset, never an empty clean close.
 /// </remarks>
-internal sealed class RelayConnection
+internal sealed partial class RelayConnection
 {
     /// <summary>How long a reset waits for bytes already written to the survivor to be delivered.</summary>
     internal static readonly TimeSpan ResetDrainLimit = TimeSpan.FromSeconds(2);
@@ -25,16 +25,14 @@ internal sealed class RelayConnection
     private const uint InputEvents = Libc.EPOLLIN | Libc.EPOLLPRI | Libc.EPOLLRDHUP | Libc.EPOLLERR | Libc.EPOLLHUP;
 
     private readonly RelayContext _context;
+    private readonly bool _clientPrepared;
+    private readonly bool _serverHandedOver;
     private Direction? _upload;
     private Direction? _download;
     private int _survivorToReset = -1;
     private bool _clientUrgentWhileConnecting;
     private long _startTicks;
-
     private string? _clientName;
-
-    private readonly bool _clientPrepared;
-    private readonly bool _serverHandedOver;
 
     public RelayConnection(HandedOverClient client, RelayContext context)
     {
@@ -97,52 +95,6 @@ internal sealed class RelayConnection
         }
 
         BeginConnect(loop);
-    }
-
-    /// <summary>Which address of <see cref="RelayContext.Targets"/> is being tried.</summary>
-    public int Attempt { get; private set; }
-
-    private void BeginConnect(EventLoop loop)
-    {
-        var target = _context.Targets[Attempt];
-        int result = ServerConnector.Begin(target, _context.Options, out int server);
-        Server = server;
-        if (result == 0)
-        {
-            loop.Watch(this, Server, isServer: true);
-            BeginRelaying(serverHasInput: true);
-        }
-        else if (result == (int)Errno.EINPROGRESS)
-        {
-            Phase = RelayPhase.Connecting;
-            DeadlineTicks = Environment.TickCount64 + (long)_context.Options.ConnectTimeout.TotalMilliseconds;
-            loop.Watch(this, Server, isServer: true);
-            loop.TrackDeadline(this);
-        }
-        else
-        {
-            ConnectFailed(SyscallException.DescribeErrno(result));
-        }
-    }
-
-    /// <summary>Tries the next address of the target if there is one; otherwise gives up on this client.</summary>
-    private void ConnectFailed(string reason)
-    {
-        if (Attempt + 1 >= _context.Targets.Count)
-        {
-            FailConnect(reason);
-            return;
-        }
-
-        Log.Debug($"{ClientName}: {TcpAddress.Format(_context.Targets[Attempt])}: {reason}; trying the next address");
-        if (Server >= 0)
-        {
-            _ = Libc.Close(Server); // only we hold it: closing also removes it from epoll
-            Server = -1;
-        }
-
-        Attempt++;
-        BeginConnect(_context.Loop);
     }
 
     /// <summary>Handles readiness reported by epoll for one of the two sockets.</summary>
@@ -275,41 +227,6 @@ internal sealed class RelayConnection
             LogClose($"{(dead == Client ? "client" : "server")} side failed ({failed.Error}); resetting the {(dead == Client ? "server" : "client")}");
             BeginReset(survivor: dead == Client ? Server : Client);
         }
-    }
-
-    private void BeginReset(int survivor)
-    {
-        _upload?.Release();
-        _download?.Release();
-        _survivorToReset = survivor;
-        Phase = RelayPhase.Resetting;
-        DeadlineTicks = Environment.TickCount64 + (long)ResetDrainLimit.TotalMilliseconds;
-        FinishResetWhenDrained();
-        if (!IsClosed)
-        {
-            _context.Loop.TrackResetDrain(this);
-        }
-    }
-
-    /// <summary>
-    /// A reset throws away whatever the survivor's socket has not sent yet. Bytes the dead side
-    /// sent before it failed were already written there, so wait until they have left.
-    /// </summary>
-    internal void FinishResetWhenDrained()
-    {
-        if (Phase == RelayPhase.Resetting && ServerConnector.UnsentBytes(_survivorToReset) <= 0)
-        {
-            ResetSurvivor();
-        }
-    }
-
-    private void ResetSurvivor() => Close(reset: true);
-
-    private void FailConnect(string reason)
-    {
-        string target = _context.TargetName;
-        Log.Warning($"cannot connect to {target} for client {ClientName}: {reason}; resetting the client");
-        Close(reset: true);
     }
 
     private void Close(bool reset)

@@ -1,0 +1,68 @@
+namespace NetnsTcpBridge.Relay;
+
+// Time in the event loop: connect deadlines, and the short polls while resets wait for bytes to leave.
+internal sealed partial class EventLoop
+{
+    /// <summary>
+    /// Connect deadlines all have the same timeout, so the queue stays in deadline order. An entry
+    /// is stale once its connection has connected, closed, or moved on to another address.
+    /// </summary>
+    public void TrackDeadline(RelayConnection connection) =>
+        _connectDeadlines.Enqueue((connection, connection.Attempt, connection.DeadlineTicks));
+
+    private static bool IsCurrent((RelayConnection Connection, int Attempt, long Deadline) entry) =>
+        entry.Connection.Phase == RelayPhase.Connecting && entry.Connection.Attempt == entry.Attempt;
+
+    public void TrackResetDrain(RelayConnection connection) => _resetDrains.Add(connection);
+
+    private int NextTimeout()
+    {
+        if (_resetDrains.Count > 0)
+        {
+            return ResetDrainPollMilliseconds;
+        }
+
+        while (_connectDeadlines.TryPeek(out var head) && !IsCurrent(head))
+        {
+            _connectDeadlines.Dequeue();
+        }
+
+        return _connectDeadlines.TryPeek(out var next)
+            ? (int)Math.Clamp(next.Deadline - Environment.TickCount64, 0, int.MaxValue)
+            : -1;
+    }
+
+    private void CheckDeadlines()
+    {
+        long now = Environment.TickCount64;
+        while (_connectDeadlines.TryPeek(out var head) && (!IsCurrent(head) || head.Deadline <= now))
+        {
+            _connectDeadlines.Dequeue();
+            if (IsCurrent(head))
+            {
+                head.Connection.OnDeadline();
+            }
+        }
+
+        for (int i = _resetDrains.Count - 1; i >= 0; i--)
+        {
+            var connection = _resetDrains[i];
+            if (connection.Phase == RelayPhase.Resetting)
+            {
+                if (connection.DeadlineTicks <= now)
+                {
+                    connection.OnDeadline();
+                }
+                else
+                {
+                    connection.FinishResetWhenDrained();
+                }
+            }
+
+            if (connection.Phase != RelayPhase.Resetting)
+            {
+                _resetDrains.RemoveAt(i);
+            }
+        }
+    }
+}

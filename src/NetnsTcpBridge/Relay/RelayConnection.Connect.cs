@@ -1,0 +1,63 @@
+using NetnsTcpBridge.Endpoints;
+using NetnsTcpBridge.Interop;
+using NetnsTcpBridge.Logging;
+
+namespace NetnsTcpBridge.Relay;
+
+// Connecting to the target: each of its addresses in turn, each attempt bounded by the connect timeout.
+internal sealed partial class RelayConnection
+{
+    /// <summary>Which address of <see cref="RelayContext.Targets"/> is being tried.</summary>
+    public int Attempt { get; private set; }
+
+    private void BeginConnect(EventLoop loop)
+    {
+        var target = _context.Targets[Attempt];
+        int result = ServerConnector.Begin(target, _context.Options, out int server);
+        Server = server;
+        if (result == 0)
+        {
+            loop.Watch(this, Server, isServer: true);
+            BeginRelaying(serverHasInput: true);
+        }
+        else if (result == (int)Errno.EINPROGRESS)
+        {
+            Phase = RelayPhase.Connecting;
+            DeadlineTicks = Environment.TickCount64 + (long)_context.Options.ConnectTimeout.TotalMilliseconds;
+            loop.Watch(this, Server, isServer: true);
+            loop.TrackDeadline(this);
+        }
+        else
+        {
+            ConnectFailed(SyscallException.DescribeErrno(result));
+        }
+    }
+
+    /// <summary>Tries the next address of the target if there is one; otherwise gives up on this client.</summary>
+    private void ConnectFailed(string reason)
+    {
+        if (Attempt + 1 >= _context.Targets.Count)
+        {
+            FailConnect(reason);
+            return;
+        }
+
+        Log.Debug($"{ClientName}: {TcpAddress.Format(_context.Targets[Attempt])}: {reason}; trying the next address");
+        if (Server >= 0)
+        {
+            _ = Libc.Close(Server); // only we hold it: closing also removes it from epoll
+            Server = -1;
+        }
+
+        Attempt++;
+        BeginConnect(_context.Loop);
+    }
+
+
+    private void FailConnect(string reason)
+    {
+        string target = _context.TargetName;
+        Log.Warning($"cannot connect to {target} for client {ClientName}: {reason}; resetting the client");
+        Close(reset: true);
+    }
+}

@@ -2,6 +2,7 @@ using NetnsTcpBridge;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Cli.CommandLine;
 using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.Systemd;
 
 namespace NetnsTcpBridge.Cli;
 
@@ -21,7 +22,7 @@ internal static class Program
         CommandLineRequest request;
         try
         {
-            request = CommandLineParser.Parse(args);
+            request = CommandLineParser.Parse(args, SocketActivation.TakePassedCount());
         }
         catch (UsageException e)
         {

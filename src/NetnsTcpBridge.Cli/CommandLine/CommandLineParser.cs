@@ -2,6 +2,7 @@ using System.Globalization;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Relay;
+using NetnsTcpBridge.Systemd;
 using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;
 
 namespace NetnsTcpBridge.Cli.CommandLine;
@@ -9,7 +10,8 @@ namespace NetnsTcpBridge.Cli.CommandLine;
 /// <summary>Turns argv into a checked request, enforcing the original tool's rules on which options go together.</summary>
 internal static class CommandLineParser
 {
-    public static CommandLineRequest Parse(IReadOnlyList<string> args)
+    /// <param name="socketsPassed">How many sockets a service manager passed (LISTEN_FDS for this process); 0 when none.</param>
+    public static CommandLineRequest Parse(IReadOnlyList<string> args, int socketsPassed = 0)
     {
         var values = new Dictionary<OptionDefinition, string?>();
         foreach (var (option, value) in ArgumentTokenizer.Tokenize(args))
@@ -31,14 +33,15 @@ internal static class CommandLineParser
         }
 
         var settings = new BridgeSettings(
-            ParseListenSource(values),
+            ParseListenSource(values, socketsPassed),
             ParseConnectTarget(values),
             ParseNamespace(values, ListenNetnsFile, ListenNetnsFd, ListenNetns),
             ParseNamespace(values, ConnectNetnsFile, ConnectNetnsFd, ConnectNetns));
 
         if (settings.ListenNamespace is not null && settings.Listen is not ListenSource.Address)
         {
-            throw new UsageException($"a listen netns ({Named(values, ListenNetnsFile, ListenNetnsFd, ListenNetns)}) makes no sense with {Named(values, ListenFd, PreacceptedFd)}: the socket already exists in its own netns");
+            string inherited = settings.Listen is ListenSource.SocketActivated ? "a socket passed by the service manager" : Named(values, ListenFd, PreacceptedFd);
+            throw new UsageException($"a listen netns ({Named(values, ListenNetnsFile, ListenNetnsFd, ListenNetns)}) makes no sense with {inherited}: the socket already exists in its own netns");
         }
 
         if (settings.ConnectNamespace is not null && settings.Connect is ConnectTarget.ConnectedDescriptor)
@@ -55,8 +58,16 @@ internal static class CommandLineParser
         return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose));
     }
 
-    private static ListenSource ParseListenSource(Dictionary<OptionDefinition, string?> values)
+    private static ListenSource ParseListenSource(Dictionary<OptionDefinition, string?> values, int socketsPassed)
     {
+        if (socketsPassed > 0 && !new[] { Listen, ListenFd, PreacceptedFd }.Any(values.ContainsKey))
+        {
+            // Socket activation stands in for -l/-L/-S; with one of them given, it is ignored.
+            return socketsPassed == 1
+                ? new ListenSource.SocketActivated(SocketActivation.FirstDescriptor)
+                : throw new UsageException($"the service manager passed {socketsPassed} sockets (LISTEN_FDS); one is supported: give the unit a single ListenStream=");
+        }
+
         var given = ExactlyOne(values, "a place to take clients from", Listen, ListenFd, PreacceptedFd);
         string text = values[given]!;
         if (given == Listen)

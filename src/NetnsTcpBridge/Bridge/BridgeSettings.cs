@@ -14,6 +14,12 @@ public abstract record ListenSource
 
     /// <summary>Forward one inherited, already accepted client, then exit (<c>-S</c>).</summary>
     public sealed record PreacceptedDescriptor(int Fd) : ListenSource;
+
+    /// <summary>
+    /// The socket a service manager passed (LISTEN_FDS): a listening one (Accept=no) is served like
+    /// <c>-L</c>, a connection (Accept=yes) like <c>-S</c>. Which of the two is found out at start.
+    /// </summary>
+    public sealed record SocketActivated(int Fd) : ListenSource;
 }
 
 /// <summary>Where each client is forwarded to.</summary>

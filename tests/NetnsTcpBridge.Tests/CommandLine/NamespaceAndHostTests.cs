@@ -75,3 +75,32 @@ public class NamespaceAndHostTests
     private static CommandLineRequest.RunBridge Run(params string[] args) =>
         Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(args));
 }
+
+public class SocketActivationParsingTests
+{
+    [Fact]
+    public void OnePassedSocket_AndNoListenOption_IsTheClientSource() =>
+        Assert.Equal(new ListenSource.SocketActivated(3), Run(1, "-c", "127.0.0.1:81").Settings.Listen);
+
+    [Fact]
+    public void PassedSocket_WithAListenOption_IsIgnored() =>
+        Assert.IsType<ListenSource.Address>(Run(1, "-l", "127.0.0.1:80", "-c", "127.0.0.1:81").Settings.Listen);
+
+    [Fact]
+    public void SeveralPassedSockets_AreAUsageErrorSayingHowMany()
+    {
+        var error = Assert.Throws<UsageException>(() => CommandLineParser.Parse(["-c", "127.0.0.1:81"], socketsPassed: 2));
+        Assert.Contains("2 sockets", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PassedSocket_WithAListenNetns_IsAUsageError() =>
+        Assert.Throws<UsageException>(() => CommandLineParser.Parse(["-c", "127.0.0.1:81", "--listen-netns", "web"], socketsPassed: 1));
+
+    [Fact]
+    public void NoPassedSocket_AndNoListenOption_IsStillMissing() =>
+        Assert.Throws<UsageException>(() => CommandLineParser.Parse(["-c", "127.0.0.1:81"], socketsPassed: 0));
+
+    private static CommandLineRequest.RunBridge Run(int socketsPassed, params string[] args) =>
+        Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(args, socketsPassed));
+}

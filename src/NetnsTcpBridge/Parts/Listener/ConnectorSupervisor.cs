@@ -65,6 +65,7 @@ internal sealed class ConnectorSupervisor : IDisposable
         {
             case 1:
                 Log.Info($"{context.Signal}: no new clients; letting open connections finish (again to stop at once)");
+                Systemd.ServiceNotifier.Notify("STOPPING=1");
                 _beginDrain();
                 break;
             case 2:

@@ -6,6 +6,7 @@ using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Namespaces;
 using NetnsTcpBridge.Relay;
+using NetnsTcpBridge.Systemd;
 
 namespace NetnsTcpBridge.Parts.Listener;
 
@@ -17,6 +18,8 @@ internal static class ListenerPart
 {
     public static int Run(BridgeSettings settings)
     {
+        settings = settings with { Listen = ResolveSocketActivation(settings.Listen) };
+
         // The connector inherits the raised limit; the listener holds one descriptor per client briefly.
         DescriptorLimit.RaiseToHardLimit();
 
@@ -43,6 +46,9 @@ internal static class ListenerPart
             // Said once everything is set up, so that a failure to start stays a single line.
             Log.Info("no netns option given: running as a plain TCP forwarder in the current network namespace");
         }
+
+        // Only now is the bridge really serving: tell a service manager (NOTIFY_SOCKET), if any.
+        ServiceNotifier.Notify("READY=1");
 
         var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(clientSource, channel);
         using var supervisor = new ConnectorSupervisor(connector, beginDrain: () => acceptLoop?.Stop());
@@ -81,6 +87,13 @@ internal static class ListenerPart
         supervisor.WaitForConnector();
         return 1;
     }
+
+    private static ListenSource ResolveSocketActivation(ListenSource source) => source switch
+    {
+        ListenSource.SocketActivated activated when SocketActivation.IsListening(activated.Fd) => new ListenSource.ListeningDescriptor(activated.Fd),
+        ListenSource.SocketActivated activated => new ListenSource.PreacceptedDescriptor(activated.Fd),
+        _ => source,
+    };
 
     private static IReadOnlyList<IPEndPoint> ResolveTargets(ConnectTarget connect, NamespaceReference? reference, NetworkNamespace? connectNamespace)
     {

@@ -1,0 +1,92 @@
+using System.Net.Sockets;
+using System.Text;
+using NetnsTcpBridge.IntegrationTests.Infrastructure;
+
+namespace NetnsTcpBridge.IntegrationTests;
+
+/// <summary>
+/// Started by a service manager: sockets passed with LISTEN_FDS (systemd-socket-activate, from
+/// Debian's systemd package, stands in for systemd) and readiness told with NOTIFY_SOCKET.
+/// </summary>
+public sealed class SystemdIntegrationTests : IntegrationTest
+{
+    private const string SocketActivate = "/usr/bin/systemd-socket-activate";
+
+    public SystemdIntegrationTests(ITestOutputHelper output)
+        : base(output)
+    {
+    }
+
+    [NamespaceFact]
+    public Task SocketActivatedListeningSocket_AcceptNo_ServesEveryClient() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+
+        var activator = StartActivated(listenSide, accept: false, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath);
+        await listenSide.WaitForListenerAsync(8000);
+
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 41);
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 42);
+        Assert.False(activator.HasExited, $"Accept=no: one bridge serves every client: {activator.CommandLine}");
+    });
+
+    [NamespaceFact]
+    public Task SocketActivatedConnection_AcceptYes_OneBridgePerClient() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+
+        StartActivated(listenSide, accept: true, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath);
+        await listenSide.WaitForListenerAsync(8000);
+
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 43);
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 44);
+    });
+
+    [NamespaceFact]
+    public Task NotifySocket_GetsReadyWhenServing_AndStoppingOnSigterm() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        string directory = Directory.CreateTempSubdirectory("ntb-notify-").FullName;
+        try
+        {
+            string path = Path.Combine(directory, "notify.sock");
+            using var receiver = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+            receiver.Bind(new UnixDomainSocketEndPoint(path));
+
+            var bridge = Track(ExternalProcess.Start("env", $"NOTIFY_SOCKET={path}", BridgeBinary.Path,
+                "-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath));
+            Assert.Equal("READY=1", await ReceiveTextAsync(receiver));
+            Assert.True(listenSide.HasListener(8000), "READY=1 must come once the bridge listens");
+            await AssertEchoesAsync(listenSide, Loopback(8000), seed: 45);
+
+            Assert.Equal(0, Native.Kill(bridge.Pid, Native.SIGTERM));
+            Assert.Equal("STOPPING=1", await ReceiveTextAsync(receiver));
+            var result = await bridge.WaitForExitAsync(StepTimeout);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    });
+
+    private ExternalProcess StartActivated(TestNamespace listenSide, bool accept, params string[] bridgeArguments)
+    {
+        Assert.True(File.Exists(SocketActivate), $"{SocketActivate} is missing: install Debian's systemd package (CI does)");
+        string[] activation = accept ? ["--accept", "-l", "127.0.0.1:8000"] : ["-l", "127.0.0.1:8000"];
+        return Track(ExternalProcess.Start("ip", ["netns", "exec", listenSide.Name, SocketActivate, .. activation, BridgeBinary.Path, .. bridgeArguments]));
+    }
+
+    private static async Task<string> ReceiveTextAsync(Socket receiver)
+    {
+        byte[] buffer = new byte[256];
+        int count = await receiver.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).AsTask().WaitAsync(StepTimeout);
+        return Encoding.UTF8.GetString(buffer, 0, count);
+    }
+}

@@ -168,6 +168,11 @@ internal static class CommandLineParser
             };
         }
 
+        if (values.TryGetValue(MaxConnections, out string? maxConnections))
+        {
+            relay = relay with { MaxConnections = ParseCount(maxConnections!, MaxConnections, 1, 10_000_000) };
+        }
+
         if (values.TryGetValue(Threads, out string? threads))
         {
             relay = relay with { Threads = ParseCount(threads!, Threads, 1, 1024) };

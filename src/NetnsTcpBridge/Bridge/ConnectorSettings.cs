@@ -30,6 +30,11 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         Line("copy", Relay.CopyMethod == CopyMethod.Splice ? "splice" : "buffered");
         Line("threads", Relay.Threads);
         Line("pipe-size", Relay.PipeSize);
+        if (Relay.MaxConnections != int.MaxValue)
+        {
+            Line("max-connections", Relay.MaxConnections);
+        }
+
         if (Relay.KeepAlive is { } keepAlive)
         {
             Line("keepalive", $"{(long)keepAlive.Idle.TotalSeconds},{(long)keepAlive.Interval.TotalSeconds},{keepAlive.Probes}");
@@ -71,6 +76,7 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             Threads = Number(Take("threads")),
             PipeSize = Number(Take("pipe-size")),
             KeepAlive = values.ContainsKey("keepalive") ? ParseKeepAlive(Take("keepalive")) : null,
+            MaxConnections = values.ContainsKey("max-connections") ? Number(Take("max-connections")) : int.MaxValue,
         };
         bool oneShot = Take("one-shot") == "1";
         var level = (LogLevel)Number(Take("log-level"));

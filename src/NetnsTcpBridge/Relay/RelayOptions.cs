@@ -48,7 +48,9 @@ public sealed record RelayOptions
 
     /// <summary>
     /// Connections relayed at once; past it the loops stop taking clients, which then wait in the
-    /// listener's queue (back-pressure, not refusal). The connector caps it by its descriptor limit.
+    /// channel and the listen queue (back-pressure, not refusal: once the kernel's queue is full
+    /// too, new SYNs are dropped and retried by the clients). The connector also caps it by its
+    /// descriptor limit.
     /// </summary>
     public int MaxConnections { get; init; } = int.MaxValue;
 }

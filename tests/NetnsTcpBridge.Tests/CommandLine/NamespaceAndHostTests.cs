@@ -104,3 +104,23 @@ public class SocketActivationParsingTests
     private static CommandLineRequest.RunBridge Run(int socketsPassed, params string[] args) =>
         Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(args, socketsPassed));
 }
+
+public class MaxConnectionsTests
+{
+    [Fact]
+    public void MaxConnections_IsParsed_AndSurvivesTheHandover()
+    {
+        var run = Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(["-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--max-connections", "25"]));
+        var handedOver = new ConnectorSettings(run.Settings.Relay, false, NetnsTcpBridge.Logging.LogLevel.Info);
+
+        Assert.Equal(25, run.Settings.Relay.MaxConnections);
+        Assert.Equal(25, ConnectorSettings.Parse(handedOver.Format()).Relay.MaxConnections);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("many")]
+    public void MaxConnections_NotAPositiveNumber_IsAUsageError(string value) =>
+        Assert.Throws<UsageException>(() => CommandLineParser.Parse(["-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--max-connections", value]));
+}

@@ -56,6 +56,7 @@ internal sealed partial class RelayConnection
 
     private void FailConnect(string reason)
     {
+        _outcome = ConnectionOutcome.ConnectFailed;
         string target = _context.TargetName;
         Log.Warning($"cannot connect to {target} for client {ClientName}: {reason}; resetting the client");
         Close(reset: true);

@@ -32,6 +32,7 @@ internal sealed partial class RelayConnection
     private int _survivorToReset = -1;
     private bool _clientUrgentWhileConnecting;
     private long _startTicks;
+    private ConnectionOutcome _outcome = ConnectionOutcome.Aborted;
     private string? _clientName;
 
     public RelayConnection(HandedOverClient client, RelayContext context)
@@ -217,6 +218,7 @@ internal sealed partial class RelayConnection
         if (upload.State == DirectionState.Done && download.State == DirectionState.Done)
         {
             LogClose("FIN both ways");
+            _outcome = ConnectionOutcome.Closed;
             Close(reset: false);
         }
         else if (upload.State == DirectionState.Failed || download.State == DirectionState.Failed)
@@ -225,6 +227,7 @@ internal sealed partial class RelayConnection
             var failed = upload.State == DirectionState.Failed ? upload : download;
             int dead = failed.Ending == DirectionEnding.ReadFailed ? failed.From : failed.To;
             LogClose($"{(dead == Client ? "client" : "server")} side failed ({failed.Error}); resetting the {(dead == Client ? "server" : "client")}");
+            _outcome = ConnectionOutcome.Reset;
             BeginReset(survivor: dead == Client ? Server : Client);
         }
     }
@@ -241,6 +244,7 @@ internal sealed partial class RelayConnection
         }
 
         Phase = RelayPhase.Closed;
+        _context.Engine.Statistics.Record(_outcome, _upload?.Bytes ?? 0, _download?.Bytes ?? 0);
         _context.OnClosed();
     }
 

@@ -33,6 +33,9 @@ public sealed class RelayEngine
 
     public RelayOptions Options { get; }
 
+    /// <summary>Counters over the engine's life (see <see cref="RelayStatistics.Describe"/>).</summary>
+    public RelayStatistics Statistics { get; } = new();
+
     /// <summary>Connections accepted and not yet closed.</summary>
     public int ActiveConnections => Volatile.Read(ref _active);
 

@@ -51,6 +51,11 @@ internal static class ConnectorPart
         // not make this part exit first and look like a crash.
         using var ignoreInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
         using var ignoreHangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context => context.Cancel = true);
+        using var stats = PosixSignalRegistration.Create(Signals.SIGUSR1, context =>
+        {
+            context.Cancel = true;
+            Log.Info($"stats: {engine.Statistics.Describe(engine.ActiveConnections)}");
+        });
 
         // The event loops take the clients themselves; this thread only waits for the end.
         source.WaitUntilFinished();

@@ -36,6 +36,13 @@ internal sealed class ConnectorSupervisor : IDisposable
         {
             _signals.Add(PosixSignalRegistration.Create(signal, OnStopSignal));
         }
+
+        // The counters live in the connector; SIGUSR1 to the bridge's main process reaches them.
+        _signals.Add(PosixSignalRegistration.Create(Signals.SIGUSR1, context =>
+        {
+            context.Cancel = true;
+            _connector.Signal((int)Signals.SIGUSR1);
+        }));
     }
 
     /// <summary>Tells the supervisor the connector has been sent its last client and will exit by itself.</summary>

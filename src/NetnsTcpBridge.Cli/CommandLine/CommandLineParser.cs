@@ -130,10 +130,19 @@ internal static class CommandLineParser
         };
     }
 
-    private static System.Net.IPEndPoint ParseAddress(string text, OptionDefinition option, bool allowPortZero) =>
-        TcpAddress.TryParse(text, allowPortZero, out var endpoint, out string? error)
+    private static System.Net.EndPoint ParseAddress(string text, OptionDefinition option, bool allowPortZero)
+    {
+        if (UnixAddress.IsUnix(text))
+        {
+            return UnixAddress.TryParse(text, out var unix, out string? unixError)
+                ? unix
+                : throw new UsageException($"invalid UNIX socket address '{text}' for {option.Spellings}: {unixError}");
+        }
+
+        return TcpAddress.TryParse(text, allowPortZero, out var endpoint, out string? error)
             ? endpoint
-            : throw new UsageException($"invalid address '{text}' for {option.Spellings}: {error}; expected {TcpAddress.Syntax}");
+            : throw new UsageException($"invalid address '{text}' for {option.Spellings}: {error}; expected {TcpAddress.Syntax}, or unix:/path or unix:@name");
+    }
 
     private static int ParseDescriptor(string text, OptionDefinition option) =>
         text.Length > 0 && text.All(char.IsAsciiDigit) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int fd)

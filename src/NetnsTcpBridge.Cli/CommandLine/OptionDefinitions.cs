@@ -12,10 +12,10 @@ internal sealed record OptionDefinition(char? Short, string Long, string? ValueN
 /// <summary>Every option the program knows. The first ten are the original tool's, with its spellings.</summary>
 internal static class OptionDefinitions
 {
-    public static readonly OptionDefinition Listen = new('l', "listen", "ADDR", "Socket address to listen on, e.g. 127.0.0.1:1234 or [::1]:1234");
+    public static readonly OptionDefinition Listen = new('l', "listen", "ADDR", "Address to listen on: 127.0.0.1:1234, [::1]:1234, unix:/path or unix:@abstract");
     public static readonly OptionDefinition ListenFd = new('L', "listen-fd", "FD", "Inherited file descriptor of a listening socket to accept on");
     public static readonly OptionDefinition PreacceptedFd = new('S', "preaccepted-fd", "FD", "Inherited connected client socket: forward just it, then exit");
-    public static readonly OptionDefinition Connect = new('c', "connect", "ADDR", "Address (or HOST:PORT, resolved in the connect netns) to forward clients to");
+    public static readonly OptionDefinition Connect = new('c', "connect", "ADDR", "Address to forward clients to: IP:PORT, HOST:PORT (resolved in the connect netns), unix:/path or unix:@abstract");
     public static readonly OptionDefinition ConnectFd = new('C', "connect-fd", "FD", "Inherited pre-connected socket: forward one client to it, then exit");
     public static readonly OptionDefinition ListenNetnsFile = new('f', "listen-netns-file", "PATH", "Network namespace file to listen in, e.g. /proc/PID/ns/net or /run/netns/NAME");
     public static readonly OptionDefinition ListenNetnsFd = new('F', "listen-netns-fd", "FD", "Inherited file descriptor of the network namespace to listen in");

@@ -6,8 +6,8 @@ namespace NetnsTcpBridge.Bridge;
 /// <summary>Where clients come from.</summary>
 public abstract record ListenSource
 {
-    /// <summary>Listen on an address inside the listen namespace (<c>-l</c>).</summary>
-    public sealed record Address(IPEndPoint Endpoint) : ListenSource;
+    /// <summary>Listen on an address inside the listen namespace (<c>-l</c>): TCP, or a UNIX socket.</summary>
+    public sealed record Address(EndPoint Endpoint) : ListenSource;
 
     /// <summary>Accept on an inherited listening socket (<c>-L</c>).</summary>
     public sealed record ListeningDescriptor(int Fd) : ListenSource;
@@ -25,8 +25,8 @@ public abstract record ListenSource
 /// <summary>Where each client is forwarded to.</summary>
 public abstract record ConnectTarget
 {
-    /// <summary>Connect to an address from inside the connect namespace (<c>-c</c>).</summary>
-    public sealed record Address(IPEndPoint Endpoint) : ConnectTarget;
+    /// <summary>Connect to an address from inside the connect namespace (<c>-c</c>): TCP, or a UNIX socket.</summary>
+    public sealed record Address(EndPoint Endpoint) : ConnectTarget;
 
     /// <summary>
     /// Connect to a host name, resolved inside the connect namespace when the bridge starts; its

@@ -88,10 +88,19 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         return new ConnectorSettings(relay, oneShot, level);
     }
 
-    private static System.Net.IPEndPoint ParseTarget(string value) =>
-        TcpAddress.TryParse(value, allowPortZero: false, out var endpoint, out string? error)
+    private static System.Net.EndPoint ParseTarget(string value)
+    {
+        if (UnixAddress.IsUnix(value))
+        {
+            return UnixAddress.TryParse(value, out var unix, out string? unixError)
+                ? unix
+                : throw new InvalidDataException($"connector settings: connect={value}: {unixError}");
+        }
+
+        return TcpAddress.TryParse(value, allowPortZero: false, out var endpoint, out string? error)
             ? endpoint
             : throw new InvalidDataException($"connector settings: connect={value}: {error}");
+    }
 
     private static KeepAliveSettings ParseKeepAlive(string value)
     {

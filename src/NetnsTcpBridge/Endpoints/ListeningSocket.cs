@@ -27,9 +27,14 @@ public static class ListeningSocket
         _ = Libc.SetIntSockOpt(socket.Number, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
 
     /// <summary>Creates the socket in the calling thread's network namespace. The caller owns the result.</summary>
-    public static FileDescriptor CreateSocket(IPEndPoint endpoint)
+    public static FileDescriptor CreateSocket(EndPoint endpoint)
     {
-        int family = endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? Libc.AF_INET6 : Libc.AF_INET;
+        int family = endpoint.AddressFamily switch
+        {
+            AddressFamily.InterNetworkV6 => Libc.AF_INET6,
+            AddressFamily.Unix => Libc.AF_UNIX,
+            _ => Libc.AF_INET,
+        };
         int fd = Libc.Socket(family, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0);
         if (fd < 0)
         {
@@ -39,11 +44,19 @@ public static class ListeningSocket
         return new FileDescriptor(fd);
     }
 
-    /// <summary>Sets SO_REUSEADDR, binds and listens; failures name the address and what to do.</summary>
-    public static unsafe void BindAndListen(FileDescriptor socket, IPEndPoint endpoint)
+    /// <summary>
+    /// Sets SO_REUSEADDR (TCP), binds and listens; failures name the address and what to do. A
+    /// UNIX path socket replaces a stale socket file (nobody accepts on it any more), never a live
+    /// one or a file of another kind.
+    /// </summary>
+    public static unsafe void BindAndListen(FileDescriptor socket, EndPoint endpoint)
     {
         string where = TcpAddress.Format(endpoint);
-        if (Libc.SetIntSockOpt(socket.Number, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1) != 0)
+        if (endpoint is UnixDomainSocketEndPoint unix)
+        {
+            UnixSocketFile.RemoveIfStale(unix);
+        }
+        else if (Libc.SetIntSockOpt(socket.Number, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1) != 0)
         {
             throw SyscallException.FromLastError("setsockopt(SO_REUSEADDR)", where);
         }
@@ -58,7 +71,7 @@ public static class ListeningSocket
                 var error = SyscallException.FromLastError("bind", where);
                 string hint = error.Errno switch
                 {
-                    Errno.EADDRINUSE => "; another program listens there, pick another port or stop it",
+                    Errno.EADDRINUSE => "; another program listens there, pick another address or stop it",
                     Errno.EADDRNOTAVAIL => "; no interface in the listen netns has this address (is lo up?)",
                     Errno.EACCES => "; ports below 1024 need root or CAP_NET_BIND_SERVICE",
                     _ => string.Empty,
@@ -67,7 +80,15 @@ public static class ListeningSocket
             }
         }
 
-        EnableNoDelay(socket);
+        if (endpoint is UnixDomainSocketEndPoint boundUnix)
+        {
+            UnixSocketFile.RemoveAtExit(boundUnix);
+        }
+        else
+        {
+            EnableNoDelay(socket);
+        }
+
         if (Libc.Listen(socket.Number, Backlog) != 0)
         {
             var error = SyscallException.FromLastError("listen", where);

@@ -76,6 +76,7 @@ public static class TcpAddress
     {
         IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip => $"[{ip.Address}]:{ip.Port}",
         IPEndPoint ip => $"{ip.Address}:{ip.Port}",
+        UnixDomainSocketEndPoint unix => UnixAddress.Format(unix),
         null => "(unknown)",
         _ => endpoint.ToString() ?? "(unknown)",
     };

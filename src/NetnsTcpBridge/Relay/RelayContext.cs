@@ -26,7 +26,7 @@ internal sealed class RelayContext
     public string TargetName { get; }
 
     /// <summary>The addresses to try, in order, for every client.</summary>
-    public IReadOnlyList<System.Net.IPEndPoint> Targets { get; }
+    public IReadOnlyList<System.Net.EndPoint> Targets { get; }
 
     public void OnClosed()
     {

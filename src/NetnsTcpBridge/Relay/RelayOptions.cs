@@ -19,13 +19,13 @@ public sealed record KeepAliveSettings(TimeSpan Idle, TimeSpan Interval, int Pro
 public sealed record RelayOptions
 {
     /// <summary>Where to connect; null when every client goes to a pre-connected socket.</summary>
-    public IPEndPoint? Target { get; init; }
+    public EndPoint? Target { get; init; }
 
     /// <summary>
     /// Further addresses of the same target (a host name that resolved to several), tried in
     /// order for a client when connecting to the ones before failed or timed out.
     /// </summary>
-    public IReadOnlyList<IPEndPoint> AlternateTargets { get; init; } = [];
+    public IReadOnlyList<EndPoint> AlternateTargets { get; init; } = [];
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -19,16 +19,26 @@ internal static class ServerConnector
     /// The socket is created by whichever thread calls this; the connector process lives wholly
     /// in the connect namespace, so every thread of it creates sockets there.
     /// </summary>
-    public static unsafe int Begin(IPEndPoint target, RelayOptions options, out int fd)
-    {        int family = target.AddressFamily == AddressFamily.InterNetworkV6 ? Libc.AF_INET6 : Libc.AF_INET;
+    public static unsafe int Begin(EndPoint target, RelayOptions options, out int fd)
+    {
+        int family = target.AddressFamily switch
+        {
+            AddressFamily.InterNetworkV6 => Libc.AF_INET6,
+            AddressFamily.Unix => Libc.AF_UNIX,
+            _ => Libc.AF_INET,
+        };
         fd = Libc.Socket(family, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
             return Marshal.GetLastPInvokeError();
         }
 
-        _ = Libc.SetIntSockOpt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
-        ConfigureKeepAlive(fd, options.KeepAlive);
+        if (family != Libc.AF_UNIX)
+        {
+            _ = Libc.SetIntSockOpt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
+            ConfigureKeepAlive(fd, options.KeepAlive);
+        }
+
         ReadOnlySpan<byte> address = TargetAddress(target);
         fixed (byte* pointer = address)
         {
@@ -74,10 +84,10 @@ internal static class ServerConnector
     }
 
     [ThreadStatic]
-    private static (IPEndPoint Endpoint, byte[] Bytes)? t_cachedAddress;
+    private static (EndPoint Endpoint, byte[] Bytes)? t_cachedAddress;
 
     // The sockaddr bytes of the target, serialised once per thread rather than once per connect.
-    private static byte[] TargetAddress(IPEndPoint target)
+    private static byte[] TargetAddress(EndPoint target)
     {
         if (t_cachedAddress is { } cached && ReferenceEquals(cached.Endpoint, target))
         {

@@ -22,11 +22,12 @@ public class TcpServer : IDisposable
     {
         _listener = listener;
         _handler = handler;
-        Endpoint = (IPEndPoint)listener.LocalEndPoint!;
+        Endpoint = listener.LocalEndPoint!;
         _ = Task.Run(AcceptLoopAsync);
     }
 
-    public IPEndPoint Endpoint { get; }
+    /// <summary>Where it listens: an IPEndPoint, or a UnixDomainSocketEndPoint.</summary>
+    public EndPoint Endpoint { get; }
 
     /// <summary>Connections accepted so far.</summary>
     public int AcceptedCount => Volatile.Read(ref _accepted);
@@ -105,6 +106,15 @@ public sealed class EchoServer : TcpServer
     }
 
     public static EchoServer Start(TestNamespace ns, IPEndPoint endpoint) => new(ns.Listen(endpoint));
+
+    /// <summary>An echo server on a UNIX stream socket (a path, or an abstract name starting with NUL) made inside <paramref name="ns"/>.</summary>
+    public static EchoServer StartUnix(TestNamespace ns, System.Net.Sockets.UnixDomainSocketEndPoint endpoint)
+    {
+        var listener = ns.Enter(() => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified));
+        listener.Bind(endpoint);
+        listener.Listen(64);
+        return new EchoServer(listener);
+    }
 
     private static async Task EchoAsync(Socket connection)
     {

@@ -235,7 +235,7 @@ public class TcpAddressTests
 
         Assert.Equal("(unknown)", TcpAddress.Format(null));
         Assert.Equal(dns.ToString(), TcpAddress.Format(dns));
-        Assert.Equal(unix.ToString(), TcpAddress.Format(unix));
+        Assert.Equal("unix:/tmp/some.sock", TcpAddress.Format(unix));
     }
 
     [Fact]

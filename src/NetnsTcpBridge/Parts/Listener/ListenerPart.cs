@@ -95,7 +95,7 @@ internal static class ListenerPart
         _ => source,
     };
 
-    private static IReadOnlyList<IPEndPoint> ResolveTargets(ConnectTarget connect, NamespaceReference? reference, NetworkNamespace? connectNamespace)
+    private static IReadOnlyList<EndPoint> ResolveTargets(ConnectTarget connect, NamespaceReference? reference, NetworkNamespace? connectNamespace)
     {
         switch (connect)
         {
@@ -106,13 +106,13 @@ internal static class ListenerPart
                 string? ipNetnsName = (reference as NamespaceReference.Named)?.Name;
                 var resolved = NamespaceThread.Run(connectNamespace, "connect", () => TargetResolver.Resolve(name.Host, name.Port, ipNetnsName));
                 Log.Debug($"{name.Host} resolved to {string.Join(", ", resolved.Select(TcpAddress.Format))}");
-                return resolved;
+                return [.. resolved];
             default:
                 return [];
         }
     }
 
-    private static RelayOptions WithTargets(BridgeSettings settings, IReadOnlyList<IPEndPoint> targets) => settings.Relay with
+    private static RelayOptions WithTargets(BridgeSettings settings, IReadOnlyList<EndPoint> targets) => settings.Relay with
     {
         Target = targets.Count > 0 ? targets[0] : null,
         AlternateTargets = [.. targets.Skip(1)],

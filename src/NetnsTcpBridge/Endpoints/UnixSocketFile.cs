@@ -1,0 +1,47 @@
+using System.Net.Sockets;
+
+namespace NetnsTcpBridge.Endpoints;
+
+/// <summary>The file behind a UNIX path socket: replacing a stale one, and removing our own at exit.</summary>
+public static class UnixSocketFile
+{
+    /// <summary>
+    /// A socket file left by a process that is gone makes bind fail with EADDRINUSE. Remove it
+    /// only when it is a socket and connecting to it is refused (no one listens); a live socket
+    /// or a file of another kind is left alone and reported.
+    /// </summary>
+    public static void RemoveIfStale(UnixDomainSocketEndPoint endpoint)
+    {
+        string? path = UnixAddress.FilePath(endpoint);
+        if (path is null || !Path.Exists(path))
+        {
+            return;
+        }
+
+        if (Interop.Libc.FileType(path) != Interop.Libc.S_IFSOCK)
+        {
+            throw new BridgeException($"cannot listen on unix:{path}: the file exists and is not a socket; remove it or pick another path");
+        }
+
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(endpoint);
+            throw new BridgeException($"cannot listen on unix:{path}: another program listens there; stop it or pick another path");
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Removes the socket file we created when the process exits (SIGKILL leaves it; the next start replaces it).</summary>
+    public static void RemoveAtExit(UnixDomainSocketEndPoint endpoint)
+    {
+        string? path = UnixAddress.FilePath(endpoint);
+        if (path is not null)
+        {
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net.Sockets;
+using NetnsTcpBridge.IntegrationTests.Infrastructure;
+
+namespace NetnsTcpBridge.IntegrationTests;
+
+/// <summary>
+/// UNIX stream sockets on either side: abstract names (which belong to a network namespace) and
+/// path sockets (which belong to the file system).
+/// </summary>
+public sealed class UnixSocketTests : IntegrationTest
+{
+    public UnixSocketTests(ITestOutputHelper output)
+        : base(output)
+    {
+    }
+
+    [NamespaceFact]
+    public Task TcpToAbstractUnixInAnotherNetns_Relays() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        string name = UniqueName("back");
+        Track(EchoServer.StartUnix(connectSide, Abstract(name)));
+
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", $"unix:@{name}", "--connect-netns", connectSide.Name]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 61);
+    });
+
+    [NamespaceFact]
+    public Task AbstractUnixToAbstractUnix_AcrossTwoNetns_Relays_AndTheFrontNameExistsOnlyInTheListenNetns() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        string front = UniqueName("front");
+        string back = UniqueName("back");
+        Track(EchoServer.StartUnix(connectSide, Abstract(back)));
+
+        var bridge = StartBridge(["-l", $"unix:@{front}", "--listen-netns", listenSide.Name, "-c", $"unix:@{back}", "--connect-netns", connectSide.Name]);
+        using var client = await ConnectUnixWhenReadyAsync(listenSide, Abstract(front), bridge);
+
+        byte[] payload = SocketIo.Payload(62, 100_000);
+        SocketIo.AssertSameBytes(payload, await client.EchoRoundTripAsync(payload).WaitAsync(StepTimeout), "echo over abstract UNIX sockets in two namespaces");
+        var elsewhere = connectSide.Enter(() => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified));
+        using (elsewhere)
+        {
+            var refused = Assert.Throws<SocketException>(() => elsewhere.Connect(Abstract(front)));
+            Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        }
+    });
+
+    [NamespaceFact]
+    public Task UnixPathListener_ReplacesAStaleSocketFile_RelaysToTcp_AndRemovesItsFileOnExit() => WithTimeout(async () =>
+    {
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        string directory = Directory.CreateTempSubdirectory("ntb-unix-").FullName;
+        try
+        {
+            string path = Path.Combine(directory, "front.sock");
+            using (var stale = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+            {
+                stale.Bind(new UnixDomainSocketEndPoint(path)); // bound, never listening: a stale file
+            }
+
+            var bridge = StartBridge(["-l", $"unix:{path}", "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name]);
+            using (var client = await ConnectUnixWhenReadyAsync(null, new UnixDomainSocketEndPoint(path), bridge))
+            {
+                byte[] payload = SocketIo.Payload(63, 50_000);
+                SocketIo.AssertSameBytes(payload, await client.EchoRoundTripAsync(payload).WaitAsync(StepTimeout), "echo from a UNIX path socket to TCP");
+            }
+
+            bridge.Signal(Native.SIGTERM);
+            Assert.True(await bridge.WaitForExitAsync(StepTimeout) == new ExitStatus(0, 0), bridge.Describe());
+            Assert.False(File.Exists(path), "the bridge must remove the socket file it created");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    });
+
+    [NamespaceFact]
+    public Task UnixPathListener_OnARegularFile_ExitsOneAndLeavesTheFile() => WithTimeout(async () =>
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"ntb-regular-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        File.WriteAllText(path, "not a socket");
+        try
+        {
+            var (status, bridge) = await RunBridgeToEndAsync(["-l", $"unix:{path}", "-c", "127.0.0.1:9000"]);
+            Assert.True(status == new ExitStatus(1, 0), bridge.Describe());
+            Assert.Contains("is not a socket", bridge.Stderr, StringComparison.Ordinal);
+            Assert.Equal("not a socket", File.ReadAllText(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    });
+
+    private static UnixDomainSocketEndPoint Abstract(string name) => new("\0" + name);
+
+    private static string UniqueName(string role) => $"ntb-{role}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
+    /// <summary>Connects from <paramref name="ns"/> (or here) once the bridge listens; the socket is made inside the netns.</summary>
+    private static async Task<Socket> ConnectUnixWhenReadyAsync(TestNamespace? ns, UnixDomainSocketEndPoint endpoint, BridgeProcess bridge)
+    {
+        using var timeout = new CancellationTokenSource(StepTimeout);
+        while (true)
+        {
+            var socket = ns is null
+                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+                : ns.Enter(() => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified));
+            try
+            {
+                await socket.ConnectAsync(endpoint, timeout.Token);
+                return socket;
+            }
+            catch (SocketException) when (!bridge.HasExited)
+            {
+                socket.Dispose();
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using NetnsTcpBridge.Bridge;
+using NetnsTcpBridge.Cli.CommandLine;
+using NetnsTcpBridge.Endpoints;
+using Xunit;
+
+namespace NetnsTcpBridge.Tests.Endpoints;
+
+public class UnixAddressTests
+{
+    [Theory]
+    [InlineData("unix:/run/app.sock", "/run/app.sock")]
+    [InlineData("unix:@app", null)]
+    public void Parse_PathOrAbstract_RoundTripsThroughFormat(string text, string? filePath)
+    {
+        Assert.True(UnixAddress.TryParse(text, out var endpoint, out _));
+        Assert.Equal(text, UnixAddress.Format(endpoint));
+        Assert.Equal(text, TcpAddress.Format(endpoint));
+        Assert.Equal(filePath, UnixAddress.FilePath(endpoint));
+    }
+
+    [Theory]
+    [InlineData("unix:")]
+    [InlineData("unix:@")]
+    [InlineData("unix:relative.sock")]
+    public void Parse_Malformed_SaysWhy(string text)
+    {
+        Assert.False(UnixAddress.TryParse(text, out _, out string? error));
+        Assert.False(string.IsNullOrEmpty(error));
+    }
+
+    [Fact]
+    public void Parse_NameLongerThanSockaddrUn_IsRefused() =>
+        Assert.False(UnixAddress.TryParse("unix:/" + new string('x', 120), out _, out _));
+
+    [Fact]
+    public void CommandLine_UnixOnBothSides_IsAccepted()
+    {
+        var run = Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(["-l", "unix:@front", "-c", "unix:/run/back.sock"]));
+
+        Assert.Equal("unix:@front", TcpAddress.Format(Assert.IsType<ListenSource.Address>(run.Settings.Listen).Endpoint));
+        Assert.Equal("unix:/run/back.sock", TcpAddress.Format(Assert.IsType<ConnectTarget.Address>(run.Settings.Connect).Endpoint));
+    }
+
+    [Fact]
+    public void ConnectorSettings_CarryAUnixTarget()
+    {
+        Assert.True(UnixAddress.TryParse("unix:@back", out var endpoint, out _));
+        var settings = new ConnectorSettings(new NetnsTcpBridge.Relay.RelayOptions { Target = endpoint }, false, NetnsTcpBridge.Logging.LogLevel.Info);
+
+        Assert.Equal("unix:@back", TcpAddress.Format(ConnectorSettings.Parse(settings.Format()).Relay.Target));
+    }
+}

@@ -1,0 +1,180 @@
+using System.Globalization;
+
+namespace NetnsTcpBridge.Reliability.Infrastructure;
+
+/// <summary>What /proc says about a process: its children, its descriptors, whether it still runs.</summary>
+internal static class ProcFs
+{
+    /// <summary>
+    /// Children of <paramref name="pid"/>. A child is listed under the thread that started it (or
+    /// under the thread that inherited it), so every thread's <c>children</c> file is read.
+    /// </summary>
+    public static IReadOnlyList<int> Children(int pid)
+    {
+        var children = new SortedSet<int>();
+        try
+        {
+            foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    foreach (string field in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        children.Add(int.Parse(field, CultureInfo.InvariantCulture));
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // The thread ended meanwhile.
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The process is gone.
+        }
+
+        return [.. children];
+    }
+
+    /// <summary>How many descriptors <paramref name="pid"/> has open now.</summary>
+    public static int DescriptorCount(int pid) => Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Count();
+
+    /// <summary>What its descriptors point to, for failure messages.</summary>
+    public static string DescribeDescriptors(int pid)
+    {
+        try
+        {
+            return string.Join(", ", Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd")
+                .Select(fd => $"{Path.GetFileName(fd)}->{ReadLink(fd) ?? "?"}"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"(cannot list: {e.Message})";
+        }
+    }
+
+    /// <summary>True when the process no longer runs: gone from /proc, or a zombie waiting to be reaped.</summary>
+    public static bool HasEnded(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+
+        // "pid (comm) S ppid ...": comm may hold spaces and parentheses, the state follows the last ')'.
+        int close = stat.LastIndexOf(')');
+        char state = close >= 0 && close + 2 < stat.Length ? stat[close + 2] : '?';
+        return state is 'Z' or 'X';
+    }
+
+    /// <summary>Polls until <paramref name="pid"/> has ended; false if it still runs after <paramref name="timeout"/>.</summary>
+    public static async Task<bool> WaitUntilEndedAsync(int pid, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!HasEnded(pid))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>The text of a symbolic link such as <c>/proc/PID/ns/net</c> (<c>net:[4026531840]</c>); null if unreadable.</summary>
+    public static string? ReadLink(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The command line of a process, for messages.</summary>
+    public static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "(gone)";
+        }
+    }
+
+    private static readonly Lazy<long> ClockTicksPerSecond = new(() =>
+    {
+        long ticks = Native.Sysconf(Native.SC_CLK_TCK);
+        return ticks > 0 ? ticks : 100;
+    });
+
+    /// <summary>CPU time <paramref name="pid"/> has used, user plus system (utime + stime of /proc/PID/stat).</summary>
+    public static TimeSpan CpuTime(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+
+        // After "pid (comm) ", fields start at 3 (state); utime is field 14, stime field 15.
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        long ticks = long.Parse(fields[14 - 3], CultureInfo.InvariantCulture) + long.Parse(fields[15 - 3], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds((double)ticks / ClockTicksPerSecond.Value);
+    }
+
+    /// <summary>Proportional set size in KiB (the "Pss:" line of /proc/PID/smaps_rollup).</summary>
+    public static long PssKiB(int pid) => RollupField(pid, "Pss:");
+
+    /// <summary>Resident set size in KiB (the "Rss:" line of /proc/PID/smaps_rollup).</summary>
+    public static long RssKiB(int pid) => RollupField(pid, "Rss:");
+
+    /// <summary>How many threads <paramref name="pid"/> runs.</summary>
+    public static int ThreadCount(int pid) => Directory.EnumerateDirectories($"/proc/{pid}/task").Count();
+
+    /// <summary>How many of its descriptors are pipes (the splice buffers of the connector).</summary>
+    public static int PipeCount(int pid) => Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd")
+        .Count(fd => ReadLink(fd)?.StartsWith("pipe:", StringComparison.Ordinal) == true);
+
+    /// <summary>
+    /// Processes whose main thread lives in the network namespace <paramref name="identity"/>
+    /// (<c>net:[INODE]</c>). A test's own threads only visit namespaces, so none of them counts.
+    /// </summary>
+    public static IReadOnlyList<int> ProcessesInNamespace(string identity)
+    {
+        var found = new List<int>();
+        foreach (string directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+                && ReadLink($"{directory}/ns/net") == identity && !HasEnded(pid))
+            {
+                found.Add(pid);
+            }
+        }
+
+        return found;
+    }
+
+    private static long RollupField(int pid, string name)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
+        {
+            if (line.StartsWith(name, StringComparison.Ordinal))
+            {
+                return long.Parse(line[name.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException($"/proc/{pid}/smaps_rollup has no {name} line");
+    }
+}

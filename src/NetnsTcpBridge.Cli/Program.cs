@@ -39,10 +39,7 @@ internal static class Program
                 Console.Out.WriteLine($"netns_tcp_bridge {typeof(Program).Assembly.GetName().Version?.ToString(3)}");
                 return 0;
             case CommandLineRequest.RunBridge run:
-                if (run.Verbose)
-                {
-                    Log.Level = LogLevel.Debug;
-                }
+                Log.Level = run.Verbose ? LogLevel.Debug : run.Quiet ? LogLevel.Error : LogLevel.Info;
 
                 return RunGuarded(() => BridgeRunner.Run(run.Settings), run.Verbose);
             default:

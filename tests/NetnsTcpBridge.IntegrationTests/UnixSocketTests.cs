@@ -7,6 +7,7 @@ namespace NetnsTcpBridge.IntegrationTests;
 /// UNIX stream sockets on either side: abstract names (which belong to a network namespace) and
 /// path sockets (which belong to the file system).
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class UnixSocketTests : IntegrationTest
 {
     public UnixSocketTests(ITestOutputHelper output)
@@ -51,7 +52,7 @@ public sealed class UnixSocketTests : IntegrationTest
     });
 
     [NamespaceFact]
-    public Task UnixPathListener_ReplacesAStaleSocketFile_RelaysToTcp_AndRemovesItsFileOnExit() => WithTimeout(async () =>
+    public Task UnixPathListener_ReplacesAStaleSocketFile_GetsItsMode_RelaysToTcp_AndRemovesItsFileOnExit() => WithTimeout(async () =>
     {
         var connectSide = CreateNamespace();
         StartEchoServer(connectSide, Loopback(9000));
@@ -64,9 +65,10 @@ public sealed class UnixSocketTests : IntegrationTest
                 stale.Bind(new UnixDomainSocketEndPoint(path)); // bound, never listening: a stale file
             }
 
-            var bridge = StartBridge(["-l", $"unix:{path}", "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name]);
+            var bridge = StartBridge(["-l", $"unix:{path}", "--unix-mode", "600", "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name]);
             using (var client = await ConnectUnixWhenReadyAsync(null, new UnixDomainSocketEndPoint(path), bridge))
             {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
                 byte[] payload = SocketIo.Payload(63, 50_000);
                 SocketIo.AssertSameBytes(payload, await client.EchoRoundTripAsync(payload).WaitAsync(StepTimeout), "echo from a UNIX path socket to TCP");
             }

@@ -55,7 +55,17 @@ internal static class CommandLineParser
             settings = settings with { DrainTimeout = ParseSeconds(drain!, DrainTimeout) };
         }
 
-        return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose));
+        if (values.TryGetValue(UnixMode, out string? mode))
+        {
+            settings = settings with { UnixSocketMode = ParseMode(mode!) };
+        }
+
+        if (values.ContainsKey(Quiet) && values.ContainsKey(Verbose))
+        {
+            throw new UsageException($"{Quiet.Spellings} and {Verbose.Spellings} exclude each other; give one");
+        }
+
+        return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose), values.ContainsKey(Quiet));
     }
 
     private static ListenSource ParseListenSource(Dictionary<OptionDefinition, string?> values, int socketsPassed)
@@ -200,6 +210,11 @@ internal static class CommandLineParser
         double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds >= 0.001 && seconds <= 86400
             ? TimeSpan.FromMilliseconds(Math.Round(seconds * 1000))
             : throw new UsageException($"invalid value '{text}' for {option.Spellings}: expected seconds from 0.001 to 86400, e.g. 10 or 0.5");
+
+    private static UnixFileMode ParseMode(string text) =>
+        text.Length is >= 1 and <= 4 && text.All(c => c is >= '0' and <= '7')
+            ? (UnixFileMode)Convert.ToInt32(text, 8)
+            : throw new UsageException($"invalid value '{text}' for {UnixMode.Spellings}: expected an octal file mode such as 660 or 0600");
 
     private static int ParseCount(string text, OptionDefinition option, int min, int max) =>
         text.Length > 0 && text.All(char.IsAsciiDigit) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max

@@ -10,5 +10,5 @@ internal abstract record CommandLineRequest
     public sealed record ShowVersion : CommandLineRequest;
 
     /// <summary>Run the bridge.</summary>
-    public sealed record RunBridge(BridgeSettings Settings, bool Verbose) : CommandLineRequest;
+    public sealed record RunBridge(BridgeSettings Settings, bool Verbose, bool Quiet = false) : CommandLineRequest;
 }

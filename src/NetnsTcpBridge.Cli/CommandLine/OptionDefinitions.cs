@@ -30,6 +30,8 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition PipeSize = new(null, "pipe-size", "BYTES", "Pipe capacity for splice (default 1048576, 1 MiB)");
     public static readonly OptionDefinition DrainTimeout = new(null, "drain-timeout", "SECONDS", "On SIGTERM/SIGINT, let open connections finish this long, then reset them (default 30)");
     public static readonly OptionDefinition KeepAlive = new(null, "keepalive", "SECONDS", "Enable TCP keepalive on both legs: first probe after SECONDS idle");
+    public static readonly OptionDefinition UnixMode = new(null, "unix-mode", "OCTAL", "File mode of a listening unix:/path socket, e.g. 660 (default: from the umask)");
+    public static readonly OptionDefinition Quiet = new('q', "quiet", null, "Print errors only (no notices, no warnings)");
     public static readonly OptionDefinition Verbose = new('v', "verbose", null, "Log every connection, and show stack traces on internal errors");
     public static readonly OptionDefinition HelpFlag = new('h', "help", null, "Show this help and exit");
     public static readonly OptionDefinition VersionFlag = new(null, "version", null, "Show the version and exit");
@@ -38,6 +40,6 @@ internal static class OptionDefinitions
     [
         Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
-        ConnectTimeout, DrainTimeout, KeepAlive, MaxConnections, Copy, Threads, PipeSize, Verbose, HelpFlag, VersionFlag,
+        ConnectTimeout, DrainTimeout, KeepAlive, MaxConnections, Copy, Threads, PipeSize, UnixMode, Quiet, Verbose, HelpFlag, VersionFlag,
     ];
 }

@@ -64,6 +64,9 @@ public sealed record BridgeSettings(
     /// <summary>How the connector relays: copy method, threads, connect timeout, keepalive. Its target is ignored: it comes from <see cref="Connect"/>.</summary>
     public RelayOptions Relay { get; init; } = new();
 
+    /// <summary>File mode for a listening UNIX path socket; null leaves what the umask gives.</summary>
+    public UnixFileMode? UnixSocketMode { get; init; }
+
     /// <summary>After a stop signal, how long open connections may go on before they are reset.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

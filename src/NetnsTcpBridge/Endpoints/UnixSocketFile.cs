@@ -35,6 +35,16 @@ public static class UnixSocketFile
         }
     }
 
+    /// <summary>Sets the mode of the socket file (who may connect); abstract sockets have no file and are left alone.</summary>
+    public static void SetMode(UnixDomainSocketEndPoint endpoint, UnixFileMode mode)
+    {
+        if (UnixAddress.FilePath(endpoint) is { } path && Interop.Libc.Chmod(path, (uint)mode) != 0)
+        {
+            var error = Interop.SyscallException.FromLastError("chmod", path);
+            throw new BridgeException($"cannot set the mode of unix:{path}: {error.Reason}", error);
+        }
+    }
+
     /// <summary>Removes the socket file we created when the process exits (SIGKILL leaves it; the next start replaces it).</summary>
     public static void RemoveAtExit(UnixDomainSocketEndPoint endpoint)
     {

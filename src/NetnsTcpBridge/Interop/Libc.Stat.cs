@@ -14,6 +14,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial int LStat(string path, byte* buffer);
 
+    [LibraryImport("libc", EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Chmod(string path, uint mode);
+
     /// <summary>The file type bits of <paramref name="path"/> (not following a symlink), or null when it cannot be read.</summary>
     internal static unsafe uint? FileType(string path)
     {

@@ -50,3 +50,29 @@ public class UnixAddressTests
         Assert.Equal("unix:@back", TcpAddress.Format(ConnectorSettings.Parse(settings.Format()).Relay.Target));
     }
 }
+
+public class UnixModeAndQuietTests
+{
+    [Theory]
+    [InlineData("660", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite)]
+    [InlineData("0600", UnixFileMode.UserRead | UnixFileMode.UserWrite)]
+    public void UnixMode_IsReadAsOctal(string text, UnixFileMode expected) =>
+        Assert.Equal(expected, Run("-l", "unix:/run/x.sock", "-c", "127.0.0.1:1", "--unix-mode", text).Settings.UnixSocketMode);
+
+    [Theory]
+    [InlineData("8")]
+    [InlineData("rw")]
+    [InlineData("12345")]
+    public void UnixMode_NotOctal_IsAUsageError(string text) =>
+        Assert.Throws<UsageException>(() => CommandLineParser.Parse(["-l", "unix:/run/x.sock", "-c", "127.0.0.1:1", "--unix-mode", text]));
+
+    [Fact]
+    public void Quiet_IsParsed_AndExcludesVerbose()
+    {
+        Assert.True(Run("-q", "-l", "127.0.0.1:1", "-c", "127.0.0.1:2").Quiet);
+        Assert.Throws<UsageException>(() => CommandLineParser.Parse(["-q", "-v", "-l", "127.0.0.1:1", "-c", "127.0.0.1:2"]));
+    }
+
+    private static CommandLineRequest.RunBridge Run(params string[] args) =>
+        Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(args));
+}

@@ -25,7 +25,7 @@ internal static class ListenerPart
 
         using var listenNamespace = OpenNamespace(settings.ListenNamespace, "listen");
         using var connectNamespace = OpenNamespace(settings.ConnectNamespace, "connect");
-        using var clientSource = OpenClientSource(settings.Listen, listenNamespace);
+        using var clientSource = OpenClientSource(settings.Listen, listenNamespace, settings.UnixSocketMode);
         using var preconnected = settings.Connect is ConnectTarget.ConnectedDescriptor connected
             ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, "-C/--connect-fd")
             : null;
@@ -127,7 +127,7 @@ internal static class ListenerPart
         _ => null,
     };
 
-    private static FileDescriptor OpenClientSource(ListenSource source, NetworkNamespace? listenNamespace)
+    private static FileDescriptor OpenClientSource(ListenSource source, NetworkNamespace? listenNamespace, UnixFileMode? unixMode)
     {
         switch (source)
         {
@@ -138,6 +138,11 @@ internal static class ListenerPart
                 try
                 {
                     ListeningSocket.BindAndListen(socket, address.Endpoint);
+                    if (unixMode is { } mode && address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
+                    {
+                        UnixSocketFile.SetMode(unix, mode);
+                    }
+
                     return socket;
                 }
                 catch

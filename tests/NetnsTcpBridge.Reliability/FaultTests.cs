@@ -534,7 +534,7 @@ public sealed class FaultTests : ReliabilityTest
     [ReliabilityFact]
     public Task DescriptorLimit_FarMoreClientsThanFit_NoSpinningNoLossThenRecovers() => WithTimeout(TimeSpan.FromMinutes(4), async () =>
     {
-        var figures = new Figures(Output, "fault: descriptor limit (EMFILE)");
+        var figures = new Figures(Output, "fault: descriptor limit (prlimit 200, back-pressure)");
         const int Limit = 200;
         int offered = Profile.Setting("NTB_EMFILE_CLIENTS", 2000, 1000);
         var relay = await StartRelayAsync(launcher: ["prlimit", $"--nofile={Limit}:{Limit}", "--"]);
@@ -610,6 +610,80 @@ public sealed class FaultTests : ReliabilityTest
         // over the 3 s window is far above waiting and far below spinning.
         Assert.True(cpu < window * 0.25, $"the bridge used {Figures.Seconds(cpu)} of CPU in {Figures.Seconds(window)} while over its descriptor limit (bound: 25% of one core)");
     });
+
+    /// <summary>
+    /// The listener's soft descriptor limit is lowered (prlimit --pid) to what it already holds,
+    /// so every accept4 fails with EMFILE while 200 clients wait. It must back off (100 ms) rather
+    /// than spin, warn once, and leave the clients in the queue; when the limit is raised again
+    /// every waiting client is served, byte for byte.
+    /// </summary>
+    [ReliabilityFact]
+    public Task ListenerOutOfDescriptors_AcceptBacksOffWithoutSpinningThenServesEveryone() => WithTimeout(TimeSpan.FromMinutes(3), async () =>
+    {
+        var figures = new Figures(Output, "fault: listener out of descriptors (accept EMFILE)");
+        const int Waiting = 200;
+        var relay = await StartRelayAsync();
+        var server = StartEchoServer(relay.ConnectSide, Relay.Target);
+        await WarmUpAsync(relay, 8);
+        var baseline = await BaselineAsync(relay);
+        string hard = File.ReadAllLines($"/proc/{relay.Bridge.Pid}/limits").Single(l => l.StartsWith("Max open files", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[4];
+        int held = ProcFs.DescriptorCount(relay.Bridge.Pid);
+        await RunAsync("prlimit", "--pid", relay.Bridge.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), $"--nofile={held}:");
+        int acceptedBefore = server.AcceptedCount;
+
+        var group = Track(SocketGroup.Create(relay.ListenSide, Waiting));
+        int greeted = 0;
+        var clients = group.Sockets.Select(async (socket, index) =>
+        {
+            await socket.ConnectAsync(Relay.Entry).WaitAsync(StepTimeout);
+            ulong key = 0x7000_0000UL + (ulong)index;
+            byte[] payload = Pattern.Bytes(key, 0, 1000);
+            await socket.SendAllAsync(payload);
+            byte[] echoed = new byte[payload.Length];
+            Assert.True(await socket.ReceiveExactlyAsync(echoed), $"client {index}: its connection ended before the echo");
+            Assert.True(echoed.AsSpan().SequenceEqual(payload), $"client {index}: the echo differs");
+            Interlocked.Increment(ref greeted);
+            socket.Shutdown(SocketShutdown.Send);
+            Assert.Empty(await socket.ReceiveToEndAsync());
+        }).ToArray();
+
+        await Task.Delay(1500);
+        var before = relay.Sample();
+        await Task.Delay(3000);
+        var starved = relay.Sample();
+        var cpu = starved.Cpu - before.Cpu;
+        var window = starved.At - before.At;
+        int servedWhileStarved = Volatile.Read(ref greeted);
+        string warning = relay.Bridge.Stderr;
+        Output.WriteLine($"starved: {servedWhileStarved} served; {starved}; CPU {cpu}; stderr: {warning}");
+
+        var clock = Stopwatch.StartNew();
+        await RunAsync("prlimit", "--pid", relay.Bridge.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), $"--nofile={hard}:");
+        await Task.WhenAll(clients).WaitAsync(TimeSpan.FromMinutes(1));
+        var recoveryTime = clock.Elapsed;
+        Assert.False(relay.Bridge.HasExited, relay.Bridge.Describe());
+        var after = await AssertDescriptorsBackToBaselineAsync(relay, baseline, "after the limit was raised again");
+        int warnings = warning.Split('\n').Count(l => l.Contains("cannot accept", StringComparison.Ordinal));
+
+        figures.Add("offered", $"{Waiting} clients while the listener's soft RLIMIT_NOFILE equals the {held} descriptors it holds (prlimit --pid)");
+        figures.Add("held", $"{servedWhileStarved} served while starved (all waited in the listen queue); after the limit was raised all {Waiting} served in {Figures.Seconds(recoveryTime)}, bytes lost 0; {server.AcceptedCount - acceptedBefore} server connections");
+        figures.Add("CPU while accept fails", $"listener {Figures.Seconds(starved.ListenerCpu - before.ListenerCpu)} + connector {Figures.Seconds(starved.ConnectorCpu - before.ConnectorCpu)} over {Figures.Seconds(window)} ({100 * cpu / window:0.0}% of one core); {warnings} warning line(s)");
+        figures.Add("descriptors", $"listener {baseline.ListenerFds} -> {after.ListenerFds}, connector {baseline.ConnectorFds} -> {after.ConnectorFds}");
+
+        Assert.Equal(0, servedWhileStarved);
+        Assert.True(warnings == 1, $"expected one warning about accepting while out of descriptors (one per 10 s), got {warnings}: {warning}");
+
+        // "Not spinning": on EMFILE the accept loop sleeps 100 ms between attempts; a loop that
+        // retried at once would burn a whole core. 25% of one core over 3 s is far from either.
+        Assert.True(cpu < window * 0.25, $"the bridge used {Figures.Seconds(cpu)} of CPU in {Figures.Seconds(window)} while accept failed with EMFILE (bound: 25% of one core)");
+    });
+
+    private static async Task RunAsync(string file, params string[] arguments)
+    {
+        var result = await ExternalProcess.RunAsync(StepTimeout, file, arguments);
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
 
     /// <summary>
     /// <c>ip netns delete</c> of the listen namespace's name while the bridge runs: the bridge

@@ -172,14 +172,20 @@ public abstract class ReliabilityTest : IDisposable
     }
 
     /// <summary>
+    /// Most pipe descriptors the connector may hold with no bytes in flight: the runtime's own
+    /// pipe (signal handling, two ends) and, per event loop, up to 16 idle splice pipes kept for
+    /// reuse (PipePool.MaxIdle), two ends each. It does not grow with the number of connections.
+    /// </summary>
+    protected static int IdlePipeBound(int? loops = null) => 2 + (2 * 16 * (loops ?? Environment.ProcessorCount));
+
+    /// <summary>
     /// Checks that both parts hold no more descriptors than at <paramref name="baseline"/> (after
     /// letting closing connections finish); returns the settled sample. The connector's idle
-    /// splice pipes are the one thing allowed to differ: each event loop keeps up to 16 for reuse
-    /// (PipePool.MaxIdle), so its pipes may grow up to 2 x 16 x <paramref name="loops"/> descriptors.
+    /// splice pipes are the one thing allowed to differ, up to <see cref="IdlePipeBound"/>.
     /// </summary>
     protected static async Task<BridgeSample> AssertDescriptorsBackToBaselineAsync(Relay relay, BridgeSample baseline, string when, int? loops = null)
     {
-        int pipeBound = Math.Max(baseline.ConnectorPipeFds, 2 * 16 * (loops ?? Environment.ProcessorCount));
+        int pipeBound = Math.Max(baseline.ConnectorPipeFds, IdlePipeBound(loops));
         int listener = await SettledDescriptorCountAsync(relay.Bridge.Pid, baseline.ListenerFds);
         _ = await SettledDescriptorCountAsync(relay.Connector, baseline.ConnectorFds - baseline.ConnectorPipeFds + pipeBound);
         var after = relay.Sample();

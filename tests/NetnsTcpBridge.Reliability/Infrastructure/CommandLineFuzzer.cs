@@ -49,11 +49,27 @@ public sealed class CommandLineFuzzer
     private static readonly string[] BadAddresses =
     [
         "127.0.0.1", "127.0.0.1:", ":8000", "127.0.0.1:65536", "127.0.0.1:-1", "127.1:8000", "010.0.0.1:8000", "::1:8000",
-        "[::1]8000", "[::1", "[127.0.0.1]:8000", "localhost:8000", "1.2.3.4.5:6", "256.0.0.1:80", "127.0.0.1:80x", "",
+        "[::1]8000", "[::1", "[127.0.0.1]:8000", "1.2.3.4.5:6", "256.0.0.1:80", "127.0.0.1:80x", "",
         " 127.0.0.1:8000", "127.0.0.1:8000 ", "0x7f.0.0.1:80", "\u0661\u0662\u0667.0.0.1:80", "127.0.0.1:\uFF18\uFF10", "[::1]:",
         "[]:80", "[::1]:99999", "*:80", "127.0.0.1:+80", "127.0.0.1:8000\n", "127.0.0.1:99999999999999999999", "[::1]:80:80",
         "1.2.3:4", "-1.2.3.4:5", "127.0.0.1:\uDCff", "[[::1]]:80",
     ];
+
+    /// <summary>Bad for -l only: host names are accepted by -c, not by -l.</summary>
+    private static readonly string[] BadListenOnly = ["localhost:8000", "example.com:80"];
+
+    /// <summary>Bad for -c only: neither an address nor a host name (RFC 1123 labels), or port 0.</summary>
+    private static readonly string[] BadConnectOnly =
+    [
+        "127.0.0.1:0", "[::1]:0", "host_name:80", "-bad.example:80", "bad-.example:80", "a..b:80", "ex ample:80", "x:0", "x:65536",
+        new string('a', 64) + ".example:80", "höst:80",
+    ];
+
+    /// <summary>UNIX socket addresses the parser must refuse (never a valid one: a valid listening path would create a file).</summary>
+    private static readonly string[] BadUnix = ["unix:", "unix:@", "unix:relative.sock", "unix:" + "/" + new string('p', 120)];
+
+    private static readonly string[] BadModes = ["8", "9", "abc", "", "-1", "0x1f", "77777", "６６０", " 660", "6 6"];
+    private static readonly string[] BadNetnsSpecs = ["", ".", "..", "pid:", "pid:0", "pid:abc", "pid:-1", "pid:99999999999", "pid: 1"];
 
     private static readonly string[] BadSeconds = ["0", "0.0001", "86400.5", "-1", "1e3", "NaN", "Infinity", " 1", "1,5", "", "0x10", "\u0661", "1.2.3", "99999999999999999999999999"];
     private static readonly string[] BadCounts = ["-1", "abc", "", "1.5", "99999999999", " 2", "2 ", "+2", "0x2", "\u0662"];
@@ -62,7 +78,7 @@ public sealed class CommandLineFuzzer
     private static readonly string[] UnknownOptions =
     [
         "--frobnicate", "-x", "--listen-", "---l", "--LISTEN", "-Z", "--", "-", "--=", "--verbose-", "--copy-", "-\u00e9", "--\u00fcnknown",
-        "--\n", "-\t", "-vq", "--connector-part", "--listen-netns", "-1", "--threads-", "--keep-alive",
+        "--\n", "-\t", "-vq", "--connector-part", "--listen-netns-files", "-1", "--threads-", "--keep-alive", "--quiet-",
     ];
 
     private static readonly string[] RuntimeBadPaths =
@@ -72,6 +88,9 @@ public sealed class CommandLineFuzzer
     ];
 
     private static readonly string[] RuntimeBadDescriptors = ["0", "1", "2", "3", "42", "999", "1048575", "2147483647"];
+
+    /// <summary>Well-formed --listen-netns/--connect-netns values naming nothing usable (never pid:1 or another live process).</summary>
+    private static readonly string[] RuntimeBadNetnsSpecs = ["ntbr-absent-fuzz", "pid:2147483647", "/nonexistent-ntbr/ns", "/dev/null", "noéxist"];
 
     private readonly Random _random;
     private int _number;
@@ -115,18 +134,42 @@ public sealed class CommandLineFuzzer
     {
         var options = Template(out bool listenIsAddress, out bool connectIsAddress);
         string defect;
-        switch (_random.Next(13))
+        switch (_random.Next(17))
         {
             case 0 when listenIsAddress:
-                Replace(options, "listen", Pick(BadAddresses.Concat(["127.0.0.1:0x1"]).ToArray()));
+                Replace(options, "listen", Pick([.. BadAddresses, .. BadListenOnly, .. BadUnix, "127.0.0.1:0x1"]));
                 defect = "bad listen address";
                 break;
             case 1 when connectIsAddress:
-                Replace(options, "connect", Pick([.. BadAddresses, "127.0.0.1:0", "[::1]:0"]));
+                Replace(options, "connect", Pick([.. BadAddresses, .. BadConnectOnly, .. BadUnix]));
                 defect = "bad connect address";
                 break;
+            case 13:
+                Set(options, "unix-mode", Pick(BadModes));
+                defect = "bad unix mode";
+                break;
+            case 14:
+                Set(options, "max-connections", Pick([.. BadCounts, "0", "10000001"]));
+                defect = "bad connection limit";
+                break;
+            case 15 when listenIsAddress:
+                // A second way to name the listen netns, or a malformed one.
+                options.RemoveAll(o => o.Name == "listen-netns-file");
+                options.Add(("listen-netns", Pick(BadNetnsSpecs)));
+                defect = "bad netns name";
+                break;
+            case 16:
+                Insert(options, (Pick(["listen-netns", "connect-netns"]), Pick(RuntimeBadNetnsSpecs)));
+                Insert(options, (Pick(["listen-netns-fd", "connect-netns-fd"]), "3"));
+                if (!options.Any(o => o.Name == "listen"))
+                {
+                    options.Add(("listen-netns-file", "/nonexistent-ntbr/z"));
+                }
+
+                defect = "two ways to name a netns, or a netns with a descriptor source";
+                break;
             case 2:
-                Set(options, Pick(["connect-timeout", "keepalive"]), Pick(BadSeconds));
+                Set(options, Pick(["connect-timeout", "keepalive", "drain-timeout"]), Pick(BadSeconds));
                 defect = "bad seconds";
                 break;
             case 3:
@@ -172,7 +215,7 @@ public sealed class CommandLineFuzzer
                 return new FuzzCase(number, "usage: value missing at the end", tokens, 2);
             default:
                 var flagged = Render(options);
-                flagged.Insert(_random.Next(flagged.Count + 1), Pick(["--verbose=1", "--help=x", "--version=", "--verbose=", "-v=1"[..2] + "x"]));
+                flagged.Insert(_random.Next(flagged.Count + 1), Pick(["--verbose=1", "--help=x", "--version=", "--verbose=", "--quiet=1", "-vx"]));
                 return new FuzzCase(number, "usage: flag with a value or bad flag group", flagged, 2);
         }
 
@@ -183,12 +226,17 @@ public sealed class CommandLineFuzzer
     {
         // Well-formed; one namespace file or descriptor that cannot be used.
         var options = new List<(string Name, string? Value)>();
-        switch (_random.Next(4))
+        switch (_random.Next(5))
         {
             case 0:
                 options.Add(("listen", Pick(GoodListen)));
                 options.Add(("connect", Pick(GoodConnect)));
                 options.Add((Pick(["listen-netns-file", "connect-netns-file"]), Pick(RuntimeBadPaths)));
+                break;
+            case 4:
+                options.Add(("listen", Pick(GoodListen)));
+                options.Add(("connect", Pick(GoodConnect)));
+                options.Add((Pick(["listen-netns", "connect-netns"]), Pick(RuntimeBadNetnsSpecs)));
                 break;
             case 1:
                 options.Add(("listen", Pick(GoodListen)));
@@ -211,6 +259,11 @@ public sealed class CommandLineFuzzer
         }
 
         AddDecorations(options, verbose: false);
+        if (_random.Next(4) == 0)
+        {
+            options.Add(("quiet", null));
+        }
+
         return new FuzzCase(number, "runtime: unusable namespace or descriptor", Render(options), 1);
     }
 
@@ -292,6 +345,21 @@ public sealed class CommandLineFuzzer
             options.Add(("pipe-size", Pick(["4096", "65536", "268435456"])));
         }
 
+        if (_random.Next(5) == 0)
+        {
+            options.Add(("max-connections", Pick(["1", "1000", "10000000"])));
+        }
+
+        if (_random.Next(5) == 0)
+        {
+            options.Add(("drain-timeout", Pick(["0.001", "30", "86400"])));
+        }
+
+        if (_random.Next(6) == 0)
+        {
+            options.Add(("unix-mode", Pick(["660", "0600", "7", "0777"])));
+        }
+
         Shuffle(options);
     }
 
@@ -353,7 +421,7 @@ public sealed class CommandLineFuzzer
     private static readonly Dictionary<string, char> ShortNames = new()
     {
         ["listen"] = 'l', ["listen-fd"] = 'L', ["preaccepted-fd"] = 'S', ["connect"] = 'c', ["connect-fd"] = 'C',
-        ["listen-netns-file"] = 'f', ["listen-netns-fd"] = 'F', ["connect-netns-file"] = 't', ["connect-netns-fd"] = 'T', ["verbose"] = 'v',
+        ["listen-netns-file"] = 'f', ["listen-netns-fd"] = 'F', ["connect-netns-file"] = 't', ["connect-netns-fd"] = 'T', ["verbose"] = 'v', ["quiet"] = 'q',
     };
 
     /// <summary>Spells each option one of the accepted ways: -x V, -xV, --long V, --long=V.</summary>

@@ -23,7 +23,7 @@ internal static class ConnectorPart
     public static int Run()
     {
         Log.Prefix = "netns_tcp_bridge[connector]";
-        InheritedDescriptor.EnsureOpenAndCloseOnExec(ConnectorProcess.ChannelDescriptor, "hand-over channel (internal; do not start the connector by hand)");
+        EnsureChannel(ConnectorProcess.ChannelDescriptor);
         using var channel = new HandoverChannel(new FileDescriptor(ConnectorProcess.ChannelDescriptor));
 
         using var first = channel.Receive();
@@ -84,6 +84,21 @@ internal static class ConnectorPart
 
         engine.AbortAll(AbortLimit);
         return 1;
+    }
+
+    // Started by hand, descriptor 3 is missing or is something the runtime opened itself
+    // (e.g. /dev/urandom): refuse in one line rather than fail on the first recvmsg.
+    private static void EnsureChannel(int fd)
+    {
+        const string Internal = "--connector-part is internal: the listener part starts it with its hand-over channel at fd 3; do not start it by hand";
+        if (Libc.Fcntl(fd, Libc.F_GETFD, 0) < 0
+            || Libc.GetIntSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_TYPE, out int type) != 0
+            || type != Libc.SOCK_SEQPACKET)
+        {
+            throw new BridgeException(Internal);
+        }
+
+        InheritedDescriptor.EnsureOpenAndCloseOnExec(fd, "hand-over channel");
     }
 
     // Each relayed connection holds two sockets; pipes are extra only while bytes flow, and a

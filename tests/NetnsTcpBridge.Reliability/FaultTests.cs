@@ -616,6 +616,78 @@ public sealed class FaultTests : ReliabilityTest
     });
 
     /// <summary>
+    /// The same overload as <see cref="DescriptorLimit_FarMoreClientsThanFit_NoSpinningNoLossThenRecovers"/>,
+    /// for a bridge without privileges: a plain forwarder (no netns option, so no setns) run as
+    /// nobody with no capabilities, under <c>prlimit --nofile=200:200</c>. Clients that do not fit
+    /// must wait, as they do for root; the bridge must not exit.
+    /// </summary>
+    /// <remarks>
+    /// Known bug: without CAP_SYS_ADMIN/CAP_SYS_RESOURCE the kernel refuses to have more
+    /// descriptors in flight in SCM_RIGHTS messages than the sender's RLIMIT_NOFILE (ETOOMANYREFS).
+    /// When the connector stops taking clients, the hand-over channel fills with up to ~270 client
+    /// records; past 200 the listener's sendmsg fails and it exits with "error: internal error:
+    /// sendmsg(hand-over channel): Too many references: cannot splice", and the connector then
+    /// resets every relayed connection.
+    /// </remarks>
+    [ReliabilityFact]
+    [Trait("Category", "KnownBug")]
+    public Task UnprivilegedLowDescriptorLimit_FarMoreClientsThanFit_BridgeKeepsServing() => WithTimeout(TimeSpan.FromMinutes(3), async () =>
+    {
+        var figures = new Figures(Output, "fault: descriptor limit, unprivileged (prlimit 200, nobody, no capabilities)");
+        const int Limit = 200;
+        const int Offered = 1000;
+        var ns = CreateNamespace();
+        var server = StartEchoServer(ns, Relay.Target);
+        var bridge = Track(BridgeProcess.Start(
+            ["-l", $"127.0.0.1:{Relay.ListenPort}", "-c", $"127.0.0.1:{Relay.TargetPort}"],
+            launcher: ["prlimit", $"--nofile={Limit}:{Limit}", "--", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--"],
+            spawnIn: ns));
+        Output.WriteLine($"started bridge pid {bridge.Pid}: {bridge.CommandLine}");
+        await ns.WaitForListenerAsync(Relay.ListenPort, bridge);
+        _ = await bridge.WaitForConnectorAsync();
+
+        var group = Track(SocketGroup.Create(ns, Offered));
+        int greeted = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var clients = group.Sockets.Select(async (socket, index) =>
+        {
+            await socket.ConnectAsync(Relay.Entry).WaitAsync(StepTimeout);
+            byte[] payload = Pattern.Bytes(0x9000_0000UL + (ulong)index, 0, 100);
+            await socket.SendAllAsync(payload);
+            byte[] echoed = new byte[payload.Length];
+            Assert.True(await socket.ReceiveExactlyAsync(echoed), $"client {index}: its connection ended before the echo");
+            Assert.True(echoed.AsSpan().SequenceEqual(payload), $"client {index}: the echo differs");
+            Interlocked.Increment(ref greeted);
+            await release.Task;
+            socket.Shutdown(SocketShutdown.Send);
+            Assert.Empty(await socket.ReceiveToEndAsync());
+        }).ToArray();
+
+        int served;
+        do
+        {
+            served = Volatile.Read(ref greeted);
+            await Task.Delay(1500);
+        }
+        while (Volatile.Read(ref greeted) != served && !bridge.HasExited);
+
+        served = Volatile.Read(ref greeted);
+        bool aliveWhileOverloaded = !bridge.HasExited;
+        Output.WriteLine($"{served} of {Offered} served while overloaded; bridge {(aliveWhileOverloaded ? "running" : "exited")}: {bridge.Describe()}");
+        figures.Add("offered", $"{Offered} clients at once to a plain forwarder run as nobody without capabilities under prlimit --nofile={Limit}:{Limit}");
+        figures.Add("held", aliveWhileOverloaded
+            ? $"{served} relayed at once, the rest waited; bridge still running"
+            : $"{served} relayed, then the bridge exited: \"{bridge.Stderr.Trim().Split('\n')[^1].Trim()}\"");
+        Assert.True(aliveWhileOverloaded, $"the bridge exited under overload instead of leaving clients in the queue: {bridge.Describe()}");
+
+        release.SetResult();
+        await Task.WhenAll(clients).WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(Offered, Volatile.Read(ref greeted));
+        Assert.False(bridge.HasExited, bridge.Describe());
+        _ = server;
+    });
+
+    /// <summary>
     /// The listener's soft descriptor limit is lowered (prlimit --pid) to what it already holds,
     /// so every accept4 fails with EMFILE while 200 clients wait. It must back off (100 ms) rather
     /// than spin, warn once, and leave the clients in the queue; when the limit is raised again

@@ -18,6 +18,7 @@ internal enum Errno
     ENOTSOCK = 88,
     EPROTO = 71,
     ENOBUFS = 105,
+    ETOOMANYREFS = 109,
     ECONNABORTED = 103,
     ECONNRESET = 104,
     ENOTCONN = 107,

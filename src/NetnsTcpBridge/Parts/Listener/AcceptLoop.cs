@@ -45,7 +45,34 @@ internal sealed class AcceptLoop
             // The kernel copies the descriptor into the connector; ours is closed right after,
             // whatever happens, so that the listener never holds a client open.
             using var descriptor = new FileDescriptor(client);
-            _channel.Send(HandoverMessageKind.Client, HandoverChannel.PreparedClient, client);
+            HandOver(client);
+        }
+    }
+
+    /// <summary>
+    /// Sends one client to the connector. An unprivileged process may have at most RLIMIT_NOFILE
+    /// descriptors in flight in UNIX sockets (ETOOMANYREFS); when the connector is full and stops
+    /// reading, that limit is reached: wait for it to take some, as with EMFILE, rather than fail.
+    /// </summary>
+    private void HandOver(int client)
+    {
+        while (true)
+        {
+            try
+            {
+                _channel.Send(HandoverMessageKind.Client, HandoverChannel.PreparedClient, client);
+                return;
+            }
+            catch (SyscallException e) when (e.Errno is Errno.ETOOMANYREFS or Errno.ENOBUFS or Errno.ENOMEM)
+            {
+                if (_stopped)
+                {
+                    return; // stopping: this client was never relayed; it is closed with our copy
+                }
+
+                WarnAboutResources(e);
+                Thread.Sleep(ResourceBackoff);
+            }
         }
     }
 
@@ -118,7 +145,7 @@ internal sealed class AcceptLoop
         if (now - _lastResourceWarning >= ResourceWarningInterval)
         {
             _lastResourceWarning = now;
-            Log.Warning($"cannot accept new clients: {error.Reason}; they wait in the queue until descriptors are free (raise the limit with ulimit -n)");
+            Log.Warning($"cannot take new clients: {error.Call}: {error.Reason}; they wait in the queue until descriptors are free (raise the limit with ulimit -n)");
         }
     }
 }

@@ -217,7 +217,7 @@ internal sealed partial class RelayConnection
         var download = _download!;
         if (upload.State == DirectionState.Done && download.State == DirectionState.Done)
         {
-            LogClose("FIN both ways");
+            LogClose($"FIN both ways");
             _outcome = ConnectionOutcome.Closed;
             Close(reset: false);
         }
@@ -260,13 +260,16 @@ internal sealed partial class RelayConnection
     }
 
     // One line per connection at its end (with -v): who, to where, how long, how many bytes, why.
-    private void LogClose(string how)
+    // The reason is an interpolated string built only when debug logging is on: this runs for
+    // every connection.
+    private void LogClose([System.Runtime.CompilerServices.InterpolatedStringHandlerArgument] ref DebugMessageHandler how)
     {
         if (Log.IsEnabled(LogLevel.Debug))
         {
+            string reason = how.ToString();
             string target = _serverHandedOver ? "pre-connected socket" : TcpAddress.Format(_context.Targets[Attempt]);
             double seconds = (Environment.TickCount64 - _startTicks) / 1000.0;
-            Log.Debug($"{ClientName} -> {target}: closed after {seconds:0.000} s, {how}; client->server {_upload?.Bytes} bytes, server->client {_download?.Bytes} bytes");
+            Log.Debug($"{ClientName} -> {target}: closed after {seconds:0.000} s, {reason}; client->server {_upload?.Bytes} bytes, server->client {_download?.Bytes} bytes");
         }
     }
 }

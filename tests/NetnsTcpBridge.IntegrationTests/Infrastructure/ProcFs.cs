@@ -3,7 +3,7 @@ using System.Globalization;
 namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
 
 /// <summary>What /proc says about a process: its children, its descriptors, whether it still runs.</summary>
-internal static class ProcFs
+internal static partial class ProcFs
 {
     /// <summary>
     /// Children of <paramref name="pid"/>. A child is listed under the thread that started it (or

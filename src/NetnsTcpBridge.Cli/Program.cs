@@ -40,6 +40,10 @@ internal static class Program
                 return 0;
             case CommandLineRequest.RunBridge run:
                 Log.Level = run.Verbose ? LogLevel.Debug : run.Quiet ? LogLevel.Error : LogLevel.Info;
+                Log.Format = run.LogFormat;
+
+                // The journal stamps each line itself; everywhere else a line says when it was written.
+                Log.Timestamps = !Journal.IsStandardErrorConnected();
 
                 return RunGuarded(() => BridgeRunner.Run(run.Settings), run.Verbose);
             default:

@@ -1,6 +1,7 @@
 using System.Globalization;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
+using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Relay;
 using NetnsTcpBridge.Systemd;
 using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;
@@ -60,12 +61,29 @@ internal static class CommandLineParser
             settings = settings with { UnixSocketMode = ParseMode(mode!) };
         }
 
+        if (values.TryGetValue(Backlog, out string? backlog))
+        {
+            if (settings.Listen is not ListenSource.Address)
+            {
+                throw new UsageException($"{Backlog.Spellings} applies to a socket the bridge creates with {Listen.Spellings}; an inherited or passed socket keeps the backlog of whoever made it (systemd: Backlog= in the socket unit)");
+            }
+
+            settings = settings with { Backlog = ParseCount(backlog!, Backlog, 1, ListeningSocket.MaxBacklog) };
+        }
+
         if (values.ContainsKey(Quiet) && values.ContainsKey(Verbose))
         {
             throw new UsageException($"{Quiet.Spellings} and {Verbose.Spellings} exclude each other; give one");
         }
 
-        return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose), values.ContainsKey(Quiet));
+        var logFormat = !values.TryGetValue(LogFormatOption, out string? format) ? LogFormat.Text : format switch
+        {
+            "text" => LogFormat.Text,
+            "json" => LogFormat.Json,
+            _ => throw new UsageException($"invalid value '{format}' for {LogFormatOption.Spellings}: expected text or json"),
+        };
+
+        return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose), values.ContainsKey(Quiet), logFormat);
     }
 
     private static ListenSource ParseListenSource(Dictionary<OptionDefinition, string?> values, int socketsPassed)
@@ -190,6 +208,16 @@ internal static class CommandLineParser
         if (values.TryGetValue(MaxConnections, out string? maxConnections))
         {
             relay = relay with { MaxConnections = ParseCount(maxConnections!, MaxConnections, 1, 10_000_000) };
+        }
+
+        if (values.TryGetValue(MaxConnectionsPerSource, out string? perSource))
+        {
+            relay = relay with { MaxConnectionsPerSource = ParseCount(perSource!, MaxConnectionsPerSource, 1, 10_000_000) };
+        }
+
+        if (values.TryGetValue(IdleTimeout, out string? idleTimeout))
+        {
+            relay = relay with { IdleTimeout = ParseSeconds(idleTimeout!, IdleTimeout) };
         }
 
         if (values.TryGetValue(Threads, out string? threads))

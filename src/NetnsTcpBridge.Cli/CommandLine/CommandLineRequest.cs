@@ -1,4 +1,5 @@
 using NetnsTcpBridge.Bridge;
+using NetnsTcpBridge.Logging;
 
 namespace NetnsTcpBridge.Cli.CommandLine;
 
@@ -10,5 +11,5 @@ internal abstract record CommandLineRequest
     public sealed record ShowVersion : CommandLineRequest;
 
     /// <summary>Run the bridge.</summary>
-    public sealed record RunBridge(BridgeSettings Settings, bool Verbose, bool Quiet = false) : CommandLineRequest;
+    public sealed record RunBridge(BridgeSettings Settings, bool Verbose, bool Quiet = false, LogFormat LogFormat = LogFormat.Text) : CommandLineRequest;
 }

@@ -25,6 +25,9 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition ConnectNetns = new(null, "connect-netns", "NETNS", "Netns to connect from: an `ip netns` NAME, pid:PID, or a PATH (with a /)");
     public static readonly OptionDefinition ConnectTimeout = new(null, "connect-timeout", "SECONDS", "Give up connecting to the target after this long and reset the client (default 10)");
     public static readonly OptionDefinition MaxConnections = new(null, "max-connections", "N", "Relay at most N connections at once; more clients wait in the listen queue (default: as descriptors allow)");
+    public static readonly OptionDefinition MaxConnectionsPerSource = new(null, "max-connections-per-source", "N", "At most N open connections per client IP address; past it a new one is reset at once (default: no limit)");
+    public static readonly OptionDefinition IdleTimeout = new(null, "idle-timeout", "SECONDS", "Reset both sides of a connection on which no byte moved for this long (default: never)");
+    public static readonly OptionDefinition Backlog = new(null, "backlog", "N", "Listen queue length for -l, 1 to 65535 (default 4096, capped by net.core.somaxconn)");
     public static readonly OptionDefinition Copy = new(null, "copy", "METHOD", "How bytes are moved: splice (zero-copy, default) or buffered (recv/send)");
     public static readonly OptionDefinition Threads = new(null, "threads", "N", "Relay event loops (threads); default: one per core");
     public static readonly OptionDefinition PipeSize = new(null, "pipe-size", "BYTES", "Pipe capacity for splice (default 1048576, 1 MiB)");
@@ -32,7 +35,8 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition KeepAlive = new(null, "keepalive", "SECONDS", "Enable TCP keepalive on both legs: first probe after SECONDS idle");
     public static readonly OptionDefinition UnixMode = new(null, "unix-mode", "OCTAL", "File mode of a listening unix:/path socket, e.g. 660 (default: from the umask)");
     public static readonly OptionDefinition Quiet = new('q', "quiet", null, "Print errors only (no notices, no warnings)");
-    public static readonly OptionDefinition Verbose = new('v', "verbose", null, "Log every connection, and show stack traces on internal errors");
+    public static readonly OptionDefinition Verbose = new('v', "verbose", null, "Log one line per connection when it closes (off by default: it costs a line per connection), and stack traces on internal errors");
+    public static readonly OptionDefinition LogFormatOption = new(null, "log-format", "FORMAT", "Log lines on stderr as text (default) or json (one object per line)");
     public static readonly OptionDefinition HelpFlag = new('h', "help", null, "Show this help and exit");
     public static readonly OptionDefinition VersionFlag = new(null, "version", null, "Show the version and exit");
 
@@ -40,6 +44,7 @@ internal static class OptionDefinitions
     [
         Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
-        ConnectTimeout, DrainTimeout, KeepAlive, MaxConnections, Copy, Threads, PipeSize, UnixMode, Quiet, Verbose, HelpFlag, VersionFlag,
+        ConnectTimeout, IdleTimeout, DrainTimeout, KeepAlive, MaxConnections, MaxConnectionsPerSource, Backlog, Copy, Threads, PipeSize, UnixMode,
+        Quiet, Verbose, LogFormatOption, HelpFlag, VersionFlag,
     ];
 }

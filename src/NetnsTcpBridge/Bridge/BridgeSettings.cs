@@ -67,6 +67,9 @@ public sealed record BridgeSettings(
     /// <summary>File mode for a listening UNIX path socket; null leaves what the umask gives.</summary>
     public UnixFileMode? UnixSocketMode { get; init; }
 
+    /// <summary>Backlog of a listening socket the bridge creates (<c>-l</c>); the kernel caps it at net.core.somaxconn.</summary>
+    public int Backlog { get; init; } = Endpoints.ListeningSocket.DefaultBacklog;
+
     /// <summary>After a stop signal, how long open connections may go on before they are reset.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -12,6 +12,12 @@ namespace NetnsTcpBridge.Bridge;
 /// </summary>
 internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLevel LogLevel)
 {
+    /// <summary>--log-format: the connector writes to the same stderr, in the same format.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    /// <summary>Whether lines carry a timestamp (not under journald), decided once by the listener for both parts.</summary>
+    public bool LogTimestamps { get; init; }
+
     public string Format()
     {
         var text = new StringBuilder();
@@ -35,13 +41,38 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             Line("max-connections", Relay.MaxConnections);
         }
 
+        if (Relay.MaxConnectionsPerSource is { } perSource)
+        {
+            Line("max-connections-per-source", perSource);
+        }
+
+        if (Relay.IdleTimeout is { } idle)
+        {
+            Line("idle-timeout-ms", (long)idle.TotalMilliseconds);
+        }
+
         if (Relay.KeepAlive is { } keepAlive)
         {
             Line("keepalive", $"{(long)keepAlive.Idle.TotalSeconds},{(long)keepAlive.Interval.TotalSeconds},{keepAlive.Probes}");
         }
 
+        if (Relay.RuleName is { } rule)
+        {
+            Line("rule", rule.Contains('\n', StringComparison.Ordinal) ? throw new ArgumentException("a rule name cannot contain a line break", nameof(Relay)) : rule);
+        }
+
         Line("one-shot", OneShot ? 1 : 0);
         Line("log-level", (int)LogLevel);
+        if (LogFormat == LogFormat.Json)
+        {
+            Line("log-format", "json");
+        }
+
+        if (LogTimestamps)
+        {
+            Line("log-timestamps", 1);
+        }
+
         return text.ToString();
     }
 
@@ -61,12 +92,13 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             ? value
             : throw new InvalidDataException($"connector settings: {key} missing");
         int Number(string value) => int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+        long Milliseconds(string value) => long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
 
         var relay = new RelayOptions
         {
             Target = values.ContainsKey("connect") ? ParseTarget(Take("connect")) : null,
             AlternateTargets = values.ContainsKey("connect-also") ? [.. Take("connect-also").Split(',').Select(ParseTarget)] : [],
-            ConnectTimeout = TimeSpan.FromMilliseconds(long.Parse(Take("connect-timeout-ms"), NumberStyles.None, CultureInfo.InvariantCulture)),
+            ConnectTimeout = TimeSpan.FromMilliseconds(Milliseconds(Take("connect-timeout-ms"))),
             CopyMethod = Take("copy") switch
             {
                 "splice" => CopyMethod.Splice,
@@ -77,15 +109,25 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             PipeSize = Number(Take("pipe-size")),
             KeepAlive = values.ContainsKey("keepalive") ? ParseKeepAlive(Take("keepalive")) : null,
             MaxConnections = values.ContainsKey("max-connections") ? Number(Take("max-connections")) : int.MaxValue,
+            MaxConnectionsPerSource = values.ContainsKey("max-connections-per-source") ? Number(Take("max-connections-per-source")) : null,
+            IdleTimeout = values.ContainsKey("idle-timeout-ms") ? TimeSpan.FromMilliseconds(Milliseconds(Take("idle-timeout-ms"))) : null,
+            RuleName = values.ContainsKey("rule") ? Take("rule") : null,
         };
         bool oneShot = Take("one-shot") == "1";
         var level = (LogLevel)Number(Take("log-level"));
+        var format = !values.ContainsKey("log-format") ? LogFormat.Text : Take("log-format") switch
+        {
+            "json" => LogFormat.Json,
+            "text" => LogFormat.Text,
+            var other => throw new InvalidDataException($"connector settings: unknown log format '{other}'"),
+        };
+        bool timestamps = values.ContainsKey("log-timestamps") && Take("log-timestamps") == "1";
         if (values.Count > 0)
         {
             throw new InvalidDataException($"connector settings: unknown key '{values.Keys.First()}'");
         }
 
-        return new ConnectorSettings(relay, oneShot, level);
+        return new ConnectorSettings(relay, oneShot, level) { LogFormat = format, LogTimestamps = timestamps };
     }
 
     private static System.Net.EndPoint ParseTarget(string value)

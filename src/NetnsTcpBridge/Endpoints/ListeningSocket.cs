@@ -13,11 +13,15 @@ namespace NetnsTcpBridge.Endpoints;
 public static class ListeningSocket
 {
     /// <summary>
-    /// Backlog asked of listen(2). The kernel caps it at net.core.somaxconn (4096 by default since
-    /// Linux 5.4). The original's 16 drops SYNs as soon as more than 16 clients connect at once,
-    /// which costs each of them a one-second retransmit; 4096 absorbs bursts of thousands.
+    /// Backlog asked of listen(2) unless --backlog says otherwise. The kernel caps it at
+    /// net.core.somaxconn (4096 by default since Linux 5.4). The original's 16 drops SYNs as soon
+    /// as more than 16 clients connect at once, which costs each of them a one-second retransmit;
+    /// 4096 absorbs bursts of thousands.
     /// </summary>
-    public const int Backlog = 4096;
+    public const int DefaultBacklog = 4096;
+
+    /// <summary>The largest --backlog accepted; listen(2) takes an int, but somaxconn caps it far lower anyway.</summary>
+    public const int MaxBacklog = 65535;
 
     /// <summary>
     /// TCP_NODELAY on a listening socket is inherited by every socket it accepts, which saves a
@@ -49,7 +53,7 @@ public static class ListeningSocket
     /// UNIX path socket replaces a stale socket file (nobody accepts on it any more), never a live
     /// one or a file of another kind.
     /// </summary>
-    public static unsafe void BindAndListen(FileDescriptor socket, EndPoint endpoint)
+    public static unsafe void BindAndListen(FileDescriptor socket, EndPoint endpoint, int backlog = DefaultBacklog)
     {
         string where = TcpAddress.Format(endpoint);
         if (endpoint is UnixDomainSocketEndPoint unix)
@@ -89,7 +93,7 @@ public static class ListeningSocket
             EnableNoDelay(socket);
         }
 
-        if (Libc.Listen(socket.Number, Backlog) != 0)
+        if (Libc.Listen(socket.Number, backlog) != 0)
         {
             var error = SyscallException.FromLastError("listen", where);
             throw new BridgeException($"cannot listen on {where}: {error.Reason}", error);

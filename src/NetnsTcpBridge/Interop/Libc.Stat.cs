@@ -11,8 +11,15 @@ internal static partial class Libc
     internal const int StatSize = 144;
     internal const int StatModeOffset = 24;
 
+    /// <summary>st_dev and st_ino of struct stat on x86-64 glibc, both 64 bits.</summary>
+    internal const int StatDeviceOffset = 0;
+    internal const int StatInodeOffset = 8;
+
     [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial int LStat(string path, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
+    internal static unsafe partial int FStat(int fd, byte* buffer);
 
     [LibraryImport("libc", EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Chmod(string path, uint mode);
@@ -22,5 +29,12 @@ internal static partial class Libc
     {
         byte* buffer = stackalloc byte[StatSize];
         return LStat(path, buffer) == 0 ? *(uint*)(buffer + StatModeOffset) & S_IFMT : null;
+    }
+
+    /// <summary>Device and inode of what <paramref name="fd"/> is open on, or null when fstat fails (e.g. it is closed).</summary>
+    internal static unsafe (ulong Device, ulong Inode)? FileIdentity(int fd)
+    {
+        byte* buffer = stackalloc byte[StatSize];
+        return FStat(fd, buffer) == 0 ? (*(ulong*)(buffer + StatDeviceOffset), *(ulong*)(buffer + StatInodeOffset)) : null;
     }
 }

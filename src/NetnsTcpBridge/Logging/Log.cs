@@ -12,35 +12,62 @@ public enum LogLevel
 }
 
 /// <summary>
-/// One-line messages on stderr, prefixed with the program name and the part that speaks.
+/// One-line messages on stderr, prefixed with the program name and the part that speaks, as text
+/// or as JSON (see <see cref="LogLineFormatter"/>).
 /// Kept this small on purpose: both parts are separate processes that share the same stderr,
 /// and the native executable should not pay for a logging framework it does not need.
 /// </summary>
 public static class Log
 {
+    private const string ProgramName = "netns_tcp_bridge";
+
     private static readonly object Gate = new();
 
     public static LogLevel Level { get; set; } = LogLevel.Info;
 
-    /// <summary>Printed before every line, e.g. "netns_tcp_bridge" or "netns_tcp_bridge[connector]".</summary>
-    public static string Prefix { get; set; } = "netns_tcp_bridge";
+    public static LogFormat Format { get; set; } = LogFormat.Text;
+
+    /// <summary>
+    /// Whether lines carry a timestamp: yes, unless stderr goes to the journal, which stamps
+    /// every line itself. Off until the bridge runs, so command-line errors stay plain.
+    /// </summary>
+    public static bool Timestamps { get; set; }
+
+    /// <summary>Which part speaks: "listener" or "connector" (the JSON "part" key).</summary>
+    public static string Part
+    {
+        get;
+        set
+        {
+            field = value;
+            Prefix = value == "listener" ? ProgramName : $"{ProgramName}[{value}]";
+        }
+    } = "listener";
+
+    /// <summary>Printed before every text line: "netns_tcp_bridge", or "netns_tcp_bridge[connector]" for the connector part.</summary>
+    public static string Prefix { get; private set; } = ProgramName;
 
     public static bool IsEnabled(LogLevel level) => level <= Level;
 
-    public static void Error(string message) => Write(LogLevel.Error, "error: ", message);
+    public static void Error(string message) => Write(LogLevel.Error, message);
 
-    public static void Warning(string message) => Write(LogLevel.Warning, "warning: ", message);
+    public static void Warning(string message) => Write(LogLevel.Warning, message);
 
-    public static void Info(string message) => Write(LogLevel.Info, string.Empty, message);
+    public static void Info(string message) => Write(LogLevel.Info, message);
 
-    public static void Debug(string message) => Write(LogLevel.Debug, string.Empty, message);
+    public static void Debug(string message) => Write(LogLevel.Debug, message);
 
-    /// <summary>Multi-line diagnostic text such as a stack trace, shown as it is; debug level only.</summary>
+    /// <summary>
+    /// Multi-line diagnostic text such as a stack trace, debug level only: as it is in text, one
+    /// escaped "message" in JSON.
+    /// </summary>
     public static void DebugDetails(string text)
     {
         if (IsEnabled(LogLevel.Debug))
         {
-            WriteToStandardError(text + "\n");
+            WriteToStandardError(Format == LogFormat.Json
+                ? LogLineFormatter.Json(Now(), Part, LogLevel.Debug, text)
+                : text + "\n");
         }
     }
 
@@ -49,19 +76,39 @@ public static class Log
     {
         if (IsEnabled(LogLevel.Debug))
         {
-            Write(LogLevel.Debug, string.Empty, message.ToString());
+            Write(LogLevel.Debug, message.ToString());
         }
     }
 
-    private static void Write(LogLevel level, string label, string message)
+    /// <summary>
+    /// A record with structured fields, e.g. a connection's close: in JSON, "event" and each field
+    /// get their own key; in text, only the message is shown (it says the same in words).
+    /// </summary>
+    public static void Event(LogLevel level, string eventName, string message, ReadOnlySpan<LogField> fields)
     {
         if (!IsEnabled(level))
         {
             return;
         }
 
-        WriteToStandardError($"{Prefix}: {label}{OneLine(message)}\n");
+        WriteToStandardError(Format == LogFormat.Json
+            ? LogLineFormatter.Json(Now(), Part, level, message, eventName, fields)
+            : LogLineFormatter.Text(Now(), Prefix, level, message));
     }
+
+    private static void Write(LogLevel level, string message)
+    {
+        if (!IsEnabled(level))
+        {
+            return;
+        }
+
+        WriteToStandardError(Format == LogFormat.Json
+            ? LogLineFormatter.Json(Now(), Part, level, message)
+            : LogLineFormatter.Text(Now(), Prefix, level, message));
+    }
+
+    private static DateTime? Now() => Timestamps ? DateTime.UtcNow : null;
 
     /// <summary>
     /// Straight to descriptor 2 with write(2). System.Console opens its stream lazily by duplicating

@@ -24,7 +24,7 @@ internal static class DescriptorLimit
             limit.Current = limit.Maximum;
             if (Libc.SetRLimit(Libc.RLIMIT_NOFILE, &limit) == 0)
             {
-                Log.Debug($"descriptor limit raised from {before} to {limit.Current}");
+                Log.Debug($"descriptor limit (RLIMIT_NOFILE) raised from {before} to {limit.Current}");
             }
             else
             {

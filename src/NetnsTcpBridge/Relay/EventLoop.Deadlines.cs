@@ -1,6 +1,7 @@
 namespace NetnsTcpBridge.Relay;
 
-// Time in the event loop: connect deadlines, and the short polls while resets wait for bytes to leave.
+// Time in the event loop: connect deadlines, idle deadlines, and the short polls while resets
+// wait for bytes to leave. epoll_wait sleeps until the earliest of them.
 internal sealed partial class EventLoop
 {
     /// <summary>
@@ -15,6 +16,16 @@ internal sealed partial class EventLoop
 
     public void TrackResetDrain(RelayConnection connection) => _resetDrains.Add(connection);
 
+    /// <summary>
+    /// Watches a relaying connection for --idle-timeout. Transfers only note the time (no system
+    /// call, no heap work); when the deadline comes, a connection that moved bytes meanwhile is
+    /// re-armed for last transfer + timeout, and one that did not is reset.
+    /// </summary>
+    public void TrackIdle(RelayConnection connection) => _idleDeadlines.Add(connection);
+
+    /// <summary>Stops watching a connection that is closing or being reset (nothing if it was not watched).</summary>
+    public void StopIdleTracking(RelayConnection connection) => _idleDeadlines.Remove(connection);
+
     private int NextTimeout()
     {
         if (_resetDrains.Count > 0)
@@ -27,9 +38,18 @@ internal sealed partial class EventLoop
             _connectDeadlines.Dequeue();
         }
 
-        return _connectDeadlines.TryPeek(out var next)
-            ? (int)Math.Clamp(next.Deadline - Environment.TickCount64, 0, int.MaxValue)
-            : -1;
+        long next = long.MaxValue;
+        if (_connectDeadlines.TryPeek(out var connect))
+        {
+            next = connect.Deadline;
+        }
+
+        if (_idleDeadlines.TryPeek(out var idle))
+        {
+            next = Math.Min(next, ((IDeadlineHeapItem)idle).DeadlineTicks);
+        }
+
+        return next == long.MaxValue ? -1 : (int)Math.Clamp(next - Environment.TickCount64, 0, int.MaxValue);
     }
 
     private void CheckDeadlines()
@@ -43,6 +63,8 @@ internal sealed partial class EventLoop
                 head.Connection.OnDeadline();
             }
         }
+
+        CheckIdleDeadlines(now);
 
         for (int i = _resetDrains.Count - 1; i >= 0; i--)
         {
@@ -63,6 +85,27 @@ internal sealed partial class EventLoop
             {
                 _resetDrains.RemoveAt(i);
             }
+        }
+    }
+
+    private void CheckIdleDeadlines(long now)
+    {
+        while (_idleDeadlines.TryPeek(out var earliest) && ((IDeadlineHeapItem)earliest).DeadlineTicks <= now)
+        {
+            try
+            {
+                if (earliest.IdleDeadlineDue(now) is not null)
+                {
+                    _idleDeadlines.EarliestMovedLater();
+                }
+            }
+            catch (Exception e)
+            {
+                ResetAfterFault(earliest, e);
+                _idleDeadlines.Remove(earliest);
+            }
+
+            // Reset or closed: it has left the heap (Forget), so the loop moves on.
         }
     }
 }

@@ -35,6 +35,7 @@ internal sealed partial class EventLoop
     private readonly List<RelayConnection?> _slots = [];
     private readonly Stack<int> _freeSlots = new();
     private readonly Queue<(RelayConnection Connection, int Attempt, long Deadline)> _connectDeadlines = new();
+    private readonly DeadlineHeap<RelayConnection> _idleDeadlines = new();
     private readonly List<RelayConnection> _resetDrains = [];
     private readonly Thread _thread;
     private uint _nextGeneration;
@@ -64,6 +65,9 @@ internal sealed partial class EventLoop
     }
 
     public void Start() => _thread.Start();
+
+    /// <summary>Environment.TickCount64 read once per wake-up: what connections note as the time of their last transfer.</summary>
+    public long NowTicks { get; private set; } = Environment.TickCount64;
 
     /// <summary>Runs <paramref name="work"/> on this loop's thread; callable from any thread.</summary>
     public unsafe void Post(Action<EventLoop> work)
@@ -111,6 +115,7 @@ internal sealed partial class EventLoop
             }
         }
 
+        StopIdleTracking(connection);
         if (connection.Slot >= 0 && ReferenceEquals(_slots[connection.Slot], connection))
         {
             _slots[connection.Slot] = null;
@@ -120,11 +125,11 @@ internal sealed partial class EventLoop
     }
 
     /// <summary>Resets every connection of this loop.</summary>
-    public void AbortAll()
+    public void AbortAll(CloseReason reason)
     {
         foreach (var connection in _slots.ToArray())
         {
-            connection?.Abort();
+            connection?.Abort(reason);
         }
     }
 
@@ -149,6 +154,7 @@ internal sealed partial class EventLoop
         while (true)
         {
             int count = Libc.EpollWait(_epoll, events, MaxEvents, NextTimeout());
+            NowTicks = Environment.TickCount64;
             if (count < 0)
             {
                 var error = SyscallException.FromLastError("epoll_wait", "relay event loop");
@@ -205,8 +211,8 @@ internal sealed partial class EventLoop
     private static void ResetAfterFault(RelayConnection connection, Exception e)
     {
         Log.Error($"{connection.ClientName}: internal error, resetting this connection: {e.Message}");
-        Log.Debug(e.ToString());
-        connection.Abort();
+        Log.DebugDetails(e.ToString());
+        connection.Abort(CloseReason.InternalError);
     }
 
     private unsafe void TakeClients()

@@ -13,6 +13,7 @@ internal sealed partial class RelayConnection
     private void BeginConnect(EventLoop loop)
     {
         var target = _context.Targets[Attempt];
+        _connectBegun = true;
         int result = ServerConnector.Begin(target, _context.Options, out int server);
         Server = server;
         if (result == 0)
@@ -29,16 +30,22 @@ internal sealed partial class RelayConnection
         }
         else
         {
-            ConnectFailed(SyscallException.DescribeErrno(result));
+            ConnectFailed(result);
         }
     }
 
-    /// <summary>Tries the next address of the target if there is one; otherwise gives up on this client.</summary>
-    private void ConnectFailed(string reason)
+    /// <summary>
+    /// Tries the next address of the target if there is one; otherwise gives up on this client.
+    /// <paramref name="errno"/> is why connecting failed, or null when it timed out.
+    /// </summary>
+    private void ConnectFailed(int? errno)
     {
+        string reason = errno is { } number
+            ? SyscallException.DescribeErrno(number)
+            : $"no answer within {_context.Options.ConnectTimeout.TotalSeconds:0.###} s";
         if (Attempt + 1 >= _context.Targets.Count)
         {
-            FailConnect(reason);
+            FailConnect(errno, reason);
             return;
         }
 
@@ -53,12 +60,16 @@ internal sealed partial class RelayConnection
         BeginConnect(_context.Loop);
     }
 
-
-    private void FailConnect(string reason)
+    private void FailConnect(int? errno, string reason)
     {
-        _outcome = ConnectionOutcome.ConnectFailed;
-        string target = _context.TargetName;
-        Log.Warning($"cannot connect to {target} for client {ClientName}: {reason}; resetting the client");
+        var kind = errno switch
+        {
+            null => CloseReason.ConnectTimeout,
+            (int)Errno.ECONNREFUSED => CloseReason.ConnectRefused,
+            _ => CloseReason.ConnectFailed,
+        };
+        End(kind, errno is null ? reason : SyscallException.DescribeErrno(errno.Value));
+        Log.Warning($"cannot connect to {_context.TargetName} for client {ClientName}: {reason}; resetting the client");
         Close(reset: true);
     }
 }

@@ -7,6 +7,7 @@ internal sealed partial class RelayConnection
     {
         _upload?.Release();
         _download?.Release();
+        _context.Loop.StopIdleTracking(this);
         _survivorToReset = survivor;
         Phase = RelayPhase.Resetting;
         DeadlineTicks = Environment.TickCount64 + (long)ResetDrainLimit.TotalMilliseconds;

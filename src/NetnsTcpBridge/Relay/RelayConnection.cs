@@ -14,7 +14,9 @@ namespace NetnsTcpBridge.Relay;
 /// - both directions passed on their FIN: close both sockets normally;
 /// - a direction failed (a reset, a broken pipe): the side still alive gets a reset (SO_LINGER
 ///   {1, 0} and close) once the bytes already written to it have left, bounded in time;
-/// - the connect failed or timed out: the client gets a reset, never an empty clean close.
+/// - the connect failed or timed out: the client gets a reset, never an empty clean close;
+/// - no byte moved for --idle-timeout, or the client's address is over its limit: reset.
+/// Each ending is recorded with its <see cref="CloseReason"/> (RelayConnection.Close.cs).
 /// </remarks>
 internal sealed partial class RelayConnection
 {
@@ -32,7 +34,6 @@ internal sealed partial class RelayConnection
     private int _survivorToReset = -1;
     private bool _clientUrgentWhileConnecting;
     private long _startTicks;
-    private ConnectionOutcome _outcome = ConnectionOutcome.Aborted;
     private string? _clientName;
 
     public RelayConnection(HandedOverClient client, RelayContext context)
@@ -81,6 +82,11 @@ internal sealed partial class RelayConnection
             _ = ClientName;
         }
 
+        if (!AdmitBySource())
+        {
+            return;
+        }
+
         if (!_clientPrepared || _context.Options.KeepAlive is not null)
         {
             ServerConnector.ConfigureHandedOverSocket(Client, _context.Options);
@@ -111,13 +117,13 @@ internal sealed partial class RelayConnection
                 }
                 else if (error != (int)Errno.EINPROGRESS)
                 {
-                    ConnectFailed(SyscallException.DescribeErrno(error));
+                    ConnectFailed(error);
                 }
 
                 break;
             case RelayPhase.Connecting when (events & Libc.EPOLLERR) != 0:
                 // The client reset while we were still connecting: nobody is left to serve.
-                Log.Debug($"{ClientName}: client went away while connecting");
+                End(CloseReason.ResetByClient, "went away while connecting");
                 Close(reset: true);
                 break;
             case RelayPhase.Connecting:
@@ -139,7 +145,7 @@ internal sealed partial class RelayConnection
     {
         if (Phase == RelayPhase.Connecting)
         {
-            ConnectFailed($"no answer within {_context.Options.ConnectTimeout.TotalSeconds:0.###} s");
+            ConnectFailed(errno: null);
         }
         else if (Phase == RelayPhase.Resetting)
         {
@@ -147,13 +153,23 @@ internal sealed partial class RelayConnection
         }
     }
 
-    /// <summary>Resets both sides at once: the bridge is stopping abortively.</summary>
-    public void Abort()
+    /// <summary>
+    /// Resets both sides at once: the bridge is stopping, or this connection hit an internal
+    /// fault. A connection already being reset for its own reason keeps that reason.
+    /// </summary>
+    public void Abort(CloseReason reason)
     {
-        if (!IsClosed)
+        if (IsClosed)
         {
-            Close(reset: true);
+            return;
         }
+
+        if (Phase != RelayPhase.Resetting)
+        {
+            End(reason, null);
+        }
+
+        Close(reset: true);
     }
 
     // The client may have sent before the connect completed, and its edge-triggered events were
@@ -171,6 +187,7 @@ internal sealed partial class RelayConnection
 
         _upload = new Direction(Client, Server, _context.Options.CopyMethod, _context.Pipes);
         _download = new Direction(Server, Client, _context.Options.CopyMethod, _context.Pipes);
+        StartIdleTracking();
         if (_clientUrgentWhileConnecting)
         {
             _upload.AnnounceUrgent();
@@ -183,6 +200,7 @@ internal sealed partial class RelayConnection
             _download.Pump();
         }
 
+        NoteActivity();
         CheckEnd();
     }
 
@@ -208,6 +226,7 @@ internal sealed partial class RelayConnection
             writing.Pump();
         }
 
+        NoteActivity();
         CheckEnd();
     }
 
@@ -217,8 +236,7 @@ internal sealed partial class RelayConnection
         var download = _download!;
         if (upload.State == DirectionState.Done && download.State == DirectionState.Done)
         {
-            LogClose($"FIN both ways");
-            _outcome = ConnectionOutcome.Closed;
+            End(CloseReason.FinBothWays, null);
             Close(reset: false);
         }
         else if (upload.State == DirectionState.Failed || download.State == DirectionState.Failed)
@@ -226,50 +244,8 @@ internal sealed partial class RelayConnection
             // The side whose socket failed is gone; the other one gets the reset.
             var failed = upload.State == DirectionState.Failed ? upload : download;
             int dead = failed.Ending == DirectionEnding.ReadFailed ? failed.From : failed.To;
-            LogClose($"{(dead == Client ? "client" : "server")} side failed ({failed.Error}); resetting the {(dead == Client ? "server" : "client")}");
-            _outcome = ConnectionOutcome.Reset;
+            End(dead == Client ? CloseReason.ResetByClient : CloseReason.ResetByServer, failed.Error);
             BeginReset(survivor: dead == Client ? Server : Client);
-        }
-    }
-
-    private void Close(bool reset)
-    {
-        _upload?.Release();
-        _download?.Release();
-        _context.Loop.Forget(this);
-        CloseSocket(Client, reset);
-        if (Server >= 0)
-        {
-            CloseSocket(Server, reset);
-        }
-
-        Phase = RelayPhase.Closed;
-        _context.Engine.Statistics.Record(_outcome, _upload?.Bytes ?? 0, _download?.Bytes ?? 0);
-        _context.OnClosed();
-    }
-
-    private static unsafe void CloseSocket(int fd, bool reset)
-    {
-        if (reset)
-        {
-            var linger = new Libc.Linger { OnOff = 1, Seconds = 0 };
-            _ = Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_LINGER, &linger, (uint)sizeof(Libc.Linger));
-        }
-
-        _ = Libc.Close(fd);
-    }
-
-    // One line per connection at its end (with -v): who, to where, how long, how many bytes, why.
-    // The reason is an interpolated string built only when debug logging is on: this runs for
-    // every connection.
-    private void LogClose([System.Runtime.CompilerServices.InterpolatedStringHandlerArgument] ref DebugMessageHandler how)
-    {
-        if (Log.IsEnabled(LogLevel.Debug))
-        {
-            string reason = how.ToString();
-            string target = _serverHandedOver ? "pre-connected socket" : TcpAddress.Format(_context.Targets[Attempt]);
-            double seconds = (Environment.TickCount64 - _startTicks) / 1000.0;
-            Log.Debug($"{ClientName} -> {target}: closed after {seconds:0.000} s, {reason}; client->server {_upload?.Bytes} bytes, server->client {_download?.Bytes} bytes");
         }
     }
 }

@@ -17,6 +17,7 @@ public sealed class RelayEngine
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(source);
         Options = options;
+        SourceLimiter = options.MaxConnectionsPerSource is { } perSource ? new SourceLimiter(perSource) : null;
         _loops = new EventLoop[Math.Max(1, options.Threads)];
         for (int i = 0; i < _loops.Length; i++)
         {
@@ -35,6 +36,9 @@ public sealed class RelayEngine
 
     /// <summary>Counters over the engine's life (see <see cref="RelayStatistics.Describe"/>).</summary>
     public RelayStatistics Statistics { get; } = new();
+
+    /// <summary>Open connections per client address, shared by every loop; null without --max-connections-per-source.</summary>
+    internal SourceLimiter? SourceLimiter { get; }
 
     /// <summary>Connections accepted and not yet closed.</summary>
     public int ActiveConnections => Volatile.Read(ref _active);
@@ -66,8 +70,8 @@ public sealed class RelayEngine
         return true;
     }
 
-    /// <summary>Resets every connection on every loop, waiting at most <paramref name="limit"/>.</summary>
-    public void AbortAll(TimeSpan limit)
+    /// <summary>Resets every connection on every loop, waiting at most <paramref name="limit"/>; each close line gives <paramref name="reason"/>.</summary>
+    public void AbortAll(TimeSpan limit, CloseReason reason)
     {
         // Not disposed: a loop that misses the limit may still signal it while the process exits.
         var done = new CountdownEvent(_loops.Length);
@@ -75,7 +79,7 @@ public sealed class RelayEngine
         {
             loop.Post(l =>
             {
-                l.AbortAll();
+                l.AbortAll(reason);
                 done.Signal();
             });
         }

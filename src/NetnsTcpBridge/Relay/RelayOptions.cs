@@ -53,4 +53,20 @@ public sealed record RelayOptions
     /// descriptor limit.
     /// </summary>
     public int MaxConnections { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// Connections open at once from one client IP address; past it a new client from that
+    /// address is reset at once. Null: no limit (and no per-client address lookup). Clients on a
+    /// UNIX socket are never limited.
+    /// </summary>
+    public int? MaxConnectionsPerSource { get; init; }
+
+    /// <summary>A connection on which no byte moved either way for this long is reset on both sides. Null: no limit.</summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
+    /// <summary>
+    /// The forwarding rule's name, shown in close lines. Null while there is only one, unnamed,
+    /// rule; a configuration with several rules gives each a name.
+    /// </summary>
+    public string? RuleName { get; init; }
 }

@@ -1,22 +1,8 @@
 using System.Globalization;
+using System.Text;
+using NetnsTcpBridge.Logging;
 
 namespace NetnsTcpBridge.Relay;
-
-/// <summary>How a relayed connection ended, for the counters.</summary>
-internal enum ConnectionOutcome
-{
-    /// <summary>FIN both ways.</summary>
-    Closed,
-
-    /// <summary>One side failed (reset, broken pipe) and the other was reset.</summary>
-    Reset,
-
-    /// <summary>The target could not be reached; the client was reset.</summary>
-    ConnectFailed,
-
-    /// <summary>Reset by the bridge itself: stopping, or an internal fault.</summary>
-    Aborted,
-}
 
 /// <summary>
 /// Counters over the life of the connector, updated once per connection when it closes (never per
@@ -24,38 +10,66 @@ internal enum ConnectionOutcome
 /// </summary>
 public sealed class RelayStatistics
 {
+    private readonly long[] _endings = new long[CloseReasons.All.Count];
     private long _total;
     private long _bytesClientToServer;
     private long _bytesServerToClient;
-    private long _closed;
-    private long _reset;
-    private long _connectFailed;
-    private long _aborted;
 
-    internal void Record(ConnectionOutcome outcome, long clientToServer, long serverToClient)
+    internal void Record(CloseReason reason, long clientToServer, long serverToClient)
     {
         Interlocked.Increment(ref _total);
         Interlocked.Add(ref _bytesClientToServer, clientToServer);
         Interlocked.Add(ref _bytesServerToClient, serverToClient);
-        switch (outcome)
-        {
-            case ConnectionOutcome.Closed:
-                Interlocked.Increment(ref _closed);
-                break;
-            case ConnectionOutcome.Reset:
-                Interlocked.Increment(ref _reset);
-                break;
-            case ConnectionOutcome.ConnectFailed:
-                Interlocked.Increment(ref _connectFailed);
-                break;
-            default:
-                Interlocked.Increment(ref _aborted);
-                break;
-        }
+        Interlocked.Increment(ref _endings[(int)reason]);
     }
 
-    /// <summary>One line: active and total connections, bytes each way, endings by kind.</summary>
-    public string Describe(int active) => string.Create(CultureInfo.InvariantCulture,
-        $"active {active}, total {Interlocked.Read(ref _total)}, bytes client->server {Interlocked.Read(ref _bytesClientToServer)}, server->client {Interlocked.Read(ref _bytesServerToClient)}, " +
-        $"ended: FIN {Interlocked.Read(ref _closed)}, reset {Interlocked.Read(ref _reset)}, connect failed {Interlocked.Read(ref _connectFailed)}, aborted by the bridge {Interlocked.Read(ref _aborted)}");
+    /// <summary>Connections ended for <paramref name="reason"/> so far.</summary>
+    public long Ended(CloseReason reason) => Interlocked.Read(ref _endings[(int)reason]);
+
+    public long Total => Interlocked.Read(ref _total);
+
+    public long BytesClientToServer => Interlocked.Read(ref _bytesClientToServer);
+
+    public long BytesServerToClient => Interlocked.Read(ref _bytesServerToClient);
+
+    /// <summary>
+    /// One line: active and total connections, bytes each way, and endings by kind in the words
+    /// of the close line, every kind shown even at 0 so that the line can be parsed.
+    /// </summary>
+    public string Describe(int active)
+    {
+        var text = new StringBuilder(400);
+        text.Append(CultureInfo.InvariantCulture, $"active {active}, total {Total}, bytes client->server {BytesClientToServer}, server->client {BytesServerToClient}, ended: ");
+        foreach (var reason in CloseReasons.All)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{(reason == 0 ? string.Empty : ", ")}{CloseReasons.Text(reason)} {Ended(reason)}");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The same counters as JSON fields: active, total, bytes_client_to_server,
+    /// bytes_server_to_client, then ended_&lt;reason&gt; for each kind (words joined by underscores,
+    /// e.g. ended_fin_both_ways, ended_idle_timeout).
+    /// </summary>
+    public LogField[] Fields(int active)
+    {
+        var fields = new List<LogField>(4 + CloseReasons.All.Count)
+        {
+            LogField.Number("active", active),
+            LogField.Number("total", Total),
+            LogField.Number("bytes_client_to_server", BytesClientToServer),
+            LogField.Number("bytes_server_to_client", BytesServerToClient),
+        };
+        foreach (var reason in CloseReasons.All)
+        {
+            fields.Add(LogField.Number(FieldName(reason), Ended(reason)));
+        }
+
+        return [.. fields];
+    }
+
+    internal static string FieldName(CloseReason reason) =>
+        "ended_" + CloseReasons.Text(reason).ToLowerInvariant().Replace(' ', '_').Replace('-', '_');
 }

@@ -320,7 +320,7 @@ public class RelayEngineTests : IClassFixture<RelayEngines>
         using var connection = Start(source);
         await ExchangeSomethingAsync(connection);
 
-        engine.AbortAll(TestTimeout);
+        engine.AbortAll(TestTimeout, CloseReason.ResetOnStop);
 
         Assert.Equal(SocketError.ConnectionReset, (await ReadUntilFailureAsync(connection.Client)).Error.SocketErrorCode);
         Assert.Equal(SocketError.ConnectionReset, (await ReadUntilFailureAsync(connection.Server)).Error.SocketErrorCode);

@@ -22,7 +22,7 @@ internal static class ConnectorPart
 
     public static int Run()
     {
-        Log.Prefix = "netns_tcp_bridge[connector]";
+        Log.Part = "connector";
         EnsureChannel(ConnectorProcess.ChannelDescriptor);
         using var channel = new HandoverChannel(new FileDescriptor(ConnectorProcess.ChannelDescriptor));
 
@@ -34,6 +34,8 @@ internal static class ConnectorPart
 
         var settings = ConnectorSettings.Parse(first.Text);
         Log.Level = settings.LogLevel;
+        Log.Format = settings.LogFormat;
+        Log.Timestamps = settings.LogTimestamps;
         var relay = settings.Relay with { MaxConnections = Math.Min(settings.Relay.MaxConnections, ConnectionsWithinDescriptorLimit(settings.Relay)) };
 
         // Ownership of the pre-connected socket (-C), if any, moves to the source, then to the first client.
@@ -43,7 +45,7 @@ internal static class ConnectorPart
         {
             context.Cancel = true;
             Log.Debug($"stopping: resetting {engine.ActiveConnections} connection(s)");
-            engine.AbortAll(AbortLimit);
+            engine.AbortAll(AbortLimit, CloseReason.ResetOnStop);
             Environment.Exit(0);
         });
 
@@ -54,7 +56,8 @@ internal static class ConnectorPart
         using var stats = PosixSignalRegistration.Create(Signals.SIGUSR1, context =>
         {
             context.Cancel = true;
-            Log.Info($"stats: {engine.Statistics.Describe(engine.ActiveConnections)}");
+            int active = engine.ActiveConnections;
+            Log.Event(LogLevel.Info, "stats", $"stats: {engine.Statistics.Describe(active)}", engine.Statistics.Fields(active));
         });
 
         // The event loops take the clients themselves; this thread only waits for the end.
@@ -70,7 +73,7 @@ internal static class ConnectorPart
                 if (!engine.WaitUntilIdle(source.DrainTimeout))
                 {
                     Log.Info($"drain time over: resetting {engine.ActiveConnections} connection(s) still open");
-                    engine.AbortAll(AbortLimit);
+                    engine.AbortAll(AbortLimit, CloseReason.ResetAtEndOfDrain);
                 }
 
                 return 0;
@@ -82,7 +85,7 @@ internal static class ConnectorPart
                 break;
         }
 
-        engine.AbortAll(AbortLimit);
+        engine.AbortAll(AbortLimit, CloseReason.ResetOnStop);
         return 1;
     }
 

@@ -24,11 +24,14 @@ internal sealed class ConnectorSupervisor : IDisposable
     private volatile bool _finishExpected;
 
     private readonly Action _beginDrain;
+    private readonly TimeSpan _drainTimeout;
 
+    /// <param name="drainTimeout">How long open connections may go on after the first stop signal (for the status line).</param>
     /// <param name="beginDrain">Called on the first stop signal: stop taking clients, so that the connector can drain.</param>
-    public ConnectorSupervisor(ConnectorProcess connector, Action beginDrain)
+    public ConnectorSupervisor(ConnectorProcess connector, TimeSpan drainTimeout, Action beginDrain)
     {
         _connector = connector;
+        _drainTimeout = drainTimeout;
         _beginDrain = beginDrain;
         _waiter = new Thread(WaitAndExit) { IsBackground = true, Name = "connector waiter" };
         _waiter.Start();
@@ -72,11 +75,12 @@ internal sealed class ConnectorSupervisor : IDisposable
         {
             case 1:
                 Log.Info($"{context.Signal}: no new clients; letting open connections finish (again to stop at once)");
-                Systemd.ServiceNotifier.Notify("STOPPING=1");
+                Systemd.ServiceNotifier.Notify($"STOPPING=1\nSTATUS=draining: no new clients; open connections may finish within {_drainTimeout.TotalSeconds:0.###} s");
                 _beginDrain();
                 break;
             case 2:
                 Log.Info($"{context.Signal} again: resetting open connections and stopping");
+                Systemd.ServiceNotifier.Notify("STATUS=stopping: resetting open connections");
                 _connector.Signal(Libc.SIGTERM);
                 break;
             default:

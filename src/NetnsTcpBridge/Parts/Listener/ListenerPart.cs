@@ -25,7 +25,7 @@ internal static class ListenerPart
 
         using var listenNamespace = OpenNamespace(settings.ListenNamespace, "listen");
         using var connectNamespace = OpenNamespace(settings.ConnectNamespace, "connect");
-        using var clientSource = OpenClientSource(settings.Listen, listenNamespace, settings.UnixSocketMode);
+        using var clientSource = OpenClientSource(settings, listenNamespace);
         using var preconnected = settings.Connect is ConnectTarget.ConnectedDescriptor connected
             ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, "-C/--connect-fd")
             : null;
@@ -48,13 +48,17 @@ internal static class ListenerPart
         }
 
         // Only now is the bridge really serving: tell a service manager (NOTIFY_SOCKET), if any.
-        ServiceNotifier.Notify("READY=1");
+        ServiceNotifier.Notify($"READY=1\nSTATUS={DescribeService(settings, clientSource, listenNamespace, connectNamespace)}");
 
         var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(clientSource, channel);
-        using var supervisor = new ConnectorSupervisor(connector, beginDrain: () => acceptLoop?.Stop());
+        using var supervisor = new ConnectorSupervisor(connector, settings.DrainTimeout, beginDrain: () => acceptLoop?.Stop());
         try
         {
-            var connectorSettings = new ConnectorSettings(WithTargets(settings, targets), settings.IsOneShot, Log.Level);
+            var connectorSettings = new ConnectorSettings(WithTargets(settings, targets), settings.IsOneShot, Log.Level)
+            {
+                LogFormat = Log.Format,
+                LogTimestamps = Log.Timestamps,
+            };
 
             // The connector now holds its own copy of the pre-connected socket; ours closes with this scope.
             channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
@@ -127,9 +131,27 @@ internal static class ListenerPart
         _ => null,
     };
 
-    private static FileDescriptor OpenClientSource(ListenSource source, NetworkNamespace? listenNamespace, UnixFileMode? unixMode)
+    // For the service manager's status line, e.g. "listening on 127.0.0.1:8080 in netns 'web'
+    // (/run/netns/web), forwarding to 127.0.0.1:80 from netns pid:4242".
+    private static string DescribeService(BridgeSettings settings, FileDescriptor clientSource, NetworkNamespace? listenNamespace, NetworkNamespace? connectNamespace)
     {
-        switch (source)
+        string listening = settings.Listen is ListenSource.PreacceptedDescriptor
+            ? $"serving one client (fd {clientSource.Number})"
+            : $"listening on {SocketNames.Local(clientSource.Number)}{InNamespace(listenNamespace)}";
+        string target = settings.Connect switch
+        {
+            ConnectTarget.Address address => TcpAddress.Format(address.Endpoint),
+            ConnectTarget.HostName name => $"{name.Host}:{name.Port}",
+            ConnectTarget.ConnectedDescriptor descriptor => $"a pre-connected socket (fd {descriptor.Fd})",
+            _ => "?",
+        };
+        return $"{listening}, forwarding to {target}{(connectNamespace is null ? string.Empty : $" from netns {connectNamespace.Description}")}";
+    }
+
+    private static FileDescriptor OpenClientSource(BridgeSettings settings, NetworkNamespace? listenNamespace)
+    {
+        var unixMode = settings.UnixSocketMode;
+        switch (settings.Listen)
         {
             case ListenSource.Address address:
                 // The socket joins the namespace of the thread that creates it, for good; binding
@@ -137,7 +159,7 @@ internal static class ListenerPart
                 var socket = NamespaceThread.Run(listenNamespace, "listen", () => ListeningSocket.CreateSocket(address.Endpoint));
                 try
                 {
-                    ListeningSocket.BindAndListen(socket, address.Endpoint);
+                    ListeningSocket.BindAndListen(socket, address.Endpoint, settings.Backlog);
                     if (unixMode is { } mode && address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
                     {
                         UnixSocketFile.SetMode(unix, mode);
@@ -158,7 +180,7 @@ internal static class ListenerPart
             case ListenSource.PreacceptedDescriptor preaccepted:
                 return InheritedSocket.TakeOver(preaccepted.Fd, InheritedSocketRole.Connected, "-S/--preaccepted-fd");
             default:
-                throw new ArgumentOutOfRangeException(nameof(source), source, "unknown listen source");
+                throw new ArgumentOutOfRangeException(nameof(settings), settings.Listen, "unknown listen source");
         }
     }
 

@@ -1,0 +1,63 @@
+namespace NetnsTcpBridge.Relay;
+
+/// <summary>
+/// Why a relayed connection ended: the fixed vocabulary of the close line's "reason" and of the
+/// counters. New kinds may be added; the words of existing ones do not change.
+/// </summary>
+public enum CloseReason
+{
+    /// <summary>Both sides closed their sending side (FIN), and each FIN was passed on.</summary>
+    FinBothWays,
+
+    /// <summary>The client's side failed (a reset, a broken pipe); the server was reset in turn.</summary>
+    ResetByClient,
+
+    /// <summary>The server's side failed; the client was reset in turn.</summary>
+    ResetByServer,
+
+    /// <summary>The target refused the connection (ECONNREFUSED); the client was reset.</summary>
+    ConnectRefused,
+
+    /// <summary>Connecting to the target failed otherwise (unreachable, no socket…); the client was reset.</summary>
+    ConnectFailed,
+
+    /// <summary>The target did not answer within --connect-timeout; the client was reset.</summary>
+    ConnectTimeout,
+
+    /// <summary>No byte moved either way for --idle-timeout; both sides were reset.</summary>
+    IdleTimeout,
+
+    /// <summary>Still open when the drain time after a stop signal ran out; both sides were reset.</summary>
+    ResetAtEndOfDrain,
+
+    /// <summary>The client's address already had --max-connections-per-source open; the client was reset at once.</summary>
+    RefusedByPerSourceLimit,
+
+    /// <summary>The bridge stopped at once (a second stop signal, the listener part gone); both sides were reset.</summary>
+    ResetOnStop,
+
+    /// <summary>An internal fault in this connection; both sides were reset, the others go on.</summary>
+    InternalError,
+}
+
+/// <summary>The words for each <see cref="CloseReason"/>, as they appear in logs and counters.</summary>
+public static class CloseReasons
+{
+    public static IReadOnlyList<CloseReason> All { get; } = Enum.GetValues<CloseReason>();
+
+    public static string Text(CloseReason reason) => reason switch
+    {
+        CloseReason.FinBothWays => "FIN both ways",
+        CloseReason.ResetByClient => "reset by client",
+        CloseReason.ResetByServer => "reset by server",
+        CloseReason.ConnectRefused => "connect refused",
+        CloseReason.ConnectFailed => "connect failed",
+        CloseReason.ConnectTimeout => "connect timeout",
+        CloseReason.IdleTimeout => "idle timeout",
+        CloseReason.ResetAtEndOfDrain => "reset at end of drain",
+        CloseReason.RefusedByPerSourceLimit => "refused by per-source limit",
+        CloseReason.ResetOnStop => "reset on stop",
+        CloseReason.InternalError => "internal error",
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "unknown close reason"),
+    };
+}

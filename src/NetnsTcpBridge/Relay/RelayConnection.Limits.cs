@@ -1,0 +1,92 @@
+namespace NetnsTcpBridge.Relay;
+
+// Limits on one connection: --idle-timeout and --max-connections-per-source.
+internal sealed partial class RelayConnection : IDeadlineHeapItem
+{
+    private long _lastActivityTicks;
+    private long _bytesAtLastActivity;
+    private long _idleDeadlineTicks;
+    private UInt128 _source;
+    private bool _countedForSource;
+
+    long IDeadlineHeapItem.DeadlineTicks => _idleDeadlineTicks;
+
+    int IDeadlineHeapItem.HeapIndex { get; set; } = -1;
+
+    /// <summary>Environment.TickCount64 (as the loop saw it) when bytes last moved either way.</summary>
+    public long LastActivityTicks => _lastActivityTicks;
+
+    private void StartIdleTracking()
+    {
+        _lastActivityTicks = _context.Loop.NowTicks;
+        if (_context.IdleTimeoutTicks > 0)
+        {
+            _idleDeadlineTicks = _lastActivityTicks + _context.IdleTimeoutTicks;
+            _context.Loop.TrackIdle(this);
+        }
+    }
+
+    // Per event, not per chunk, and no system call: the loop reads the clock once per wake-up.
+    // The idle deadline itself is pushed back only when it comes due (see IdleDeadlineDue).
+    private void NoteActivity()
+    {
+        long moved = _upload!.Bytes + _download!.Bytes;
+        if (moved != _bytesAtLastActivity)
+        {
+            _bytesAtLastActivity = moved;
+            _lastActivityTicks = _context.Loop.NowTicks;
+        }
+    }
+
+    /// <summary>
+    /// Called by the loop when the idle deadline has come. Returns the next deadline when bytes
+    /// moved meanwhile (the heap re-arms it), or null after resetting the connection.
+    /// </summary>
+    internal long? IdleDeadlineDue(long now)
+    {
+        long due = _lastActivityTicks + _context.IdleTimeoutTicks;
+        if (due > now)
+        {
+            _idleDeadlineTicks = due;
+            return due;
+        }
+
+        End(CloseReason.IdleTimeout, $"no byte moved for {_context.Options.IdleTimeout!.Value.TotalSeconds:0.###} s");
+        Close(reset: true);
+        return null;
+    }
+
+    /// <summary>
+    /// With --max-connections-per-source, counts this client against its address, or resets it
+    /// at once when the address has its share open (then false). UNIX-socket clients are not limited.
+    /// </summary>
+    private bool AdmitBySource()
+    {
+        var limiter = _context.Engine.SourceLimiter;
+        if (limiter is null || !SourceLimiter.TryGetSource(Client, out var source))
+        {
+            return true;
+        }
+
+        if (limiter.TryEnter(source))
+        {
+            _source = source;
+            _countedForSource = true;
+            return true;
+        }
+
+        limiter.WarnRefused(source);
+        End(CloseReason.RefusedByPerSourceLimit, null);
+        Close(reset: true);
+        return false;
+    }
+
+    private void LeaveSource()
+    {
+        if (_countedForSource)
+        {
+            _countedForSource = false;
+            _context.Engine.SourceLimiter!.Leave(_source);
+        }
+    }
+}

@@ -32,6 +32,17 @@ public class ConnectorSettingsTests
         new ConnectorSettings(new RelayOptions { Target = IPEndPoint.Parse("93.184.216.34:65535"), ConnectTimeout = TimeSpan.FromMilliseconds(1), Threads = 1024 }, true, LogLevel.Warning),
         new ConnectorSettings(new RelayOptions(), true, LogLevel.Info),
         new ConnectorSettings(new RelayOptions { ConnectTimeout = TimeSpan.FromMilliseconds(2500), CopyMethod = CopyMethod.Buffered }, false, LogLevel.Debug),
+        new ConnectorSettings(
+            new RelayOptions
+            {
+                Target = IPEndPoint.Parse("127.0.0.1:80"),
+                IdleTimeout = TimeSpan.FromMilliseconds(1500),
+                MaxConnectionsPerSource = 4,
+                RuleName = "web = front, 'quoted'",
+            },
+            false,
+            LogLevel.Debug) { LogFormat = LogFormat.Json, LogTimestamps = true },
+        new ConnectorSettings(new RelayOptions { Target = IPEndPoint.Parse("127.0.0.1:80") }, false, LogLevel.Info) { LogTimestamps = true },
     ];
 
     public static TheoryData<int> RoundTripCases() => [.. Enumerable.Range(0, RoundTripSettings.Length)];
@@ -70,6 +81,48 @@ public class ConnectorSettingsTests
         Assert.DoesNotContain("connect=", text, StringComparison.Ordinal);
         Assert.Equal("connect-timeout-ms=10000\ncopy=splice\nthreads=2\npipe-size=1048576\none-shot=0\nlog-level=2\n", text);
         Assert.Null(ConnectorSettings.Parse(text).Relay.Target);
+    }
+
+    [Fact]
+    public void Format_WithLogsAndLimits_AddsTheirLines()
+    {
+        var settings = new ConnectorSettings(
+            new RelayOptions { Target = IPEndPoint.Parse("127.0.0.1:80"), Threads = 1, IdleTimeout = TimeSpan.FromSeconds(30), MaxConnectionsPerSource = 2, RuleName = "web" },
+            false,
+            LogLevel.Debug) { LogFormat = LogFormat.Json, LogTimestamps = true };
+
+        Assert.Equal(
+            "connect=127.0.0.1:80\nconnect-timeout-ms=10000\ncopy=splice\nthreads=1\npipe-size=1048576\nmax-connections-per-source=2\nidle-timeout-ms=30000\nrule=web\n"
+            + "one-shot=0\nlog-level=3\nlog-format=json\nlog-timestamps=1\n",
+            settings.Format());
+    }
+
+    [Fact]
+    public void Parse_WithoutLogFormatOrTimestamps_IsTextWithoutTimestamps()
+    {
+        var parsed = ConnectorSettings.Parse(RequiredLines);
+
+        Assert.Equal(LogFormat.Text, parsed.LogFormat);
+        Assert.False(parsed.LogTimestamps);
+        Assert.Null(parsed.Relay.IdleTimeout);
+        Assert.Null(parsed.Relay.MaxConnectionsPerSource);
+        Assert.Null(parsed.Relay.RuleName);
+    }
+
+    [Fact]
+    public void Parse_UnknownLogFormat_IsRejectedNamingIt()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ConnectorSettings.Parse(RequiredLines + "log-format=yaml\n"));
+
+        Assert.Contains("'yaml'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Format_RuleNameWithALineBreak_IsRefused()
+    {
+        var settings = new ConnectorSettings(new RelayOptions { RuleName = "a\nthreads=9" }, false, LogLevel.Info);
+
+        Assert.Throws<ArgumentException>(settings.Format);
     }
 
     [Fact]

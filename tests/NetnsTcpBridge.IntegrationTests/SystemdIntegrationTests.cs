@@ -46,8 +46,13 @@ public sealed class SystemdIntegrationTests : IntegrationTest
         await AssertEchoesAsync(listenSide, Loopback(8000), seed: 44);
     });
 
+    /// <summary>
+    /// A fake service manager: a datagram socket of the test's own at NOTIFY_SOCKET. READY=1 comes
+    /// with a STATUS= line saying where the bridge listens and where it forwards; STOPPING=1
+    /// with one saying it drains.
+    /// </summary>
     [NamespaceFact]
-    public Task NotifySocket_GetsReadyWhenServing_AndStoppingOnSigterm() => WithTimeout(async () =>
+    public Task NotifySocket_GetsReadyAndStatusWhenServing_AndStoppingAndStatusOnSigterm() => WithTimeout(async () =>
     {
         var listenSide = CreateNamespace();
         var connectSide = CreateNamespace();
@@ -61,12 +66,16 @@ public sealed class SystemdIntegrationTests : IntegrationTest
 
             var bridge = Track(ExternalProcess.Start("env", $"NOTIFY_SOCKET={path}", BridgeBinary.Path,
                 "-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath));
-            Assert.Equal("READY=1", await ReceiveTextAsync(receiver));
+            var ready = (await ReceiveTextAsync(receiver)).Split('\n');
             Assert.True(listenSide.HasListener(8000), "READY=1 must come once the bridge listens");
+            Assert.Contains("READY=1", ready);
+            Assert.Contains($"STATUS=listening on 127.0.0.1:8000 in netns {listenSide.FilePath}, forwarding to 127.0.0.1:9000 from netns {connectSide.FilePath}", ready);
             await AssertEchoesAsync(listenSide, Loopback(8000), seed: 45);
 
             Assert.Equal(0, Native.Kill(bridge.Pid, Native.SIGTERM));
-            Assert.Equal("STOPPING=1", await ReceiveTextAsync(receiver));
+            var stopping = (await ReceiveTextAsync(receiver)).Split('\n');
+            Assert.Contains("STOPPING=1", stopping);
+            Assert.Contains("STATUS=draining: no new clients; open connections may finish within 30 s", stopping);
             var result = await bridge.WaitForExitAsync(StepTimeout);
             Assert.True(result.ExitCode == 0, result.ToString());
         }

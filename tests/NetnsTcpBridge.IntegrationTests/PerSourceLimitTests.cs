@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Sockets;
+using NetnsTcpBridge.IntegrationTests.Infrastructure;
+
+namespace NetnsTcpBridge.IntegrationTests;
+
+/// <summary>
+/// --max-connections-per-source: a client whose address already has N connections open is reset
+/// at once, while those N keep working; once one of them closes, a new one is taken. UNIX-socket
+/// clients have no address and are not limited.
+/// </summary>
+public sealed class PerSourceLimitTests : IntegrationTest
+{
+    public PerSourceLimitTests(ITestOutputHelper output)
+        : base(output)
+    {
+    }
+
+    [NamespaceFact]
+    public Task ThirdConnectionFromOneAddress_IsReset_TheFirstTwoKeepWorking_AndAfterOneClosesANewOneIsTaken() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        var server = StartEchoServer(connectSide, Loopback(9000));
+        var bridge = StartBridge(["-v", "--max-connections-per-source", "2", "-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+
+        var first = await ConnectAsync(listenSide, Loopback(8000));
+        var second = await ConnectAsync(listenSide, Loopback(8000));
+        await EchoOnceAsync(first, 1);
+        await EchoOnceAsync(second, 2);
+
+        // Bound first, so its address is known even when the reset overtakes the connect's completion.
+        var third = Track(listenSide.CreateSocket(AddressFamily.InterNetwork));
+        third.Bind(Loopback(0));
+        string thirdAddress = Describe(third);
+        var refused = await Assert.ThrowsAnyAsync<SocketException>(async () =>
+        {
+            await third.ConnectAsync(Loopback(8000));
+            await third.ReceiveToEndAsync().WaitAsync(StepTimeout);
+        });
+        Assert.Equal(SocketError.ConnectionReset, refused.SocketErrorCode);
+
+        await EchoOnceAsync(first, 3);
+        await EchoOnceAsync(second, 4);
+        Assert.Equal(2, server.AcceptedCount);
+        string refusal = await LogLines.WaitForLineAsync(() => bridge.Stderr, line => LogLines.IsTextClose(line, thirdAddress), StepTimeout, "closing the refused client");
+        Assert.Contains(": refused by per-source limit; client->server 0 bytes, server->client 0 bytes", refusal, StringComparison.Ordinal);
+        Assert.Contains("warning: client 127.0.0.1 already has 2 connection(s) open (--max-connections-per-source)", bridge.Stderr, StringComparison.Ordinal);
+
+        // The close line is written once the connection no longer counts for its address.
+        string firstAddress = Describe(first);
+        first.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await first.ReceiveToEndAsync().WaitAsync(StepTimeout));
+        await LogLines.WaitForLineAsync(() => bridge.Stderr, line => LogLines.IsTextClose(line, firstAddress), StepTimeout, "closing the first client");
+
+        var fourth = await ConnectAsync(listenSide, Loopback(8000));
+        await EchoOnceAsync(fourth, 5);
+        await EchoOnceAsync(second, 6);
+        Assert.Equal(3, server.AcceptedCount);
+    });
+
+    [NamespaceFact]
+    public Task UnixSocketClients_AreNotLimited() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        string name = $"ntb-front-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var bridge = StartBridge(["--max-connections-per-source", "1", "-l", $"unix:@{name}", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath]);
+
+        var first = await ConnectUnixWhenReadyAsync(listenSide, new UnixDomainSocketEndPoint("\0" + name), bridge);
+        var second = await ConnectUnixWhenReadyAsync(listenSide, new UnixDomainSocketEndPoint("\0" + name), bridge);
+        await EchoOnceAsync(first, 7);
+        await EchoOnceAsync(second, 8);
+        Assert.DoesNotContain("--max-connections-per-source", bridge.Stderr, StringComparison.Ordinal);
+    });
+
+    private static string Describe(Socket socket) => ((IPEndPoint)socket.LocalEndPoint!).ToString();
+
+    private static async Task EchoOnceAsync(Socket client, int seed)
+    {
+        byte[] ping = SocketIo.Payload(seed, 100);
+        await client.SendAllAsync(ping);
+        byte[] buffer = new byte[ping.Length];
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            int count = await client.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None).AsTask().WaitAsync(StepTimeout);
+            Assert.True(count > 0, "ended early");
+            read += count;
+        }
+
+        Assert.Equal(ping, buffer);
+    }
+
+    private async Task<Socket> ConnectUnixWhenReadyAsync(TestNamespace ns, UnixDomainSocketEndPoint endpoint, BridgeProcess bridge)
+    {
+        var deadline = DateTime.UtcNow + StepTimeout;
+        while (true)
+        {
+            var socket = Track(ns.Enter(() => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)));
+            try
+            {
+                await socket.ConnectAsync(endpoint);
+                return socket;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !bridge.HasExited)
+            {
+                socket.Dispose();
+                await Task.Delay(20);
+            }
+        }
+    }
+}

@@ -40,6 +40,18 @@ public class HelpTextTests
     }
 
     [Fact]
+    public void Help_OptionColumn_IsFollowedByAtLeastTwoSpaces_EvenForTheLongestOption()
+    {
+        // docs/check-manpage.sh and readers find the end of the option column by two spaces.
+        foreach (var option in OptionDefinitions.All)
+        {
+            string line = HelpText.Build().Split('\n').Single(l => l.Contains($"--{option.Long}", StringComparison.Ordinal) && l.EndsWith(option.Help, StringComparison.Ordinal));
+            int helpStart = line.Length - option.Help.Length;
+            Assert.True(line[..helpStart].EndsWith("  ", StringComparison.Ordinal), $"no two spaces before the help of --{option.Long}: '{line}'");
+        }
+    }
+
+    [Fact]
     public void Help_StartsWithUsageAndShowsTheOriginalExample()
     {
         string help = HelpText.Build();

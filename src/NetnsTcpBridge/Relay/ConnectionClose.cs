@@ -23,12 +23,12 @@ public readonly record struct ConnectionClose(
     public const string EventName = "close";
 
     /// <summary>
-    /// The text of the close line, e.g. "rule web: closed 10.0.0.2:40000 -> 127.0.0.1:80 after
+    /// The text of the close line, e.g. "[web] closed 10.0.0.2:40000 -> 127.0.0.1:80 after
     /// 1.250 s: reset by server: read: ECONNRESET (Connection reset by peer); client->server 120
     /// bytes, server->client 4096 bytes".
     /// </summary>
     public string Message() => string.Create(CultureInfo.InvariantCulture,
-        $"{(Rule is null ? string.Empty : $"rule {Rule}: ")}closed {Client} -> {Target} after {Duration.TotalSeconds:0.000} s: {CloseReasons.Text(Reason)}{(Error is null ? string.Empty : $": {Error}")}; client->server {BytesClientToServer} bytes, server->client {BytesServerToClient} bytes");
+        $"{(Rule is null ? string.Empty : $"[{Rule}] ")}closed {Client} -> {Target} after {Duration.TotalSeconds:0.000} s: {CloseReasons.Text(Reason)}{(Error is null ? string.Empty : $": {Error}")}; client->server {BytesClientToServer} bytes, server->client {BytesServerToClient} bytes");
 
     /// <summary>The JSON fields, in this order; "rule" and "error" only when set.</summary>
     public LogField[] Fields()

@@ -60,10 +60,10 @@ internal sealed partial class RelayConnection
     private void WriteCloseLine(long clientToServer, long serverToClient)
     {
         string target = _serverHandedOver ? "pre-connected socket"
-            : _connectBegun ? TcpAddress.Format(_context.Targets[Attempt])
-            : _context.TargetName;
+            : _connectBegun ? TcpAddress.Format(_route.Targets[Attempt])
+            : _route.TargetName;
         var record = new ConnectionClose(
-            _context.Options.RuleName,
+            _route.Name,
             _clientName ?? $"fd {Client}",
             target,
             clientToServer,

@@ -7,12 +7,12 @@ namespace NetnsTcpBridge.Relay;
 // Connecting to the target: each of its addresses in turn, each attempt bounded by the connect timeout.
 internal sealed partial class RelayConnection
 {
-    /// <summary>Which address of <see cref="RelayContext.Targets"/> is being tried.</summary>
+    /// <summary>Which address of the route's <see cref="RelayRoute.Targets"/> is being tried.</summary>
     public int Attempt { get; private set; }
 
     private void BeginConnect(EventLoop loop)
     {
-        var target = _context.Targets[Attempt];
+        var target = _route.Targets[Attempt];
         _connectBegun = true;
         int result = ServerConnector.Begin(target, _context.Options, out int server);
         Server = server;
@@ -43,13 +43,13 @@ internal sealed partial class RelayConnection
         string reason = errno is { } number
             ? SyscallException.DescribeErrno(number)
             : $"no answer within {_context.Options.ConnectTimeout.TotalSeconds:0.###} s";
-        if (Attempt + 1 >= _context.Targets.Count)
+        if (Attempt + 1 >= _route.Targets.Count)
         {
             FailConnect(errno, reason);
             return;
         }
 
-        Log.Debug($"{ClientName}: {TcpAddress.Format(_context.Targets[Attempt])}: {reason}; trying the next address");
+        Log.Debug($"{_route.LogPrefix}{ClientName}: {TcpAddress.Format(_route.Targets[Attempt])}: {reason}; trying the next address");
         if (Server >= 0)
         {
             _ = Libc.Close(Server); // only we hold it: closing also removes it from epoll
@@ -69,7 +69,7 @@ internal sealed partial class RelayConnection
             _ => CloseReason.ConnectFailed,
         };
         End(kind, errno is null ? reason : SyscallException.DescribeErrno(errno.Value));
-        Log.Warning($"cannot connect to {_context.TargetName} for client {ClientName}: {reason}; resetting the client");
+        Log.Warning($"{_route.LogPrefix}cannot connect to {_route.TargetName} for client {ClientName}: {reason}; resetting the client");
         Close(reset: true);
     }
 }

@@ -27,6 +27,7 @@ internal sealed partial class RelayConnection
     private const uint InputEvents = Libc.EPOLLIN | Libc.EPOLLPRI | Libc.EPOLLRDHUP | Libc.EPOLLERR | Libc.EPOLLHUP;
 
     private readonly RelayContext _context;
+    private readonly RelayRoute _route;
     private readonly bool _clientPrepared;
     private readonly bool _serverHandedOver;
     private Direction? _upload;
@@ -43,6 +44,7 @@ internal sealed partial class RelayConnection
         _serverHandedOver = client.Server >= 0;
         _clientPrepared = client.Prepared;
         _context = context;
+        _route = context.Routes[client.Route]; // checked by the loop before adopting
     }
 
     public int Client { get; }
@@ -52,6 +54,9 @@ internal sealed partial class RelayConnection
 
     /// <summary>The client's address, looked up only when a message needs it.</summary>
     public string ClientName => _clientName ??= SocketNames.Peer(Client);
+
+    /// <summary>The client as named in messages: with its rule's name when rules are named.</summary>
+    public string LogName => _route.LogPrefix + ClientName;
 
     public RelayPhase Phase { get; private set; } = RelayPhase.New;
 
@@ -193,7 +198,7 @@ internal sealed partial class RelayConnection
             _upload.AnnounceUrgent();
         }
 
-        Log.Debug($"{ClientName}: relaying");
+        Log.Debug($"{_route.LogPrefix}{ClientName}: relaying");
         _upload.Pump();
         if (serverHasInput && _upload.State != DirectionState.Failed)
         {

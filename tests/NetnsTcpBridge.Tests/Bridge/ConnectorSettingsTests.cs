@@ -38,7 +38,7 @@ public class ConnectorSettingsTests
                 Target = IPEndPoint.Parse("127.0.0.1:80"),
                 IdleTimeout = TimeSpan.FromMilliseconds(1500),
                 MaxConnectionsPerSource = 4,
-                RuleName = "web = front, 'quoted'",
+                RouteName = "web = front, 'quoted'",
             },
             false,
             LogLevel.Debug) { LogFormat = LogFormat.Json, LogTimestamps = true },
@@ -87,12 +87,12 @@ public class ConnectorSettingsTests
     public void Format_WithLogsAndLimits_AddsTheirLines()
     {
         var settings = new ConnectorSettings(
-            new RelayOptions { Target = IPEndPoint.Parse("127.0.0.1:80"), Threads = 1, IdleTimeout = TimeSpan.FromSeconds(30), MaxConnectionsPerSource = 2, RuleName = "web" },
+            new RelayOptions { Target = IPEndPoint.Parse("127.0.0.1:80"), Threads = 1, IdleTimeout = TimeSpan.FromSeconds(30), MaxConnectionsPerSource = 2, RouteName = "web" },
             false,
             LogLevel.Debug) { LogFormat = LogFormat.Json, LogTimestamps = true };
 
         Assert.Equal(
-            "connect=127.0.0.1:80\nconnect-timeout-ms=10000\ncopy=splice\nthreads=1\npipe-size=1048576\nmax-connections-per-source=2\nidle-timeout-ms=30000\nrule=web\n"
+            "connect=127.0.0.1:80\nname=web\nconnect-timeout-ms=10000\ncopy=splice\nthreads=1\npipe-size=1048576\nmax-connections-per-source=2\nidle-timeout-ms=30000\n"
             + "one-shot=0\nlog-level=3\nlog-format=json\nlog-timestamps=1\n",
             settings.Format());
     }
@@ -106,7 +106,7 @@ public class ConnectorSettingsTests
         Assert.False(parsed.LogTimestamps);
         Assert.Null(parsed.Relay.IdleTimeout);
         Assert.Null(parsed.Relay.MaxConnectionsPerSource);
-        Assert.Null(parsed.Relay.RuleName);
+        Assert.Null(parsed.Relay.RouteName);
     }
 
     [Fact]
@@ -115,14 +115,6 @@ public class ConnectorSettingsTests
         var e = Assert.Throws<InvalidDataException>(() => ConnectorSettings.Parse(RequiredLines + "log-format=yaml\n"));
 
         Assert.Contains("'yaml'", e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Format_RuleNameWithALineBreak_IsRefused()
-    {
-        var settings = new ConnectorSettings(new RelayOptions { RuleName = "a\nthreads=9" }, false, LogLevel.Info);
-
-        Assert.Throws<ArgumentException>(settings.Format);
     }
 
     [Fact]
@@ -265,6 +257,38 @@ public class ConnectorSettingsTests
         var handedOver = new ConnectorSettings(relay, false, LogLevel.Info);
 
         Assert.Equal(relay.KeepAlive, ConnectorSettings.Parse(handedOver.Format()).Relay.KeepAlive);
+    }
+
+    [Fact]
+    public void NamedRoutes_SurviveTheHandover_InOrder_WithTheirTargets()
+    {
+        var relay = new RelayOptions
+        {
+            Target = IPEndPoint.Parse("127.0.0.1:80"),
+            AlternateTargets = [IPEndPoint.Parse("[::1]:80")],
+            RouteName = "web",
+            MoreRoutes =
+            [
+                new RelayRoute("db", [IPEndPoint.Parse("10.0.0.2:5432")]),
+                new RelayRoute("sock", [new System.Net.Sockets.UnixDomainSocketEndPoint("/run/a,b.sock")]),
+                new RelayRoute(null, [IPEndPoint.Parse("127.0.0.1:1"), IPEndPoint.Parse("127.0.0.2:1")]),
+            ],
+        };
+
+        var parsed = ConnectorSettings.Parse(new ConnectorSettings(relay, false, LogLevel.Info).Format()).Relay;
+
+        Assert.Equal(
+            ["web: 127.0.0.1:80 or [::1]:80", "db: 10.0.0.2:5432", "sock: unix:/run/a,b.sock", ": 127.0.0.1:1 or 127.0.0.2:1"],
+            parsed.AllRoutes().Select(route => $"{route.Name}: {route.TargetName}"));
+    }
+
+    [Fact]
+    public void WithoutRoutes_TheRecordHasNoRouteLines()
+    {
+        string text = new ConnectorSettings(new RelayOptions { Target = IPEndPoint.Parse("127.0.0.1:80") }, false, LogLevel.Info).Format();
+
+        Assert.DoesNotContain("route.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("name=", text, StringComparison.Ordinal);
     }
 
     private static void AssertTimeoutSurvivesHandover(string seconds)

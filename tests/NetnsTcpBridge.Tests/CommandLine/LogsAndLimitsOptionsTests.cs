@@ -19,7 +19,6 @@ public class LogsAndLimitsOptionsTests
         Assert.Null(run.Settings.Relay.IdleTimeout);
         Assert.Equal(4096, run.Settings.Backlog);
         Assert.Null(run.Settings.Relay.MaxConnectionsPerSource);
-        Assert.Null(run.Settings.Relay.RuleName);
     }
 
     [Theory]

@@ -31,7 +31,7 @@ public class ConnectionCloseTests
         var clean = Reset with { Rule = "web", Reason = CloseReason.FinBothWays, Error = null };
 
         Assert.Equal(
-            "rule web: closed 10.0.0.2:40000 -> 127.0.0.1:80 after 1.250 s: FIN both ways; client->server 120 bytes, server->client 4096 bytes",
+            "[web] closed 10.0.0.2:40000 -> 127.0.0.1:80 after 1.250 s: FIN both ways; client->server 120 bytes, server->client 4096 bytes",
             clean.Message());
     }
 

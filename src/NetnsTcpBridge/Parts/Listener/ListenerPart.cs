@@ -1,4 +1,3 @@
-using System.Net;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Handover;
@@ -11,36 +10,44 @@ using NetnsTcpBridge.Systemd;
 namespace NetnsTcpBridge.Parts.Listener;
 
 /// <summary>
-/// The process the user started: sets up the listening side, starts the connector inside the
-/// connect namespace, and hands it every accepted client over the channel.
+/// The process the user started: sets up the listening side of every rule, starts one connector
+/// per connect namespace, and hands each accepted client to the connector of its rule.
 /// </summary>
 internal static class ListenerPart
 {
     public static int Run(BridgeSettings settings)
     {
         settings = settings with { Listen = ResolveSocketActivation(settings.Listen) };
+        var rules = settings.Rules;
 
-        // The connector inherits the raised limit; the listener holds one descriptor per client briefly.
+        // The connectors inherit the raised limit; the listener holds one descriptor per client briefly.
         DescriptorLimit.RaiseToHardLimit();
 
-        using var listenNamespace = OpenNamespace(settings.ListenNamespace, "listen");
-        using var connectNamespace = OpenNamespace(settings.ConnectNamespace, "connect");
-        using var clientSource = OpenClientSource(settings, listenNamespace);
+        var listenSides = new List<(NetworkNamespace? Namespace, FileDescriptor Socket)>();
+        foreach (var rule in rules)
+        {
+            listenSides.Add(RuleErrors.For(rule, () =>
+            {
+                var listenNamespace = NamespaceOpener.Open(rule.ListenNamespace, "listen");
+                return (listenNamespace, OpenClientSource(rule, listenNamespace, settings.Backlog));
+            }));
+        }
+
         using var preconnected = settings.Connect is ConnectTarget.ConnectedDescriptor connected
             ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, "-C/--connect-fd")
             : null;
 
-        var targets = ResolveTargets(settings.Connect, settings.ConnectNamespace, connectNamespace);
-        var (channel, connectorEnd) = HandoverChannel.CreatePair();
-        ConnectorProcess connector;
-        using (connectorEnd)
+        var groups = ConnectorGroup.ByConnectNamespace(rules);
+        foreach (var group in groups)
         {
-            // The child gets its own copy of this end at fd 3; ours is closed when this block ends,
-            // so that the channel reports end-of-file to us if the child dies.
-            connector = ConnectorProcess.Start(connectNamespace, connectorEnd.Socket);
+            group.ResolveRoutes(rules); // before any connector starts: a bad host name is a start-up error
         }
 
-        Log.Debug($"connector part started as pid {connector.Pid}{InNamespace(connectNamespace)}");
+        foreach (var group in groups)
+        {
+            group.Start();
+        }
+
         if (settings.IsPlainForwarder)
         {
             // Said once everything is set up, so that a failure to start stays a single line.
@@ -48,32 +55,47 @@ internal static class ListenerPart
         }
 
         // Only now is the bridge really serving: tell a service manager (NOTIFY_SOCKET), if any.
-        ServiceNotifier.Notify($"READY=1\nSTATUS={DescribeService(settings, clientSource, listenNamespace, connectNamespace)}");
+        ServiceNotifier.Notify($"READY=1\nSTATUS={DescribeService(rules, listenSides, groups)}");
 
-        var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(clientSource, channel);
-        using var supervisor = new ConnectorSupervisor(connector, settings.DrainTimeout, beginDrain: () => acceptLoop?.Stop());
+        var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(AcceptSources(rules, listenSides, groups));
+        using var supervisor = new ConnectorSupervisor([.. groups.Select(group => group.Process)], settings.DrainTimeout, beginDrain: () => acceptLoop?.Stop());
         try
         {
-            var connectorSettings = new ConnectorSettings(WithTargets(settings, targets), settings.IsOneShot, Log.Level)
+            foreach (var group in groups)
             {
-                LogFormat = Log.Format,
-                LogTimestamps = Log.Timestamps,
-            };
+                // Both parts write to the same stderr, so the connector logs as the listener decided.
+                var connectorSettings = new ConnectorSettings(group.RelayOptionsFrom(settings.Relay), settings.IsOneShot, Log.Level)
+                {
+                    LogFormat = Log.Format,
+                    LogTimestamps = Log.Timestamps,
+                };
 
-            // The connector now holds its own copy of the pre-connected socket; ours closes with this scope.
-            channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
+                // With -C there is one rule, so one connector: it now holds its own copy of the
+                // pre-connected socket, and ours closes with this scope.
+                group.Channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
+            }
+
             preconnected?.Dispose();
-
             if (settings.Listen is ListenSource.PreacceptedDescriptor)
             {
-                channel.Send(HandoverMessageKind.Client, descriptor: clientSource.Number);
-                clientSource.Dispose();
+                // The connector now holds its own copy of the client; ours is closed at once.
+                groups[0].Channel.Send(HandoverMessageKind.Client, descriptor: listenSides[0].Socket.Number);
+                listenSides[0].Socket.Dispose();
             }
             else
             {
-                Log.Debug($"listening on {SocketNames.Local(clientSource.Number)}{InNamespace(listenNamespace)}");
+                for (int i = 0; i < rules.Count; i++)
+                {
+                    string where = listenSides[i].Namespace is { } ns ? $" in netns {ns.Description}" : string.Empty;
+                    string name = rules[i].Name is { } ruleName ? $"[{ruleName}] " : string.Empty;
+                    Log.Debug($"{name}listening on {SocketNames.Local(listenSides[i].Socket.Number)}{where}");
+                }
+
                 acceptLoop!.Run(settings.IsOneShot ? 1 : null);
-                clientSource.Dispose();
+                foreach (var (_, socket) in listenSides)
+                {
+                    socket.Dispose();
+                }
             }
 
             supervisor.ExpectFinish();
@@ -81,15 +103,45 @@ internal static class ListenerPart
             // After a stop signal the open connections get the drain time; after the last client
             // of a one-shot bridge, that client gets all the time it needs.
             var drain = supervisor.IsStopping ? settings.DrainTimeout : Timeout.InfiniteTimeSpan;
-            channel.Send(HandoverMessageKind.End, EndRecord.Format(drain));
+            foreach (var group in groups)
+            {
+                SendEnd(group, drain);
+            }
         }
         catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
         {
-            // The connector is gone; the supervisor reports why and ends the process.
+            // A connector is gone; the supervisor reports why and ends the process.
         }
 
-        supervisor.WaitForConnector();
+        supervisor.WaitForConnectors();
         return 1;
+    }
+
+    private static void SendEnd(ConnectorGroup group, TimeSpan drain)
+    {
+        try
+        {
+            group.Channel.Send(HandoverMessageKind.End, EndRecord.Format(drain));
+        }
+        catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
+        {
+            // That connector is gone already (reset by a second signal): nothing to tell it.
+        }
+    }
+
+    private static List<AcceptSource> AcceptSources(
+        IReadOnlyList<ForwardRule> rules,
+        List<(NetworkNamespace? Namespace, FileDescriptor Socket)> listenSides,
+        List<ConnectorGroup> groups)
+    {
+        var sources = new List<AcceptSource>(rules.Count);
+        for (int i = 0; i < rules.Count; i++)
+        {
+            var group = groups.Single(g => g.RuleIndexes.Contains(i));
+            sources.Add(new AcceptSource(listenSides[i].Socket, group.Channel, ClientRecordText.Prepared(group.RouteOf(i))));
+        }
+
+        return sources;
     }
 
     private static ListenSource ResolveSocketActivation(ListenSource source) => source switch
@@ -99,59 +151,40 @@ internal static class ListenerPart
         _ => source,
     };
 
-    private static IReadOnlyList<EndPoint> ResolveTargets(ConnectTarget connect, NamespaceReference? reference, NetworkNamespace? connectNamespace)
+    // For the service manager's status line (systemctl status), one part per rule, e.g.
+    // "listening on 127.0.0.1:8080, forwarding to 127.0.0.1:80 from netns 'web' (/run/netns/web)".
+    private static string DescribeService(
+        IReadOnlyList<ForwardRule> rules,
+        List<(NetworkNamespace? Namespace, FileDescriptor Socket)> listenSides,
+        List<ConnectorGroup> groups)
     {
-        switch (connect)
+        var parts = new List<string>(rules.Count);
+        for (int i = 0; i < rules.Count; i++)
         {
-            case ConnectTarget.Address address:
-                return [address.Endpoint];
-            case ConnectTarget.HostName name:
-                // Resolved from inside the connect namespace, where the connections will be made.
-                string? ipNetnsName = (reference as NamespaceReference.Named)?.Name;
-                var resolved = NamespaceThread.Run(connectNamespace, "connect", () => TargetResolver.Resolve(name.Host, name.Port, ipNetnsName));
-                Log.Debug($"{name.Host} resolved to {string.Join(", ", resolved.Select(TcpAddress.Format))}");
-                return [.. resolved];
-            default:
-                return [];
+            var rule = rules[i];
+            string listening = rule.Listen is ListenSource.PreacceptedDescriptor
+                ? $"serving one client (fd {listenSides[i].Socket.Number})"
+                : $"listening on {SocketNames.Local(listenSides[i].Socket.Number)}{InNamespace(listenSides[i].Namespace)}";
+            string target = rule.Connect switch
+            {
+                ConnectTarget.Address address => TcpAddress.Format(address.Endpoint),
+                ConnectTarget.HostName name => $"{name.Host}:{name.Port}",
+                ConnectTarget.ConnectedDescriptor descriptor => $"a pre-connected socket (fd {descriptor.Fd})",
+                _ => "?",
+            };
+            var connectNamespace = groups.Single(g => g.RuleIndexes.Contains(i)).Namespace;
+            string from = connectNamespace is null ? string.Empty : $" from netns {connectNamespace.Description}";
+            parts.Add($"{(rule.Name is null ? string.Empty : $"[{rule.Name}] ")}{listening}, forwarding to {target}{from}");
         }
+
+        return string.Join("; ", parts);
     }
 
-    private static RelayOptions WithTargets(BridgeSettings settings, IReadOnlyList<EndPoint> targets) => settings.Relay with
-    {
-        Target = targets.Count > 0 ? targets[0] : null,
-        AlternateTargets = [.. targets.Skip(1)],
-    };
+    private static string InNamespace(NetworkNamespace? ns) => ns is null ? string.Empty : $" in netns {ns.Description}";
 
-    private static NetworkNamespace? OpenNamespace(NamespaceReference? reference, string role) => reference switch
+    private static FileDescriptor OpenClientSource(ForwardRule rule, NetworkNamespace? listenNamespace, int backlog)
     {
-        NamespaceReference.File file => NetworkNamespace.Open(file.Path, role),
-        NamespaceReference.Descriptor descriptor => NetworkNamespace.FromInheritedDescriptor(descriptor.Fd, role),
-        NamespaceReference.Named named => NetworkNamespace.OpenNamed(named.Name, role),
-        NamespaceReference.OfProcess process => NetworkNamespace.OpenOfProcess(process.Pid, role),
-        _ => null,
-    };
-
-    // For the service manager's status line, e.g. "listening on 127.0.0.1:8080 in netns 'web'
-    // (/run/netns/web), forwarding to 127.0.0.1:80 from netns pid:4242".
-    private static string DescribeService(BridgeSettings settings, FileDescriptor clientSource, NetworkNamespace? listenNamespace, NetworkNamespace? connectNamespace)
-    {
-        string listening = settings.Listen is ListenSource.PreacceptedDescriptor
-            ? $"serving one client (fd {clientSource.Number})"
-            : $"listening on {SocketNames.Local(clientSource.Number)}{InNamespace(listenNamespace)}";
-        string target = settings.Connect switch
-        {
-            ConnectTarget.Address address => TcpAddress.Format(address.Endpoint),
-            ConnectTarget.HostName name => $"{name.Host}:{name.Port}",
-            ConnectTarget.ConnectedDescriptor descriptor => $"a pre-connected socket (fd {descriptor.Fd})",
-            _ => "?",
-        };
-        return $"{listening}, forwarding to {target}{(connectNamespace is null ? string.Empty : $" from netns {connectNamespace.Description}")}";
-    }
-
-    private static FileDescriptor OpenClientSource(BridgeSettings settings, NetworkNamespace? listenNamespace)
-    {
-        var unixMode = settings.UnixSocketMode;
-        switch (settings.Listen)
+        switch (rule.Listen)
         {
             case ListenSource.Address address:
                 // The socket joins the namespace of the thread that creates it, for good; binding
@@ -159,8 +192,8 @@ internal static class ListenerPart
                 var socket = NamespaceThread.Run(listenNamespace, "listen", () => ListeningSocket.CreateSocket(address.Endpoint));
                 try
                 {
-                    ListeningSocket.BindAndListen(socket, address.Endpoint, settings.Backlog);
-                    if (unixMode is { } mode && address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
+                    ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack, backlog);
+                    if (rule.UnixSocketMode is { } mode && address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
                     {
                         UnixSocketFile.SetMode(unix, mode);
                     }
@@ -180,9 +213,7 @@ internal static class ListenerPart
             case ListenSource.PreacceptedDescriptor preaccepted:
                 return InheritedSocket.TakeOver(preaccepted.Fd, InheritedSocketRole.Connected, "-S/--preaccepted-fd");
             default:
-                throw new ArgumentOutOfRangeException(nameof(settings), settings.Listen, "unknown listen source");
+                throw new ArgumentOutOfRangeException(nameof(rule), rule.Listen, "unknown listen source");
         }
     }
-
-    private static string InNamespace(NetworkNamespace? ns) => ns is null ? string.Empty : $" in netns {ns.Description}";
 }

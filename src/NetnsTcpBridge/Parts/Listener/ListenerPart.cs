@@ -26,8 +26,11 @@ internal static class ListenerPart
         var listenSides = new List<(NetworkNamespace? Namespace, FileDescriptor Socket)>();
         foreach (var rule in rules)
         {
-            var listenNamespace = NamespaceOpener.Open(rule.ListenNamespace, "listen");
-            listenSides.Add((listenNamespace, OpenClientSource(rule, listenNamespace)));
+            listenSides.Add(RuleErrors.For(rule, () =>
+            {
+                var listenNamespace = NamespaceOpener.Open(rule.ListenNamespace, "listen");
+                return (listenNamespace, OpenClientSource(rule, listenNamespace));
+            }));
         }
 
         using var preconnected = settings.Connect is ConnectTarget.ConnectedDescriptor connected

@@ -95,7 +95,7 @@ public sealed class MultiRuleTests : IntegrationTest
         ]);
 
         Assert.True(status == new ExitStatus(1, 0), bridge.Describe());
-        Assert.Contains($"/run/netns/{absent}", bridge.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"rule 'bad': no network namespace named '{absent}'", bridge.Stderr, StringComparison.Ordinal);
         Assert.Single(bridge.Stderr.Trim().Split('\n'));
         Assert.False(ns.HasListener(8001), "the good rule's socket must be gone with the bridge");
     });

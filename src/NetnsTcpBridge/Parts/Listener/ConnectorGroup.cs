@@ -47,7 +47,8 @@ internal sealed class ConnectorGroup : IDisposable
         var groups = new List<ConnectorGroup>();
         for (int i = 0; i < rules.Count; i++)
         {
-            var opened = NamespaceOpener.Open(rules[i].ConnectNamespace, "connect");
+            var rule = rules[i];
+            var opened = RuleErrors.For(rule, () => NamespaceOpener.Open(rule.ConnectNamespace, "connect"));
             string identity = NetworkNamespace.IdentityOf(opened);
             var group = groups.Find(g => g.Identity == identity);
             if (group is null)
@@ -75,7 +76,7 @@ internal sealed class ConnectorGroup : IDisposable
         foreach (int index in _ruleIndexes)
         {
             var rule = rules[index];
-            _routes.Add(new RelayRoute(rule.Name, ResolveTargets(rule)));
+            _routes.Add(new RelayRoute(rule.Name, RuleErrors.For(rule, () => ResolveTargets(rule))));
         }
     }
 

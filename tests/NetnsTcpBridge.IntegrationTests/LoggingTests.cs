@@ -63,6 +63,26 @@ public sealed partial class LoggingTests : IntegrationTest
     });
 
     [NamespaceFact]
+    public Task VerboseJson_NamedRule_CloseLineCarriesTheRuleName() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartServer(connectSide, Loopback(9000), ReadAllThenAnswerAsync);
+        var bridge = StartBridge(["-v", "--log-format", "json", "--rule", $"name=web,listen=127.0.0.1:8000,listen-netns={listenSide.Name},connect=127.0.0.1:9000,connect-netns={connectSide.Name}"]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+
+        string client = await ExchangeAsync(listenSide);
+
+        string closeLine = await LogLines.WaitForLineAsync(() => bridge.Stderr, line => LogLines.IsJsonClose(line, client), StepTimeout, $"closing {client}");
+        using var close = LogLines.ParseJson(closeLine);
+        var root = close.RootElement;
+        Assert.Equal("web", root.GetProperty("rule").GetString());
+        Assert.StartsWith($"[web] closed {client} -> 127.0.0.1:9000", root.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(Upload, root.GetProperty("bytes_client_to_server").GetInt64());
+        Assert.Equal(Download, root.GetProperty("bytes_server_to_client").GetInt64());
+    });
+
+    [NamespaceFact]
     public Task VerboseText_RefusedTarget_CloseLineSaysConnectRefusedWithTheErrno_AndLinesAreTimestamped() => WithTimeout(async () =>
     {
         var listenSide = CreateNamespace();
@@ -112,7 +132,7 @@ public sealed partial class LoggingTests : IntegrationTest
                 BridgeBinary.Path, "-v", "--log-format", format, "-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath));
             await listenSide.WaitForListenerAsync(8000);
             await AssertEchoesAsync(listenSide, Loopback(8000), seed: 71, length: 1000);
-            await LogLines.WaitForLineAsync(() => File.ReadAllText(log), line => line.Contains("closed ", StringComparison.Ordinal), StepTimeout, "closing the connection");
+            await LogLines.WaitForLineAsync(() => ReadIfThere(log), line => line.Contains("closed ", StringComparison.Ordinal), StepTimeout, "closing the connection");
 
             Assert.Equal(0, Native.Kill(bridge.Pid, Native.SIGTERM));
             var result = await bridge.WaitForExitAsync(StepTimeout);
@@ -146,15 +166,27 @@ public sealed partial class LoggingTests : IntegrationTest
     {
         var listenSide = CreateNamespace();
         var connectSide = CreateNamespace();
-        var bridge = Track(ExternalProcess.Start("prlimit", "--nofile=512:2048", BridgeBinary.Path, "-v",
-            "-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath));
-        await listenSide.WaitForListenerAsync(8000);
+        string directory = Directory.CreateTempSubdirectory("ntb-nofile-").FullName;
+        try
+        {
+            // stderr to a file, so that it can be read while the bridge runs.
+            string log = Path.Combine(directory, "stderr.log");
+            var bridge = Track(ExternalProcess.Start("sh", "-c", "exec 2>\"$1\"; shift; exec prlimit --nofile=512:2048 \"$@\"", "sh", log,
+                BridgeBinary.Path, "-v", "-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath));
 
-        Assert.Equal(0, Native.Kill(bridge.Pid, Native.SIGTERM));
-        var result = await bridge.WaitForExitAsync(StepTimeout);
+            // Once it says it listens, it has its signal handlers: SIGTERM then stops it cleanly.
+            await LogLines.WaitForLineAsync(() => ReadIfThere(log), line => line.Contains("netns_tcp_bridge: listening on 127.0.0.1:8000", StringComparison.Ordinal), StepTimeout, "saying it listens");
+            Assert.Equal(0, Native.Kill(bridge.Pid, Native.SIGTERM));
+            var result = await bridge.WaitForExitAsync(StepTimeout);
+            string stderr = File.ReadAllText(log);
 
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("netns_tcp_bridge: descriptor limit (RLIMIT_NOFILE) raised from 512 to 2048", result.Stderr, StringComparison.Ordinal);
+            Assert.True(result.ExitCode == 0, $"{result}; stderr: {stderr}");
+            Assert.Contains("netns_tcp_bridge: descriptor limit (RLIMIT_NOFILE) raised from 512 to 2048", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     });
 
     private static async Task ReadAllThenAnswerAsync(Socket connection)
@@ -173,6 +205,9 @@ public sealed partial class LoggingTests : IntegrationTest
         Assert.Equal(Download, answer.Length);
         return FormatEndpoint(client.LocalEndPoint!);
     }
+
+    /// <summary>The file's text; empty until the shell has created it.</summary>
+    private static string ReadIfThere(string path) => File.Exists(path) ? File.ReadAllText(path) : string.Empty;
 
     private static string FormatEndpoint(EndPoint endpoint) => ((IPEndPoint)endpoint).ToString();
 

@@ -41,4 +41,41 @@ public sealed class StatisticsTests : IntegrationTest
             await Task.Delay(100, timeout.Token);
         }
     });
+
+    [NamespaceFact]
+    public Task Sigusr1_WithJsonLogs_GivesTheCountersAsKeys() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        var bridge = StartBridge(["--log-format", "json", "-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 53, length: 1000);
+
+        using var timeout = new CancellationTokenSource(StepTimeout);
+        System.Text.Json.JsonElement stats;
+        while (true)
+        {
+            bridge.Signal(SIGUSR1);
+            await Task.Delay(100, timeout.Token);
+            var line = LogLines.Split(bridge.Stderr).LastOrDefault(l => l.Contains("\"event\":\"stats\"", StringComparison.Ordinal));
+            if (line is not null)
+            {
+                using var document = LogLines.ParseJson(line);
+                stats = document.RootElement.Clone();
+                if (stats.GetProperty("total").GetInt64() == 1)
+                {
+                    break;
+                }
+            }
+        }
+
+        Assert.Equal("connector", stats.GetProperty("part").GetString());
+        Assert.Equal(0, stats.GetProperty("active").GetInt64());
+        Assert.Equal(1000, stats.GetProperty("bytes_client_to_server").GetInt64());
+        Assert.Equal(1000, stats.GetProperty("bytes_server_to_client").GetInt64());
+        Assert.Equal(1, stats.GetProperty("ended_fin_both_ways").GetInt64());
+        Assert.Equal(0, stats.GetProperty("ended_idle_timeout").GetInt64());
+        Assert.StartsWith("stats: active 0, total 1,", stats.GetProperty("message").GetString(), StringComparison.Ordinal);
+    });
 }

@@ -6,8 +6,8 @@ namespace NetnsTcpBridge.Endpoints.Dns;
 /// <remarks>
 /// <c>attempts</c> rounds; in each round the nameservers in file order, each waited for
 /// <c>timeout</c> seconds. The first final word (addresses, no data, no such name) ends it; any
-/// other outcome moves on to the next nameserver. glibc also grows the timeout of later rounds;
-/// we keep it the same, which gives up sooner, never later.
+/// other outcome moves on to the next nameserver. Every try waits <c>timeout</c>, as resolv.conf(5)
+/// describes; glibc instead waits (timeout &lt;&lt; round) / nameservers in rounds after the first.
 /// </remarks>
 internal static class DnsClient
 {

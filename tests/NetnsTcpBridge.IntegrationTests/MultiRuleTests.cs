@@ -74,6 +74,7 @@ public sealed class MultiRuleTests : IntegrationTest
         var bridge = StartBridge([
             "--rule", $"name=one,listen=127.0.0.1:8001,listen-netns={front.Name},connect=127.0.0.1:9001,connect-netns={back.Name}",
             "--rule", $"name=two,listen=127.0.0.1:8002,listen-netns={front.Name},connect=127.0.0.1:9002,connect-netns={back.FilePath}",
+            "-v",
         ]);
         await front.WaitForListenerAsync(8001, bridge);
         await front.WaitForListenerAsync(8002, bridge);
@@ -81,6 +82,7 @@ public sealed class MultiRuleTests : IntegrationTest
         Assert.Equal("first", await ReadGreetingAsync(front, 8001));
         Assert.Equal("second", await ReadGreetingAsync(front, 8002));
         Assert.Single(ProcFs.Children(bridge.Pid));
+        await WaitForLogAsync(bridge, "netns_tcp_bridge[connector one,two]: [one] ", "netns_tcp_bridge[connector one,two]: [two] ");
     });
 
     [NamespaceFact]

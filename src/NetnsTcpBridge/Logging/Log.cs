@@ -44,8 +44,11 @@ public static class Log
         }
     } = "listener";
 
-    /// <summary>Printed before every text line: "netns_tcp_bridge", or "netns_tcp_bridge[connector]" for the connector part.</summary>
-    public static string Prefix { get; private set; } = ProgramName;
+    /// <summary>
+    /// Printed before every text line: "netns_tcp_bridge", or "netns_tcp_bridge[connector]" for the
+    /// connector part (set with <see cref="Part"/>; a connector serving named rules lists them too).
+    /// </summary>
+    public static string Prefix { get; set; } = ProgramName;
 
     public static bool IsEnabled(LogLevel level) => level <= Level;
 

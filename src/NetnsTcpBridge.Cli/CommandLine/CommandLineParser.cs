@@ -1,6 +1,7 @@
 using System.Globalization;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
+using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;
 using NetnsTcpBridge.Systemd;
 using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;
@@ -192,6 +193,7 @@ internal static class CommandLineParser
             relay = relay with { MaxConnections = ParseCount(maxConnections!, MaxConnections, 1, 10_000_000) };
         }
 
+        relay = ParseProxyProtocolOptions(values, relay);
         if (values.TryGetValue(Threads, out string? threads))
         {
             relay = relay with { Threads = ParseCount(threads!, Threads, 1, 1024) };
@@ -200,6 +202,36 @@ internal static class CommandLineParser
         if (values.TryGetValue(PipeSize, out string? pipeSize))
         {
             relay = relay with { PipeSize = ParseCount(pipeSize!, PipeSize, 4096, 256 * 1024 * 1024) };
+        }
+
+        return relay;
+    }
+
+    private static RelayOptions ParseProxyProtocolOptions(Dictionary<OptionDefinition, string?> values, RelayOptions relay)
+    {
+        if (values.TryGetValue(OptionDefinitions.ProxyProtocol, out string? version))
+        {
+            relay = relay with
+            {
+                SendProxyHeader = version switch
+                {
+                    "v1" => ProxyProtocolVersion.V1,
+                    "v2" => ProxyProtocolVersion.V2,
+                    _ => throw new UsageException($"invalid value '{version}' for {OptionDefinitions.ProxyProtocol.Spellings}: expected v1 or v2"),
+                },
+            };
+        }
+
+        if (values.ContainsKey(AcceptProxy))
+        {
+            relay = relay with { AcceptProxyHeader = true };
+        }
+
+        if (values.TryGetValue(AcceptProxyTimeout, out string? timeout))
+        {
+            relay = relay.AcceptProxyHeader
+                ? relay with { ProxyHeaderTimeout = ParseSeconds(timeout!, AcceptProxyTimeout) }
+                : throw new UsageException($"{AcceptProxyTimeout.Spellings} needs {AcceptProxy.Spellings}: without it no header is read");
         }
 
         return relay;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Bridge;
@@ -38,6 +39,16 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         if (Relay.KeepAlive is { } keepAlive)
         {
             Line("keepalive", $"{(long)keepAlive.Idle.TotalSeconds},{(long)keepAlive.Interval.TotalSeconds},{keepAlive.Probes}");
+        }
+
+        if (Relay.SendProxyHeader != ProxyProtocolVersion.None)
+        {
+            Line("proxy-protocol", Relay.SendProxyHeader == ProxyProtocolVersion.V1 ? "v1" : "v2");
+        }
+
+        if (Relay.AcceptProxyHeader)
+        {
+            Line("accept-proxy-timeout-ms", (long)Relay.ProxyHeaderTimeout.TotalMilliseconds);
         }
 
         Line("one-shot", OneShot ? 1 : 0);
@@ -77,7 +88,14 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             PipeSize = Number(Take("pipe-size")),
             KeepAlive = values.ContainsKey("keepalive") ? ParseKeepAlive(Take("keepalive")) : null,
             MaxConnections = values.ContainsKey("max-connections") ? Number(Take("max-connections")) : int.MaxValue,
+            SendProxyHeader = values.ContainsKey("proxy-protocol") ? ParseProxyProtocol(Take("proxy-protocol")) : ProxyProtocolVersion.None,
+            AcceptProxyHeader = values.ContainsKey("accept-proxy-timeout-ms"),
         };
+        if (relay.AcceptProxyHeader)
+        {
+            relay = relay with { ProxyHeaderTimeout = TimeSpan.FromMilliseconds(long.Parse(Take("accept-proxy-timeout-ms"), NumberStyles.None, CultureInfo.InvariantCulture)) };
+        }
+
         bool oneShot = Take("one-shot") == "1";
         var level = (LogLevel)Number(Take("log-level"));
         if (values.Count > 0)
@@ -101,6 +119,13 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             ? endpoint
             : throw new InvalidDataException($"connector settings: connect={value}: {error}");
     }
+
+    private static ProxyProtocolVersion ParseProxyProtocol(string value) => value switch
+    {
+        "v1" => ProxyProtocolVersion.V1,
+        "v2" => ProxyProtocolVersion.V2,
+        _ => throw new InvalidDataException($"connector settings: unknown proxy-protocol '{value}'"),
+    };
 
     private static KeepAliveSettings ParseKeepAlive(string value)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using NetnsTcpBridge.ProxyProtocol;
 
 namespace NetnsTcpBridge.Relay;
 
@@ -53,4 +54,22 @@ public sealed record RelayOptions
     /// descriptor limit.
     /// </summary>
     public int MaxConnections { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// The PROXY protocol header written to the target once connected, before any byte of the
+    /// client: the client's address and the address it connected to (or those a front proxy
+    /// announced, with <see cref="AcceptProxyHeader"/>). <see cref="ProxyProtocolVersion.None"/>: none.
+    /// </summary>
+    public ProxyProtocolVersion SendProxyHeader { get; init; } = ProxyProtocolVersion.None;
+
+    /// <summary>
+    /// Every client starts with a PROXY v1 or v2 header from a trusted front proxy: it is read,
+    /// and only it, before connecting to the target, and its source address is the client's.
+    /// </summary>
+    public bool AcceptProxyHeader { get; init; }
+
+    /// <summary>With <see cref="AcceptProxyHeader"/>: how long a client may take to send the whole header.</summary>
+    public TimeSpan ProxyHeaderTimeout { get; init; } = DefaultProxyHeaderTimeout;
+
+    public static readonly TimeSpan DefaultProxyHeaderTimeout = TimeSpan.FromSeconds(5);
 }

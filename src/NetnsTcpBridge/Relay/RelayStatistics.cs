@@ -16,6 +16,9 @@ internal enum ConnectionOutcome
 
     /// <summary>Reset by the bridge itself: stopping, or an internal fault.</summary>
     Aborted,
+
+    /// <summary>With --accept-proxy: the client's PROXY header was malformed, too long, late or cut short; the client was reset.</summary>
+    BadProxyHeader,
 }
 
 /// <summary>
@@ -31,6 +34,7 @@ public sealed class RelayStatistics
     private long _reset;
     private long _connectFailed;
     private long _aborted;
+    private long _badProxyHeader;
 
     internal void Record(ConnectionOutcome outcome, long clientToServer, long serverToClient)
     {
@@ -48,6 +52,9 @@ public sealed class RelayStatistics
             case ConnectionOutcome.ConnectFailed:
                 Interlocked.Increment(ref _connectFailed);
                 break;
+            case ConnectionOutcome.BadProxyHeader:
+                Interlocked.Increment(ref _badProxyHeader);
+                break;
             default:
                 Interlocked.Increment(ref _aborted);
                 break;
@@ -57,5 +64,5 @@ public sealed class RelayStatistics
     /// <summary>One line: active and total connections, bytes each way, endings by kind.</summary>
     public string Describe(int active) => string.Create(CultureInfo.InvariantCulture,
         $"active {active}, total {Interlocked.Read(ref _total)}, bytes client->server {Interlocked.Read(ref _bytesClientToServer)}, server->client {Interlocked.Read(ref _bytesServerToClient)}, " +
-        $"ended: FIN {Interlocked.Read(ref _closed)}, reset {Interlocked.Read(ref _reset)}, connect failed {Interlocked.Read(ref _connectFailed)}, aborted by the bridge {Interlocked.Read(ref _aborted)}");
+        $"ended: FIN {Interlocked.Read(ref _closed)}, reset {Interlocked.Read(ref _reset)}, connect failed {Interlocked.Read(ref _connectFailed)}, aborted by the bridge {Interlocked.Read(ref _aborted)}, bad PROXY header {Interlocked.Read(ref _badProxyHeader)}");
 }

@@ -39,19 +39,27 @@ public static class SocketNames
 
     private static unsafe string Describe(byte* buffer, uint length)
     {
-        var family = (AddressFamily)(buffer[0] | (buffer[1] << 8));
-        if (family is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        int family = buffer[0] | (buffer[1] << 8);
+        if (family is not (Libc.AF_INET or Libc.AF_INET6))
         {
-            return family == AddressFamily.Unix ? "(UNIX socket)" : $"(address family {(int)family})";
+            return family == Libc.AF_UNIX ? "(UNIX socket)" : $"(address family {family})";
         }
 
         return TcpAddress.Format(ToEndPoint(buffer, length));
     }
 
+    // sa_family holds the kernel's AF_* number, which is not .NET's AddressFamily value for IPv6
+    // (10 against 23): compare with the C constants, then let SocketAddress translate.
     private static unsafe IPEndPoint? ToEndPoint(byte* buffer, uint length)
     {
-        var family = (AddressFamily)(buffer[0] | (buffer[1] << 8));
-        if (family is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        int raw = buffer[0] | (buffer[1] << 8);
+        var family = raw switch
+        {
+            Libc.AF_INET => AddressFamily.InterNetwork,
+            Libc.AF_INET6 => AddressFamily.InterNetworkV6,
+            _ => AddressFamily.Unknown,
+        };
+        if (family == AddressFamily.Unknown)
         {
             return null;
         }

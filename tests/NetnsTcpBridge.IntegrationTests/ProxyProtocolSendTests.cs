@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using NetnsTcpBridge.IntegrationTests.Infrastructure;
+
+namespace NetnsTcpBridge.IntegrationTests;
+
+/// <summary>
+/// --proxy-protocol: the target learns the client's own address (in the listen namespace), not
+/// the bridge's. Checked with real haproxy (bind ... accept-proxy) answering with the source it
+/// saw, and byte for byte with a server that keeps what it received.
+/// </summary>
+public sealed class ProxyProtocolSendTests : ProxyProtocolTest
+{
+    public ProxyProtocolSendTests(ITestOutputHelper output)
+        : base(output)
+    {
+    }
+
+    [NamespaceTheory]
+    [InlineData("v1", false)]
+    [InlineData("v2", false)]
+    [InlineData("v1", true)]
+    [InlineData("v2", true)]
+    public Task HaproxyBehindTheBridge_SeesTheClientsAddressAndPort_AndTheAddressItConnectedTo(string version, bool ipv6) => WithTimeout(async () =>
+    {
+        string listenIp = ipv6 ? ListenIp6 : ListenIp;
+        string clientIp = ipv6 ? ClientIp6 : ClientIp;
+        var (listenSide, connectSide) = CreateNamespacePair();
+        Track(await Haproxy.StartAsync(connectSide, SourceRevealingBackend, 8080));
+        string listen = ipv6 ? $"[{listenIp}]:9000" : $"{listenIp}:9000";
+        var bridge = StartBridge(["-l", listen, "--listen-netns", listenSide.Name, "-c", "127.0.0.1:8080", "--connect-netns", connectSide.Name, "--proxy-protocol", version]);
+        await listenSide.WaitForListenerAsync(9000, bridge);
+
+        var (body, clientPort) = await CurlAsync(listenSide, $"http://{listen}/", "--interface", clientIp);
+
+        Assert.True(body == $"src={clientIp} sport={clientPort} dst={listenIp} dport=9000", $"haproxy saw \"{body}\"; the client was {clientIp}:{clientPort}; bridge: {bridge.Describe()}");
+    });
+
+    [NamespaceTheory]
+    [InlineData("v1")]
+    [InlineData("v2")]
+    public Task UnixSocketClient_HaproxyAcceptsTheAddresslessHeader_AndUsesTheConnectionItself(string version) => WithTimeout(async () =>
+    {
+        var (listenSide, connectSide) = CreateNamespacePair();
+        Track(await Haproxy.StartAsync(connectSide, SourceRevealingBackend, 8080));
+        string name = $"ntb-proxy-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var bridge = StartBridge(["-l", $"unix:@{name}", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:8080", "--connect-netns", connectSide.Name, "--proxy-protocol", version]);
+        await WaitForAbstractSocketAsync(listenSide, name, bridge);
+
+        var (body, _) = await CurlAsync(listenSide, "http://bridge/", "--abstract-unix-socket", name);
+
+        // No client address to give: haproxy falls back to the connection it has, the bridge's own.
+        Assert.Matches("^src=127\\.0\\.0\\.1 sport=[0-9]+ dst=127\\.0\\.0\\.1 dport=8080$", body);
+    });
+
+    [NamespaceTheory]
+    [InlineData("v1")]
+    [InlineData("v2")]
+    public Task Tcp4Client_TheTargetReceivesExactlyTheHeaderThenThePayload(string version) => WithTimeout(async () =>
+    {
+        var (listenSide, connectSide) = CreateNamespacePair();
+        var server = Track(CapturingServer.Start(connectSide, Loopback(9100)));
+        var bridge = StartBridge(["-l", $"{ListenIp}:9000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9100", "--connect-netns", connectSide.Name, "--proxy-protocol", version]);
+        await listenSide.WaitForListenerAsync(9000, bridge);
+        byte[] payload = SocketIo.Payload(71, 200_000);
+
+        using var client = await ConnectFromAsync(listenSide, ClientIp, new IPEndPoint(IPAddress.Parse(ListenIp), 9000));
+        int clientPort = ((IPEndPoint)client.LocalEndPoint!).Port;
+        byte[] reply = await client.EchoRoundTripAsync(payload).WaitAsync(StepTimeout);
+        byte[] received = await server.NextAsync(StepTimeout);
+
+        byte[] header = version == "v1"
+            ? Encoding.ASCII.GetBytes($"PROXY TCP4 {ClientIp} {ListenIp} {clientPort} 9000\r\n")
+            : [.. V2Signature, 0x21, 0x11, 0x00, 0x0C, 10, 200, 0, 2, 10, 200, 0, 1, (byte)(clientPort >> 8), (byte)clientPort, 0x23, 0x28];
+        SocketIo.AssertSameBytes([.. header, .. payload], received, $"what the target received ({version} header, then the client's bytes)");
+        SocketIo.AssertSameBytes(CapturingServer.Reply, reply, "the target's answer");
+    });
+
+    [NamespaceTheory]
+    [InlineData("v1", "PROXY UNKNOWN\r\n")]
+    [InlineData("v2", "\r\n\r\n\0\r\nQUIT\n\x20\0\0\0")]
+    public Task UnixSocketClient_TheTargetReceivesUnknownOrLocal_ThenThePayload(string version, string header) => WithTimeout(async () =>
+    {
+        var (listenSide, connectSide) = CreateNamespacePair();
+        var server = Track(CapturingServer.Start(connectSide, Loopback(9100)));
+        string name = $"ntb-proxy-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var bridge = StartBridge(["-l", $"unix:@{name}", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9100", "--connect-netns", connectSide.Name, "--proxy-protocol", version]);
+        await WaitForAbstractSocketAsync(listenSide, name, bridge);
+        byte[] payload = SocketIo.Payload(72, 50_000);
+
+        using var client = listenSide.Enter(() => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified));
+        await client.ConnectAsync(new UnixDomainSocketEndPoint("\0" + name)).WaitAsync(StepTimeout);
+        await client.EchoRoundTripAsync(payload).WaitAsync(StepTimeout);
+
+        SocketIo.AssertSameBytes([.. Encoding.Latin1.GetBytes(header), .. payload], await server.NextAsync(StepTimeout), $"what the target received from a UNIX-socket client ({version})");
+    });
+
+    [NamespaceTheory]
+    [InlineData("splice", false)]
+    [InlineData("buffered", false)]
+    [InlineData("splice", true)]
+    [InlineData("buffered", true)]
+    public Task BytesAndAnUrgentByteSentAtOnce_FollowTheHeader_WithTheMarkInItsPlace(string copyMethod, bool acceptProxy) => WithTimeout(async () =>
+    {
+        var (listenSide, connectSide) = CreateNamespacePair();
+        using var listener = connectSide.Listen(Loopback(9100));
+
+        // Before any connection: accepted sockets inherit it, so no read can lose the urgent byte.
+        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.OutOfBandInline, true);
+        var bridge = StartBridge(["-l", $"{ListenIp}:9000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9100", "--connect-netns", connectSide.Name,
+            "--proxy-protocol", "v1", "--copy", copyMethod, .. acceptProxy ? ["--accept-proxy"] : Array.Empty<string>()]);
+        await listenSide.WaitForListenerAsync(9000, bridge);
+
+        // Sent the moment the connection stands: these bytes reach the bridge while it is still
+        // reading the incoming header or connecting to the target, and must still come after the
+        // outgoing header, the urgent byte marked where the client put it.
+        using var client = await ConnectFromAsync(listenSide, ClientIp, new IPEndPoint(IPAddress.Parse(ListenIp), 9000));
+        int clientPort = ((IPEndPoint)client.LocalEndPoint!).Port;
+        string header = acceptProxy ? "PROXY TCP4 192.0.2.1 192.0.2.2 1111 2222\r\n" : $"PROXY TCP4 {ClientIp} {ListenIp} {clientPort} 9000\r\n";
+        string before = acceptProxy ? header + "before" : "before";
+        Assert.Equal("ok", await client.TrySendWithUrgentByteAsync(before, '!', "after", StepTimeout));
+        client.Shutdown(SocketShutdown.Send);
+
+        using var server = await listener.AcceptAsync().WaitAsync(StepTimeout);
+        string received = await server.ReceiveMarkingUrgentAsync(header.Length + "before!after".Length + 1, StepTimeout);
+
+        Assert.Equal($"{header}before{PeerProbe.UrgentMark}!after{{EOF}}", received);
+    });
+}

@@ -99,6 +99,77 @@ public sealed class ProxyProtocolSendTests : ProxyProtocolTest
         SocketIo.AssertSameBytes([.. Encoding.Latin1.GetBytes(header), .. payload], await server.NextAsync(StepTimeout), $"what the target received from a UNIX-socket client ({version})");
     });
 
+    [NamespaceFact]
+    public Task TargetSocketWithAFullSendBuffer_TheHeaderWaitsForRoom_ThenStillPrecedesTheClientsBytes() => WithTimeout(async () =>
+    {
+        var (listenSide, connectSide) = CreateNamespacePair();
+        using var listener = connectSide.Listen(Loopback(9100));
+        listener.ReceiveBufferSize = 4096; // inherited by the accepted socket
+        var preconnected = connectSide.CreateSocket(AddressFamily.InterNetwork);
+        preconnected.SendBufferSize = 4096;
+        await preconnected.ConnectAsync(Loopback(9100)).WaitAsync(StepTimeout);
+        using var server = await listener.AcceptAsync().WaitAsync(StepTimeout);
+
+        // Nobody reads yet: write until the kernel takes no more, even after the receiver has
+        // acknowledged what fits its window, so the header cannot go out at once.
+        byte[] filler = await FillUntilFullAsync(preconnected);
+        BridgeProcess bridge;
+        using (preconnected)
+        {
+            bridge = StartBridge(["-l", $"{ListenIp}:9000", "--listen-netns", listenSide.Name, "-C", "3", "--proxy-protocol", "v1", "-v"],
+                [new InheritedFd((int)preconnected.SafeHandle.DangerousGetHandle(), 3)]);
+        }
+
+        await listenSide.WaitForListenerAsync(9000, bridge);
+        using var client = await ConnectFromAsync(listenSide, ClientIp, new IPEndPoint(IPAddress.Parse(ListenIp), 9000));
+        int clientPort = ((IPEndPoint)client.LocalEndPoint!).Port;
+        byte[] payload = SocketIo.Payload(73, 100_000);
+        await client.SendAllAsync(payload).WaitAsync(StepTimeout);
+        client.Shutdown(SocketShutdown.Send);
+        var deadline = DateTime.UtcNow + StepTimeout;
+        while (!bridge.Stderr.Contains("bytes; the rest waits for room", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the header was never held back: {bridge.Describe()}");
+            await Task.Delay(20);
+        }
+
+        byte[] received = await server.ReceiveToEndAsync().WaitAsync(StepTimeout);
+
+        byte[] header = Encoding.ASCII.GetBytes($"PROXY TCP4 {ClientIp} {ListenIp} {clientPort} 9000\r\n");
+        SocketIo.AssertSameBytes([.. filler, .. header, .. payload], received, "what the target received: the test's own bytes, the header, the client's bytes");
+    });
+
+    private static async Task<byte[]> FillUntilFullAsync(Socket socket)
+    {
+        socket.Blocking = false;
+        using var written = new MemoryStream();
+        byte[] chunk = SocketIo.Payload(74, 1024);
+        for (int round = 0; round < 100; round++)
+        {
+            long before = written.Length;
+            while (true)
+            {
+                int sent = socket.Send(chunk, 0, chunk.Length, SocketFlags.None, out var error);
+                if (error == SocketError.WouldBlock)
+                {
+                    break;
+                }
+
+                Assert.Equal(SocketError.Success, error);
+                written.Write(chunk, 0, sent);
+            }
+
+            if (round > 0 && written.Length == before)
+            {
+                return written.ToArray();
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new InvalidOperationException($"the send buffer never stayed full ({written.Length} bytes written)");
+    }
+
     [NamespaceTheory]
     [InlineData("splice", false)]
     [InlineData("buffered", false)]

@@ -161,6 +161,11 @@ internal sealed partial class RelayConnection
 
             if (sent > 0 || errno == Errno.EAGAIN)
             {
+                if (Phase != RelayPhase.SendingProxyHeader)
+                {
+                    Log.Debug($"{ClientName}: the target's socket took {Math.Max(0, sent)} of the PROXY header's {pending.Length} bytes; the rest waits for room");
+                }
+
                 RememberUnsent(pending[(int)Math.Max(0, sent)..]);
                 Phase = RelayPhase.SendingProxyHeader;
                 return false;

@@ -105,8 +105,8 @@ internal sealed partial class RelayConnection
         {
             string proxy = SocketNames.Peer(Client);
             Log.Debug(header.HasAddresses
-                ? $"{proxy}: PROXY v{header.Version} {header.Kind} header: client {TcpAddress.Format(header.Source)}, connected to {TcpAddress.Format(header.Destination)}"
-                : $"{proxy}: PROXY v{header.Version} {header.Kind} header: no client address; the connection's own endpoints stand");
+                ? $"{_route.LogPrefix}{proxy}: PROXY v{header.Version} {header.Kind} header: client {TcpAddress.Format(header.Source)}, connected to {TcpAddress.Format(header.Destination)}"
+                : $"{_route.LogPrefix}{proxy}: PROXY v{header.Version} {header.Kind} header: no client address; the connection's own endpoints stand");
         }
 
         if (_announcedSource is not null)
@@ -120,7 +120,7 @@ internal sealed partial class RelayConnection
     private void RejectProxyHeader(string why)
     {
         _outcome = ConnectionOutcome.BadProxyHeader;
-        Log.Warning($"client {ClientName}: bad PROXY header: {why}; resetting the connection");
+        Log.Warning($"{_route.LogPrefix}client {ClientName}: bad PROXY header: {why}; resetting the connection");
         Close(reset: true);
     }
 
@@ -163,7 +163,7 @@ internal sealed partial class RelayConnection
             {
                 if (Phase != RelayPhase.SendingProxyHeader)
                 {
-                    Log.Debug($"{ClientName}: the target's socket took {Math.Max(0, sent)} of the PROXY header's {pending.Length} bytes; the rest waits for room");
+                    Log.Debug($"{_route.LogPrefix}{ClientName}: the target's socket took {Math.Max(0, sent)} of the PROXY header's {pending.Length} bytes; the rest waits for room");
                 }
 
                 RememberUnsent(pending[(int)Math.Max(0, sent)..]);

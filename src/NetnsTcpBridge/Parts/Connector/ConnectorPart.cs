@@ -34,6 +34,11 @@ internal static class ConnectorPart
 
         var settings = ConnectorSettings.Parse(first.Text);
         Log.Level = settings.LogLevel;
+        if (settings.Relay.RouteName is not null)
+        {
+            // With several rules there may be several connectors: each says which rules it serves.
+            Log.Prefix = $"netns_tcp_bridge[connector {string.Join(",", settings.Relay.AllRoutes().Select(route => route.Name))}]";
+        }
         var relay = settings.Relay with { MaxConnections = Math.Min(settings.Relay.MaxConnections, ConnectionsWithinDescriptorLimit(settings.Relay)) };
 
         // Ownership of the pre-connected socket (-C), if any, moves to the source, then to the first client.

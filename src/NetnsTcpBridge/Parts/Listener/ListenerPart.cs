@@ -1,4 +1,3 @@
-using System.Net;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Handover;
@@ -11,36 +10,44 @@ using NetnsTcpBridge.Systemd;
 namespace NetnsTcpBridge.Parts.Listener;
 
 /// <summary>
-/// The process the user started: sets up the listening side, starts the connector inside the
-/// connect namespace, and hands it every accepted client over the channel.
+/// The process the user started: sets up the listening side of every rule, starts one connector
+/// per connect namespace, and hands each accepted client to the connector of its rule.
 /// </summary>
 internal static class ListenerPart
 {
     public static int Run(BridgeSettings settings)
     {
         settings = settings with { Listen = ResolveSocketActivation(settings.Listen) };
+        var rules = settings.Rules;
 
-        // The connector inherits the raised limit; the listener holds one descriptor per client briefly.
+        // The connectors inherit the raised limit; the listener holds one descriptor per client briefly.
         DescriptorLimit.RaiseToHardLimit();
 
-        using var listenNamespace = OpenNamespace(settings.ListenNamespace, "listen");
-        using var connectNamespace = OpenNamespace(settings.ConnectNamespace, "connect");
-        using var clientSource = OpenClientSource(settings.Listen, listenNamespace, settings.UnixSocketMode);
+        var listenSides = new List<(NetworkNamespace? Namespace, FileDescriptor Socket)>();
+        foreach (var rule in rules)
+        {
+            listenSides.Add(RuleErrors.For(rule, () =>
+            {
+                var listenNamespace = NamespaceOpener.Open(rule.ListenNamespace, "listen");
+                return (listenNamespace, OpenClientSource(rule, listenNamespace));
+            }));
+        }
+
         using var preconnected = settings.Connect is ConnectTarget.ConnectedDescriptor connected
             ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, "-C/--connect-fd")
             : null;
 
-        var targets = ResolveTargets(settings.Connect, settings.ConnectNamespace, connectNamespace);
-        var (channel, connectorEnd) = HandoverChannel.CreatePair();
-        ConnectorProcess connector;
-        using (connectorEnd)
+        var groups = ConnectorGroup.ByConnectNamespace(rules);
+        foreach (var group in groups)
         {
-            // The child gets its own copy of this end at fd 3; ours is closed when this block ends,
-            // so that the channel reports end-of-file to us if the child dies.
-            connector = ConnectorProcess.Start(connectNamespace, connectorEnd.Socket);
+            group.ResolveRoutes(rules); // before any connector starts: a bad host name is a start-up error
         }
 
-        Log.Debug($"connector part started as pid {connector.Pid}{InNamespace(connectNamespace)}");
+        foreach (var group in groups)
+        {
+            group.Start();
+        }
+
         if (settings.IsPlainForwarder)
         {
             // Said once everything is set up, so that a failure to start stays a single line.
@@ -50,26 +57,40 @@ internal static class ListenerPart
         // Only now is the bridge really serving: tell a service manager (NOTIFY_SOCKET), if any.
         ServiceNotifier.Notify("READY=1");
 
-        var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(clientSource, channel);
-        using var supervisor = new ConnectorSupervisor(connector, beginDrain: () => acceptLoop?.Stop());
+        var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(AcceptSources(rules, listenSides, groups));
+        using var supervisor = new ConnectorSupervisor([.. groups.Select(group => group.Process)], beginDrain: () => acceptLoop?.Stop());
         try
         {
-            var connectorSettings = new ConnectorSettings(WithTargets(settings, targets), settings.IsOneShot, Log.Level);
+            foreach (var group in groups)
+            {
+                var connectorSettings = new ConnectorSettings(group.RelayOptionsFrom(settings.Relay), settings.IsOneShot, Log.Level);
 
-            // The connector now holds its own copy of the pre-connected socket; ours closes with this scope.
-            channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
+                // With -C there is one rule, so one connector: it now holds its own copy of the
+                // pre-connected socket, and ours closes with this scope.
+                group.Channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
+            }
+
             preconnected?.Dispose();
-
             if (settings.Listen is ListenSource.PreacceptedDescriptor)
             {
-                channel.Send(HandoverMessageKind.Client, descriptor: clientSource.Number);
-                clientSource.Dispose();
+                // The connector now holds its own copy of the client; ours is closed at once.
+                groups[0].Channel.Send(HandoverMessageKind.Client, descriptor: listenSides[0].Socket.Number);
+                listenSides[0].Socket.Dispose();
             }
             else
             {
-                Log.Debug($"listening on {SocketNames.Local(clientSource.Number)}{InNamespace(listenNamespace)}");
+                for (int i = 0; i < rules.Count; i++)
+                {
+                    string where = listenSides[i].Namespace is { } ns ? $" in netns {ns.Description}" : string.Empty;
+                    string name = rules[i].Name is { } ruleName ? $"[{ruleName}] " : string.Empty;
+                    Log.Debug($"{name}listening on {SocketNames.Local(listenSides[i].Socket.Number)}{where}");
+                }
+
                 acceptLoop!.Run(settings.IsOneShot ? 1 : null);
-                clientSource.Dispose();
+                foreach (var (_, socket) in listenSides)
+                {
+                    socket.Dispose();
+                }
             }
 
             supervisor.ExpectFinish();
@@ -77,15 +98,45 @@ internal static class ListenerPart
             // After a stop signal the open connections get the drain time; after the last client
             // of a one-shot bridge, that client gets all the time it needs.
             var drain = supervisor.IsStopping ? settings.DrainTimeout : Timeout.InfiniteTimeSpan;
-            channel.Send(HandoverMessageKind.End, EndRecord.Format(drain));
+            foreach (var group in groups)
+            {
+                SendEnd(group, drain);
+            }
         }
         catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
         {
-            // The connector is gone; the supervisor reports why and ends the process.
+            // A connector is gone; the supervisor reports why and ends the process.
         }
 
-        supervisor.WaitForConnector();
+        supervisor.WaitForConnectors();
         return 1;
+    }
+
+    private static void SendEnd(ConnectorGroup group, TimeSpan drain)
+    {
+        try
+        {
+            group.Channel.Send(HandoverMessageKind.End, EndRecord.Format(drain));
+        }
+        catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
+        {
+            // That connector is gone already (reset by a second signal): nothing to tell it.
+        }
+    }
+
+    private static List<AcceptSource> AcceptSources(
+        IReadOnlyList<ForwardRule> rules,
+        List<(NetworkNamespace? Namespace, FileDescriptor Socket)> listenSides,
+        List<ConnectorGroup> groups)
+    {
+        var sources = new List<AcceptSource>(rules.Count);
+        for (int i = 0; i < rules.Count; i++)
+        {
+            var group = groups.Single(g => g.RuleIndexes.Contains(i));
+            sources.Add(new AcceptSource(listenSides[i].Socket, group.Channel, ClientRecordText.Prepared(group.RouteOf(i))));
+        }
+
+        return sources;
     }
 
     private static ListenSource ResolveSocketActivation(ListenSource source) => source switch
@@ -95,41 +146,9 @@ internal static class ListenerPart
         _ => source,
     };
 
-    private static IReadOnlyList<EndPoint> ResolveTargets(ConnectTarget connect, NamespaceReference? reference, NetworkNamespace? connectNamespace)
+    private static FileDescriptor OpenClientSource(ForwardRule rule, NetworkNamespace? listenNamespace)
     {
-        switch (connect)
-        {
-            case ConnectTarget.Address address:
-                return [address.Endpoint];
-            case ConnectTarget.HostName name:
-                // Resolved from inside the connect namespace, where the connections will be made.
-                string? ipNetnsName = (reference as NamespaceReference.Named)?.Name;
-                var resolved = NamespaceThread.Run(connectNamespace, "connect", () => TargetResolver.Resolve(name.Host, name.Port, ipNetnsName));
-                Log.Debug($"{name.Host} resolved to {string.Join(", ", resolved.Select(TcpAddress.Format))}");
-                return [.. resolved];
-            default:
-                return [];
-        }
-    }
-
-    private static RelayOptions WithTargets(BridgeSettings settings, IReadOnlyList<EndPoint> targets) => settings.Relay with
-    {
-        Target = targets.Count > 0 ? targets[0] : null,
-        AlternateTargets = [.. targets.Skip(1)],
-    };
-
-    private static NetworkNamespace? OpenNamespace(NamespaceReference? reference, string role) => reference switch
-    {
-        NamespaceReference.File file => NetworkNamespace.Open(file.Path, role),
-        NamespaceReference.Descriptor descriptor => NetworkNamespace.FromInheritedDescriptor(descriptor.Fd, role),
-        NamespaceReference.Named named => NetworkNamespace.OpenNamed(named.Name, role),
-        NamespaceReference.OfProcess process => NetworkNamespace.OpenOfProcess(process.Pid, role),
-        _ => null,
-    };
-
-    private static FileDescriptor OpenClientSource(ListenSource source, NetworkNamespace? listenNamespace, UnixFileMode? unixMode)
-    {
-        switch (source)
+        switch (rule.Listen)
         {
             case ListenSource.Address address:
                 // The socket joins the namespace of the thread that creates it, for good; binding
@@ -137,8 +156,8 @@ internal static class ListenerPart
                 var socket = NamespaceThread.Run(listenNamespace, "listen", () => ListeningSocket.CreateSocket(address.Endpoint));
                 try
                 {
-                    ListeningSocket.BindAndListen(socket, address.Endpoint);
-                    if (unixMode is { } mode && address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
+                    ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack);
+                    if (rule.UnixSocketMode is { } mode && address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
                     {
                         UnixSocketFile.SetMode(unix, mode);
                     }
@@ -158,9 +177,7 @@ internal static class ListenerPart
             case ListenSource.PreacceptedDescriptor preaccepted:
                 return InheritedSocket.TakeOver(preaccepted.Fd, InheritedSocketRole.Connected, "-S/--preaccepted-fd");
             default:
-                throw new ArgumentOutOfRangeException(nameof(source), source, "unknown listen source");
+                throw new ArgumentOutOfRangeException(nameof(rule), rule.Listen, "unknown listen source");
         }
     }
-
-    private static string InNamespace(NetworkNamespace? ns) => ns is null ? string.Empty : $" in netns {ns.Description}";
 }

@@ -100,6 +100,45 @@ public sealed class ProxyProtocolSendTests : ProxyProtocolTest
     });
 
     [NamespaceFact]
+    public Task RulesSharingAConnector_EachGetsItsOwnProxySettings() => WithTimeout(async () =>
+    {
+        var (listenSide, connectSide) = CreateNamespacePair();
+        var plain = Track(CapturingServer.Start(connectSide, Loopback(9101)));
+        var proxied = Track(CapturingServer.Start(connectSide, Loopback(9102)));
+        var fronted = Track(CapturingServer.Start(connectSide, Loopback(9103)));
+        string netns = $"listen-netns={listenSide.Name},connect-netns={connectSide.Name}";
+        var bridge = StartBridge([
+            "--rule", $"name=plain,listen={ListenIp}:9001,connect=127.0.0.1:9101,{netns}",
+            "--rule", $"name=proxied,listen={ListenIp}:9002,connect=127.0.0.1:9102,{netns},proxy-protocol=v1",
+            "--rule", $"name=fronted,listen={ListenIp}:9003,connect=127.0.0.1:9103,{netns},accept-proxy=yes,proxy-protocol=v2"]);
+        await listenSide.WaitForListenerAsync(9001, bridge);
+        await listenSide.WaitForListenerAsync(9002, bridge);
+        await listenSide.WaitForListenerAsync(9003, bridge);
+
+        byte[] payload = SocketIo.Payload(75, 30_000);
+        async Task<int> SendAsync(int port, byte[] bytes)
+        {
+            using var client = await ConnectFromAsync(listenSide, ClientIp, new IPEndPoint(IPAddress.Parse(ListenIp), port));
+            await client.EchoRoundTripAsync(bytes).WaitAsync(StepTimeout);
+            return ((IPEndPoint)client.LocalEndPoint!).Port;
+        }
+
+        await SendAsync(9001, payload);
+        int proxiedPort = await SendAsync(9002, payload);
+        await SendAsync(9003, [.. Encoding.ASCII.GetBytes("PROXY TCP6 2001:db8::7 2001:db8::8 1000 2000\r\n"), .. payload]);
+        await Assert.ThrowsAsync<SocketException>(() => SendAsync(9003, Encoding.ASCII.GetBytes("HELO\r\n")));
+
+        SocketIo.AssertSameBytes(payload, await plain.NextAsync(StepTimeout), "rule 'plain': no header");
+        SocketIo.AssertSameBytes([.. Encoding.ASCII.GetBytes($"PROXY TCP4 {ClientIp} {ListenIp} {proxiedPort} 9002\r\n"), .. payload], await proxied.NextAsync(StepTimeout), "rule 'proxied': a v1 header");
+        byte[] v2 = [.. V2Signature, 0x21, 0x21, 0x00, 0x24, .. IPAddress.Parse("2001:db8::7").GetAddressBytes(), .. IPAddress.Parse("2001:db8::8").GetAddressBytes(), 0x03, 0xE8, 0x07, 0xD0];
+        SocketIo.AssertSameBytes([.. v2, .. payload], await fronted.NextAsync(StepTimeout), "rule 'fronted': the announced client, in a v2 header");
+        Assert.Contains("[fronted] client 10.200.0.2:", bridge.Stderr, StringComparison.Ordinal);
+        Assert.Contains("bad PROXY header: not a PROXY protocol header", bridge.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, plain.AcceptedCount);
+        Assert.Equal(1, fronted.AcceptedCount);
+    });
+
+    [NamespaceFact]
     public Task TargetSocketWithAFullSendBuffer_TheHeaderWaitsForRoom_ThenStillPrecedesTheClientsBytes() => WithTimeout(async () =>
     {
         var (listenSide, connectSide) = CreateNamespacePair();

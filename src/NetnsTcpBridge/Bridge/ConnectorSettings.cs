@@ -42,6 +42,7 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             }
 
             Line(prefix + "connect", string.Join(",", route.Targets.Select(TcpAddress.Format)));
+            ProxyLines(prefix, route.SendProxyHeader, route.AcceptProxyHeader);
         }
 
         Line("connect-timeout-ms", (long)Relay.ConnectTimeout.TotalMilliseconds);
@@ -58,12 +59,8 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             Line("keepalive", $"{(long)keepAlive.Idle.TotalSeconds},{(long)keepAlive.Interval.TotalSeconds},{keepAlive.Probes}");
         }
 
-        if (Relay.SendProxyHeader != ProxyProtocolVersion.None)
-        {
-            Line("proxy-protocol", Relay.SendProxyHeader == ProxyProtocolVersion.V1 ? "v1" : "v2");
-        }
-
-        if (Relay.AcceptProxyHeader)
+        ProxyLines(string.Empty, Relay.SendProxyHeader, Relay.AcceptProxyHeader);
+        if (Relay.AcceptProxyHeader || Relay.MoreRoutes.Any(route => route.AcceptProxyHeader))
         {
             Line("accept-proxy-timeout-ms", (long)Relay.ProxyHeaderTimeout.TotalMilliseconds);
         }
@@ -71,6 +68,20 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         Line("one-shot", OneShot ? 1 : 0);
         Line("log-level", (int)LogLevel);
         return text.ToString();
+
+        // Per route, and only when on: a bridge without the PROXY protocol sends no such line.
+        void ProxyLines(string prefix, ProxyProtocolVersion send, bool accept)
+        {
+            if (send != ProxyProtocolVersion.None)
+            {
+                Line(prefix + "proxy-protocol", send == ProxyProtocolVersion.V1 ? "v1" : "v2");
+            }
+
+            if (accept)
+            {
+                Line(prefix + "accept-proxy", 1);
+            }
+        }
     }
 
     public static ConnectorSettings Parse(string text)
@@ -105,11 +116,11 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             PipeSize = Number(Take("pipe-size")),
             KeepAlive = values.ContainsKey("keepalive") ? ParseKeepAlive(Take("keepalive")) : null,
             MaxConnections = values.ContainsKey("max-connections") ? Number(Take("max-connections")) : int.MaxValue,
-            SendProxyHeader = values.ContainsKey("proxy-protocol") ? ParseProxyProtocol(Take("proxy-protocol")) : ProxyProtocolVersion.None,
-            AcceptProxyHeader = values.ContainsKey("accept-proxy-timeout-ms"),
+            SendProxyHeader = ParseProxyProtocol(values, string.Empty),
+            AcceptProxyHeader = ParseAcceptProxy(values, string.Empty),
             RouteName = values.ContainsKey("name") ? Take("name") : null,
         };
-        if (relay.AcceptProxyHeader)
+        if (values.ContainsKey("accept-proxy-timeout-ms"))
         {
             relay = relay with { ProxyHeaderTimeout = TimeSpan.FromMilliseconds(long.Parse(Take("accept-proxy-timeout-ms"), NumberStyles.None, CultureInfo.InvariantCulture)) };
         }
@@ -121,7 +132,11 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             string targets = Take($"route.{i}.connect");
 
             // A UNIX path may hold a comma; it is always a single target.
-            moreRoutes.Add(new RelayRoute(name, UnixAddress.IsUnix(targets) ? [ParseTarget(targets)] : [.. targets.Split(',').Select(ParseTarget)]));
+            moreRoutes.Add(new RelayRoute(name, UnixAddress.IsUnix(targets) ? [ParseTarget(targets)] : [.. targets.Split(',').Select(ParseTarget)])
+            {
+                SendProxyHeader = ParseProxyProtocol(values, $"route.{i}."),
+                AcceptProxyHeader = ParseAcceptProxy(values, $"route.{i}."),
+            });
         }
 
         relay = relay with { MoreRoutes = moreRoutes.Count > 0 ? moreRoutes : Array.Empty<RelayRoute>() };
@@ -149,12 +164,18 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             : throw new InvalidDataException($"connector settings: connect={value}: {error}");
     }
 
-    private static ProxyProtocolVersion ParseProxyProtocol(string value) => value switch
-    {
-        "v1" => ProxyProtocolVersion.V1,
-        "v2" => ProxyProtocolVersion.V2,
-        _ => throw new InvalidDataException($"connector settings: unknown proxy-protocol '{value}'"),
-    };
+    // Takes the route's PROXY lines out of the values, so that what is left is unknown.
+    private static ProxyProtocolVersion ParseProxyProtocol(Dictionary<string, string> values, string prefix) =>
+        !values.Remove(prefix + "proxy-protocol", out string? value) ? ProxyProtocolVersion.None : value switch
+        {
+            "v1" => ProxyProtocolVersion.V1,
+            "v2" => ProxyProtocolVersion.V2,
+            _ => throw new InvalidDataException($"connector settings: unknown {prefix}proxy-protocol '{value}'"),
+        };
+
+    private static bool ParseAcceptProxy(Dictionary<string, string> values, string prefix) =>
+        values.Remove(prefix + "accept-proxy", out string? value)
+        && (value == "1" ? true : throw new InvalidDataException($"connector settings: {prefix}accept-proxy={value}"));
 
     private static KeepAliveSettings ParseKeepAlive(string value)
     {

@@ -203,6 +203,6 @@ internal sealed partial class RelayConnection
     {
         var source = _announcedSource ?? SocketNames.PeerEndPoint(Client);
         var destination = _announcedSource is null ? SocketNames.LocalEndPoint(Client) : _announcedDestination;
-        return ProxyHeaderWriter.Write(_context.Options.SendProxyHeader, source, destination, into);
+        return ProxyHeaderWriter.Write(_route.SendProxyHeader, source, destination, into);
     }
 }

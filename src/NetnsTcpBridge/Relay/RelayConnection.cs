@@ -100,7 +100,7 @@ internal sealed partial class RelayConnection
             loop.Watch(this, Server, isServer: true);
         }
 
-        if (_context.Options.AcceptProxyHeader)
+        if (_route.AcceptProxyHeader)
         {
             BeginReadingProxyHeader(loop);
         }
@@ -199,7 +199,7 @@ internal sealed partial class RelayConnection
     // event that reported the connect also reported input: any later input brings its own event.
     private void BeginRelaying(bool serverHasInput)
     {
-        if (_context.Options.SendProxyHeader != ProxyProtocol.ProxyProtocolVersion.None && !SendProxyHeader())
+        if (_route.SendProxyHeader != ProxyProtocol.ProxyProtocolVersion.None && !SendProxyHeader())
         {
             return; // waiting for room to write the rest of it, or failed
         }

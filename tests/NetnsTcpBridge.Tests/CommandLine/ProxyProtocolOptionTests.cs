@@ -120,10 +120,13 @@ public class ProxyProtocolOptionTests
     [Fact]
     public void BothWays_AtOnce_PassTheOriginalAddressThrough()
     {
-        var relay = Run("--accept-proxy", "--proxy-protocol", "v2").Relay;
+        var settings = Run("--accept-proxy", "--proxy-protocol", "v2");
 
-        Assert.True(relay.AcceptProxyHeader);
-        Assert.Equal(ProxyProtocolVersion.V2, relay.SendProxyHeader);
+        Assert.True(settings.Relay.AcceptProxyHeader);
+        Assert.Equal(ProxyProtocolVersion.V2, settings.Relay.SendProxyHeader);
+        var single = Assert.Single(settings.Rules);
+        Assert.True(single.AcceptProxyHeader);
+        Assert.Equal(ProxyProtocolVersion.V2, single.SendProxyHeader);
     }
 
     [Theory]
@@ -179,6 +182,108 @@ public class ProxyProtocolOptionTests
 
         Assert.Contains("proxy-protocol", e.Message, StringComparison.Ordinal);
     }
+
+    // ---- per rule ----------------------------------------------------------------------------
+
+    [Fact]
+    public void Rules_TakeTheCommandLineOptionsAsDefaults_AndMaySetTheirOwn()
+    {
+        var rules = RunRules(
+            ["--proxy-protocol", "v1", "--accept-proxy"],
+            "name=a,listen=127.0.0.1:1,connect=127.0.0.1:2",
+            "name=b,listen=127.0.0.1:3,connect=127.0.0.1:4,proxy-protocol=v2,accept-proxy=no",
+            "name=c,listen=127.0.0.1:5,connect=127.0.0.1:6,proxy-protocol=none").Rules;
+
+        Assert.Equal([ProxyProtocolVersion.V1, ProxyProtocolVersion.V2, ProxyProtocolVersion.None], rules.Select(rule => rule.SendProxyHeader));
+        Assert.Equal([true, false, true], rules.Select(rule => rule.AcceptProxyHeader));
+    }
+
+    [Fact]
+    public void Rules_WithoutTheOptions_HaveNoProxyProtocolUnlessTheySaySo()
+    {
+        var rules = RunRules([],
+            "name=a,listen=127.0.0.1:1,connect=127.0.0.1:2",
+            "name=b,listen=127.0.0.1:3,connect=127.0.0.1:4,accept-proxy=yes,proxy-protocol=v1").Rules;
+
+        Assert.Equal([ProxyProtocolVersion.None, ProxyProtocolVersion.V1], rules.Select(rule => rule.SendProxyHeader));
+        Assert.Equal([false, true], rules.Select(rule => rule.AcceptProxyHeader));
+    }
+
+    [Theory]
+    [InlineData("proxy-protocol=v3", "invalid value 'v3': expected v1, v2 or none")]
+    [InlineData("proxy-protocol=", "invalid value '': expected v1, v2 or none")]
+    [InlineData("accept-proxy=maybe", "invalid value 'maybe': expected yes or no")]
+    public void Rule_BadProxyKey_IsAUsageErrorNamingTheRuleAndKey(string pair, string why)
+    {
+        var e = Assert.Throws<UsageException>(() => CommandLineParser.Parse(["--rule", $"name=a,listen=127.0.0.1:1,connect=127.0.0.1:2,{pair}"]));
+
+        Assert.Contains("--rule #1", e.Message, StringComparison.Ordinal);
+        Assert.Contains(why, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AcceptProxyTimeout_WithARuleThatAccepts_IsAllowed()
+    {
+        var settings = RunRules(["--accept-proxy-timeout", "9"],
+            "name=a,listen=127.0.0.1:1,connect=127.0.0.1:2",
+            "name=b,listen=127.0.0.1:3,connect=127.0.0.1:4,accept-proxy=yes");
+
+        Assert.Equal(TimeSpan.FromSeconds(9), settings.Relay.ProxyHeaderTimeout);
+    }
+
+    [Fact]
+    public void AcceptProxyTimeout_WhenNoRuleAccepts_IsAUsageError()
+    {
+        var e = Assert.Throws<UsageException>(() => CommandLineParser.Parse(
+            ["--accept-proxy", "--accept-proxy-timeout", "9", "--rule", "name=a,listen=127.0.0.1:1,connect=127.0.0.1:2,accept-proxy=no"]));
+
+        Assert.Contains("--accept-proxy-timeout needs --accept-proxy (or a rule with accept-proxy = yes)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settings_WithRoutes_CarryEachRoutesOwnProxySettings()
+    {
+        var relay = new RelayOptions
+        {
+            Target = System.Net.IPEndPoint.Parse("127.0.0.1:80"),
+            RouteName = "a",
+            SendProxyHeader = ProxyProtocolVersion.V2,
+            ProxyHeaderTimeout = TimeSpan.FromMilliseconds(1500),
+            MoreRoutes =
+            [
+                new RelayRoute("b", [System.Net.IPEndPoint.Parse("127.0.0.1:81")]) { AcceptProxyHeader = true },
+                new RelayRoute("c", [System.Net.IPEndPoint.Parse("127.0.0.1:82")]),
+                new RelayRoute("d", [System.Net.IPEndPoint.Parse("127.0.0.1:83")]) { SendProxyHeader = ProxyProtocolVersion.V1, AcceptProxyHeader = true },
+            ],
+        };
+        string text = new ConnectorSettings(relay, false, LogLevel.Info).Format();
+
+        var routes = ConnectorSettings.Parse(text).Relay.AllRoutes();
+
+        Assert.Equal(
+            ["a V2 False", "b None True", "c None False", "d V1 True"],
+            routes.Select(route => $"{route.Name} {route.SendProxyHeader} {route.AcceptProxyHeader}"));
+        Assert.Contains("route.1.accept-proxy=1\n", text, StringComparison.Ordinal);
+        Assert.Contains("route.3.proxy-protocol=v1\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("route.2.", text.Replace("route.2.name", string.Empty, StringComparison.Ordinal).Replace("route.2.connect", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("accept-proxy-timeout-ms=1500\n", text, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), ConnectorSettings.Parse(text).Relay.ProxyHeaderTimeout);
+    }
+
+    [Theory]
+    [InlineData("accept-proxy=0")]
+    [InlineData("accept-proxy=yes")]
+    public void Settings_MalformedAcceptProxyLine_IsRejected(string line)
+    {
+        string text = new ConnectorSettings(new RelayOptions(), false, LogLevel.Info).Format() + line + "\n";
+
+        var e = Assert.Throws<InvalidDataException>(() => ConnectorSettings.Parse(text));
+
+        Assert.Contains("accept-proxy", e.Message, StringComparison.Ordinal);
+    }
+
+    private static BridgeSettings RunRules(string[] options, params string[] rules) =>
+        Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse([.. options, .. rules.SelectMany(rule => new[] { "--rule", rule })])).Settings;
 
     private static BridgeSettings Run(params string[] extra) =>
         Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse([.. Base, .. extra])).Settings;

@@ -139,5 +139,7 @@ public sealed class NetnsResolvConfTests : IntegrationTest
     private static Dictionary<string, IPAddress[]> Records(params (string Name, string Address)[] records) =>
         records.GroupBy(r => r.Name).ToDictionary(g => g.Key, g => g.Select(r => IPAddress.Parse(r.Address)).ToArray());
 
-    private static string[] ErrorLines(BridgeProcess bridge) => bridge.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    // Lines without their RFC 3339 timestamp (there is one unless stderr is the journal).
+    private static string[] ErrorLines(BridgeProcess bridge) =>
+        [.. bridge.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.RegularExpressions.Regex.Replace(line, @"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ", string.Empty))];
 }

@@ -76,6 +76,35 @@ public sealed class PerSourceLimitTests : IntegrationTest
         Assert.DoesNotContain("--max-connections-per-source", bridge.Stderr, StringComparison.Ordinal);
     });
 
+    /// <summary>Behind a front proxy, clients count under the address its PROXY header announces, not the proxy's.</summary>
+    [NamespaceFact]
+    public Task WithAcceptProxy_TheAnnouncedAddressIsCounted() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        var bridge = StartBridge(["--accept-proxy", "--max-connections-per-source", "1", "-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+
+        // All three come from 127.0.0.1; the first two announce the same client.
+        var first = await ConnectAnnouncingAsync(listenSide, "203.0.113.7");
+        await EchoOnceAsync(first, 9);
+        var second = await ConnectAnnouncingAsync(listenSide, "203.0.113.7");
+        var refused = await Assert.ThrowsAnyAsync<SocketException>(() => second.ReceiveToEndAsync().WaitAsync(StepTimeout));
+        Assert.Equal(SocketError.ConnectionReset, refused.SocketErrorCode);
+        var other = await ConnectAnnouncingAsync(listenSide, "203.0.113.8");
+        await EchoOnceAsync(other, 10);
+        await EchoOnceAsync(first, 11);
+        Assert.Contains("warning: client 203.0.113.7 already has 1 connection(s) open", bridge.Stderr, StringComparison.Ordinal);
+    });
+
+    private async Task<Socket> ConnectAnnouncingAsync(TestNamespace ns, string client)
+    {
+        var socket = await ConnectAsync(ns, Loopback(8000));
+        await socket.SendAllAsync(System.Text.Encoding.ASCII.GetBytes($"PROXY TCP4 {client} 127.0.0.1 40000 8000\r\n"));
+        return socket;
+    }
+
     private static string Describe(Socket socket) => ((IPEndPoint)socket.LocalEndPoint!).ToString();
 
     private static async Task EchoOnceAsync(Socket client, int seed)

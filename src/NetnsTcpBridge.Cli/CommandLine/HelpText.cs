@@ -17,8 +17,8 @@ internal static class HelpText
         text.AppendLine();
         text.AppendLine("Options:");
 
-        // One column wide enough for the longest spelling: docs/check-manpage.sh (and readers) find
-        // where it ends by the run of at least two spaces after it.
+        // At least two spaces between the columns, however long a spelling gets: docs/check-manpage.sh
+        // finds the end of the left column by them.
         int width = Math.Max(32, OptionDefinitions.All.Max(o => LeftColumn(o).Length) + 1);
         foreach (var option in OptionDefinitions.All)
         {

@@ -28,13 +28,16 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition MaxConnectionsPerSource = new(null, "max-connections-per-source", "N", "At most N open connections per client IP address; past it a new one is reset at once (default: no limit)");
     public static readonly OptionDefinition IdleTimeout = new(null, "idle-timeout", "SECONDS", "Reset both sides of a connection on which no byte moved for this long (default: never)");
     public static readonly OptionDefinition Backlog = new(null, "backlog", "N", "Listen queue length for -l, 1 to 65535 (default 4096, capped by net.core.somaxconn)");
+    public static readonly OptionDefinition ProxyProtocol = new(null, "proxy-protocol", "VERSION", "Send the target a PROXY protocol header, v1 or v2, with the client's address before any client byte");
+    public static readonly OptionDefinition AcceptProxy = new(null, "accept-proxy", null, "Clients come from a trusted proxy: read its PROXY v1/v2 header first and take the client address from it");
+    public static readonly OptionDefinition AcceptProxyTimeout = new(null, "accept-proxy-timeout", "SECONDS", "With --accept-proxy: reset a client whose header is not complete after this long (default 5)");
     public static readonly OptionDefinition Copy = new(null, "copy", "METHOD", "How bytes are moved: splice (zero-copy, default) or buffered (recv/send)");
     public static readonly OptionDefinition Threads = new(null, "threads", "N", "Relay event loops (threads); default: one per core");
     public static readonly OptionDefinition PipeSize = new(null, "pipe-size", "BYTES", "Pipe capacity for splice (default 1048576, 1 MiB)");
     public static readonly OptionDefinition DrainTimeout = new(null, "drain-timeout", "SECONDS", "On SIGTERM/SIGINT, let open connections finish this long, then reset them (default 30)");
     public static readonly OptionDefinition KeepAlive = new(null, "keepalive", "SECONDS", "Enable TCP keepalive on both legs: first probe after SECONDS idle");
     public static readonly OptionDefinition UnixMode = new(null, "unix-mode", "OCTAL", "File mode of a listening unix:/path socket, e.g. 660 (default: from the umask)");
-    public static readonly OptionDefinition Rule = new(null, "rule", "RULE", "A forward of its own, repeatable: name=NAME,listen=ADDR,connect=ADDR[,listen-netns=NETNS][,connect-netns=NETNS][,unix-mode=OCTAL][,dual-stack=yes|no]");
+    public static readonly OptionDefinition Rule = new(null, "rule", "RULE", "A forward of its own, repeatable: name=NAME,listen=ADDR,connect=ADDR[,listen-netns=NETNS][,connect-netns=NETNS][,unix-mode=OCTAL][,dual-stack=yes|no][,proxy-protocol=v1|v2|none][,accept-proxy=yes|no]");
     public static readonly OptionDefinition Config = new(null, "config", "FILE", "Read forwards from FILE: a [name] section per rule with the keys of --rule, one 'key = value' per line");
     public static readonly OptionDefinition DualStack = new(null, "dual-stack", "yes|no", "Whether a [::] listener also takes IPv4 clients (default: the kernel's net.ipv6.bindv6only, usually yes)");
     public static readonly OptionDefinition Quiet = new('q', "quiet", null, "Print errors only (no notices, no warnings)");
@@ -48,7 +51,7 @@ internal static class OptionDefinitions
         Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
         Rule, Config,
-        ConnectTimeout, IdleTimeout, DrainTimeout, KeepAlive, MaxConnections, MaxConnectionsPerSource, Backlog, Copy, Threads, PipeSize, UnixMode, DualStack,
-        Quiet, Verbose, LogFormatOption, HelpFlag, VersionFlag,
+        ConnectTimeout, IdleTimeout, DrainTimeout, KeepAlive, MaxConnections, MaxConnectionsPerSource, Backlog, ProxyProtocol, AcceptProxy, AcceptProxyTimeout,
+        Copy, Threads, PipeSize, UnixMode, DualStack, Quiet, Verbose, LogFormatOption, HelpFlag, VersionFlag,
     ];
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Bridge;
@@ -72,6 +73,12 @@ public sealed record ForwardRule(
     /// <summary>For an IPv6 listen address: true accepts IPv4 clients too, false IPv6 only, null the kernel's default (net.ipv6.bindv6only).</summary>
     public bool? DualStack { get; init; }
 
+    /// <summary>The PROXY protocol header written to the target for this rule's clients (<c>--proxy-protocol</c>, key proxy-protocol).</summary>
+    public ProxyProtocolVersion SendProxyHeader { get; init; }
+
+    /// <summary>This rule's clients start with a PROXY header from a trusted proxy (<c>--accept-proxy</c>, key accept-proxy).</summary>
+    public bool AcceptProxyHeader { get; init; }
+
     /// <summary>The rule as named in messages: "rule 'web'", or "the forward".</summary>
     public string Description => Name is null ? "the forward" : $"rule '{Name}'";
 }
@@ -101,7 +108,13 @@ public sealed record BridgeSettings(
     /// <summary>Every forward the bridge runs, in order.</summary>
     public IReadOnlyList<ForwardRule> Rules => NamedRules is { Count: > 0 } named
         ? named
-        : [new ForwardRule(null, Listen, Connect, ListenNamespace, ConnectNamespace) { UnixSocketMode = UnixSocketMode, DualStack = DualStack }];
+        : [new ForwardRule(null, Listen, Connect, ListenNamespace, ConnectNamespace)
+        {
+            UnixSocketMode = UnixSocketMode,
+            DualStack = DualStack,
+            SendProxyHeader = Relay.SendProxyHeader,
+            AcceptProxyHeader = Relay.AcceptProxyHeader,
+        }];
 
     /// <summary>Backlog of a listening socket the bridge creates (<c>-l</c>, and each rule's listen address); the kernel caps it at net.core.somaxconn.</summary>
     public int Backlog { get; init; } = Endpoints.ListeningSocket.DefaultBacklog;

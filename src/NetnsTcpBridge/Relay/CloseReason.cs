@@ -38,6 +38,9 @@ public enum CloseReason
 
     /// <summary>An internal fault in this connection; both sides were reset, the others go on.</summary>
     InternalError,
+
+    /// <summary>With --accept-proxy: the client's PROXY header was malformed, too long, late or cut short; the client was reset.</summary>
+    BadProxyHeader,
 }
 
 /// <summary>The words for each <see cref="CloseReason"/>, as they appear in logs and counters.</summary>
@@ -58,6 +61,7 @@ public static class CloseReasons
         CloseReason.RefusedByPerSourceLimit => "refused by per-source limit",
         CloseReason.ResetOnStop => "reset on stop",
         CloseReason.InternalError => "internal error",
+        CloseReason.BadProxyHeader => "bad PROXY header",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "unknown close reason"),
     };
 }

@@ -38,17 +38,9 @@ internal sealed partial class EventLoop
             _connectDeadlines.Dequeue();
         }
 
-        long next = long.MaxValue;
-        if (_connectDeadlines.TryPeek(out var connect))
-        {
-            next = connect.Deadline;
-        }
-
-        if (_idleDeadlines.TryPeek(out var idle))
-        {
-            next = Math.Min(next, ((IDeadlineHeapItem)idle).DeadlineTicks);
-        }
-
+        long connect = _connectDeadlines.TryPeek(out var first) ? first.Deadline : long.MaxValue;
+        long idle = _idleDeadlines.TryPeek(out var earliest) ? ((IDeadlineHeapItem)earliest).DeadlineTicks : long.MaxValue;
+        long next = Math.Min(Math.Min(connect, idle), NextProxyHeaderDeadline());
         return next == long.MaxValue ? -1 : (int)Math.Clamp(next - Environment.TickCount64, 0, int.MaxValue);
     }
 
@@ -64,6 +56,7 @@ internal sealed partial class EventLoop
             }
         }
 
+        CheckProxyHeaderDeadlines(now);
         CheckIdleDeadlines(now);
 
         for (int i = _resetDrains.Count - 1; i >= 0; i--)

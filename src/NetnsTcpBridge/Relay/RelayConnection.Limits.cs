@@ -57,13 +57,24 @@ internal sealed partial class RelayConnection : IDeadlineHeapItem
     }
 
     /// <summary>
-    /// With --max-connections-per-source, counts this client against its address, or resets it
-    /// at once when the address has its share open (then false). UNIX-socket clients are not limited.
+    /// With --max-connections-per-source, counts this client against its address (the one a
+    /// front proxy announced, if any), or resets it at once when the address has its share open
+    /// (then false). UNIX-socket clients are not limited.
     /// </summary>
     private bool AdmitBySource()
     {
         var limiter = _context.Engine.SourceLimiter;
-        if (limiter is null || !SourceLimiter.TryGetSource(Client, out var source))
+        if (limiter is null)
+        {
+            return true;
+        }
+
+        UInt128 source;
+        if (_announcedSource is { } announced)
+        {
+            source = SourceLimiter.KeyOf(announced.Address);
+        }
+        else if (!SourceLimiter.TryGetSource(Client, out source))
         {
             return true;
         }

@@ -8,7 +8,9 @@ namespace NetnsTcpBridge.Relay;
 /// One client and its server connection, owned by one event loop from start to end.
 /// </summary>
 /// <remarks>
-/// States: Connecting (non-blocking connect in flight, the client is not read yet) → Relaying (two
+/// States: [ReadingProxyHeader (with --accept-proxy: only the header is read from the client)] →
+/// Connecting (non-blocking connect in flight, the client is not read yet) → [SendingProxyHeader
+/// (with --proxy-protocol, should the header not go out at once)] → Relaying (two
 /// <see cref="Direction"/>s) → closed. Endings, chosen so that each peer observes what it would
 /// observe on a direct connection:
 /// - both directions passed on their FIN: close both sockets normally;
@@ -87,7 +89,8 @@ internal sealed partial class RelayConnection
             _ = ClientName;
         }
 
-        if (!AdmitBySource())
+        // Behind a front proxy the client's address is known only once its PROXY header is read.
+        if (!_route.AcceptProxyHeader && !AdmitBySource())
         {
             return;
         }
@@ -102,11 +105,28 @@ internal sealed partial class RelayConnection
         {
             ServerConnector.ConfigureHandedOverSocket(Server, _context.Options);
             loop.Watch(this, Server, isServer: true);
-            BeginRelaying(serverHasInput: true);
-            return;
         }
 
-        BeginConnect(loop);
+        if (_route.AcceptProxyHeader)
+        {
+            BeginReadingProxyHeader(loop);
+        }
+        else
+        {
+            ConnectOrRelay(loop);
+        }
+    }
+
+    private void ConnectOrRelay(EventLoop loop)
+    {
+        if (Server >= 0)
+        {
+            BeginRelaying(serverHasInput: true);
+        }
+        else
+        {
+            BeginConnect(loop);
+        }
     }
 
     /// <summary>Handles readiness reported by epoll for one of the two sockets.</summary>
@@ -114,6 +134,16 @@ internal sealed partial class RelayConnection
     {
         switch (Phase)
         {
+            case RelayPhase.ReadingProxyHeader when !isServer:
+                OnProxyHeaderInput(events);
+                break;
+            case RelayPhase.SendingProxyHeader when isServer:
+                if (SendProxyHeader())
+                {
+                    BeginRelaying(serverHasInput: true);
+                }
+
+                break;
             case RelayPhase.Connecting when isServer:
                 int error = ServerConnector.PendingError(Server);
                 if (error == 0)
@@ -126,12 +156,12 @@ internal sealed partial class RelayConnection
                 }
 
                 break;
-            case RelayPhase.Connecting when (events & Libc.EPOLLERR) != 0:
+            case RelayPhase.Connecting or RelayPhase.SendingProxyHeader when (events & Libc.EPOLLERR) != 0:
                 // The client reset while we were still connecting: nobody is left to serve.
                 End(CloseReason.ResetByClient, "went away while connecting");
                 Close(reset: true);
                 break;
-            case RelayPhase.Connecting:
+            case RelayPhase.Connecting or RelayPhase.SendingProxyHeader when !isServer:
                 // Edge-triggered: remember urgent data announced now, or splice would later stop
                 // at the mark and wait for an EPOLLPRI that has already come and gone.
                 _clientUrgentWhileConnecting |= (events & Libc.EPOLLPRI) != 0;
@@ -155,6 +185,10 @@ internal sealed partial class RelayConnection
         else if (Phase == RelayPhase.Resetting)
         {
             ResetSurvivor();
+        }
+        else if (Phase == RelayPhase.ReadingProxyHeader)
+        {
+            RejectProxyHeader($"not complete within {_context.Options.ProxyHeaderTimeout.TotalSeconds:0.###} s");
         }
     }
 
@@ -182,6 +216,11 @@ internal sealed partial class RelayConnection
     // event that reported the connect also reported input: any later input brings its own event.
     private void BeginRelaying(bool serverHasInput)
     {
+        if (_route.SendProxyHeader != ProxyProtocol.ProxyProtocolVersion.None && !SendProxyHeader())
+        {
+            return; // waiting for room to write the rest of it, or failed
+        }
+
         Phase = RelayPhase.Relaying;
         if (_context.Options.CopyMethod == CopyMethod.Buffered)
         {
@@ -259,7 +298,9 @@ internal sealed partial class RelayConnection
 internal enum RelayPhase
 {
     New,
+    ReadingProxyHeader,
     Connecting,
+    SendingProxyHeader,
     Relaying,
     Resetting,
     Closed,

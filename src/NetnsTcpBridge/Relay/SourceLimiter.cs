@@ -130,6 +130,15 @@ internal sealed class SourceLimiter
         return false;
     }
 
+    /// <summary>The key of an address, IPv4 as IPv4-mapped IPv6 like the peer of a dual-stack socket.</summary>
+    public static UInt128 KeyOf(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        Span<byte> bytes = stackalloc byte[16];
+        (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? address.MapToIPv6() : address).TryWriteBytes(bytes, out _);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes);
+    }
+
     /// <summary>The address a key stands for, IPv4 written as IPv4, for messages.</summary>
     public static IPAddress ToAddress(UInt128 source)
     {

@@ -74,6 +74,7 @@ public sealed class CommandLineFuzzer
     private static readonly string[] BadSeconds = ["0", "0.0001", "86400.5", "-1", "1e3", "NaN", "Infinity", " 1", "1,5", "", "0x10", "\u0661", "1.2.3", "99999999999999999999999999"];
     private static readonly string[] BadCounts = ["-1", "abc", "", "1.5", "99999999999", " 2", "2 ", "+2", "0x2", "\u0662"];
     private static readonly string[] BadDescriptors = ["-1", "abc", "", "3.0", "99999999999", "+3", " 3", "\u0663", "3a", "0x3"];
+    private static readonly string[] BadProxyVersions = ["V1", "1", "2", "v3", "v0", "", "none", " v1", "v1,v2", "PROXY"];
     private static readonly string[] BadCopy = ["SPLICE", "Splice", "splice ", "", "zero-copy", "buffer", "splice,buffered", "\uDCe9"];
     private static readonly string[] UnknownOptions =
     [
@@ -134,7 +135,7 @@ public sealed class CommandLineFuzzer
     {
         var options = Template(out bool listenIsAddress, out bool connectIsAddress);
         string defect;
-        switch (_random.Next(17))
+        switch (_random.Next(19))
         {
             case 0 when listenIsAddress:
                 Replace(options, "listen", Pick([.. BadAddresses, .. BadListenOnly, .. BadUnix, "127.0.0.1:0x1"]));
@@ -157,6 +158,15 @@ public sealed class CommandLineFuzzer
                 options.RemoveAll(o => o.Name == "listen-netns-file");
                 options.Add(("listen-netns", Pick(BadNetnsSpecs)));
                 defect = "bad netns name";
+                break;
+            case 17:
+                Set(options, "proxy-protocol", Pick(BadProxyVersions));
+                defect = "bad PROXY protocol version";
+                break;
+            case 18:
+                options.RemoveAll(o => o.Name == "accept-proxy");
+                Set(options, "accept-proxy-timeout", Pick(["1", "5", "0.5"]));
+                defect = "--accept-proxy-timeout without --accept-proxy";
                 break;
             case 16:
                 Insert(options, (Pick(["listen-netns", "connect-netns"]), Pick(RuntimeBadNetnsSpecs)));
@@ -358,6 +368,20 @@ public sealed class CommandLineFuzzer
         if (_random.Next(6) == 0)
         {
             options.Add(("unix-mode", Pick(["660", "0600", "7", "0777"])));
+        }
+
+        if (_random.Next(6) == 0)
+        {
+            options.Add(("proxy-protocol", Pick(["v1", "v2"])));
+        }
+
+        if (_random.Next(6) == 0)
+        {
+            options.Add(("accept-proxy", null));
+            if (_random.Next(2) == 0)
+            {
+                options.Add(("accept-proxy-timeout", Pick(["0.001", "5", "86400"])));
+            }
         }
 
         Shuffle(options);

@@ -69,7 +69,7 @@ public class ConnectionCloseTests
     {
         Assert.Equal(
             ["FIN both ways", "reset by client", "reset by server", "connect refused", "connect failed", "connect timeout", "idle timeout",
-             "reset at end of drain", "refused by per-source limit", "reset on stop", "internal error"],
+             "reset at end of drain", "refused by per-source limit", "reset on stop", "internal error", "bad PROXY header"],
             CloseReasons.All.Select(CloseReasons.Text).ToArray());
     }
 
@@ -84,7 +84,7 @@ public class ConnectionCloseTests
 
         Assert.Equal(
             "active 1, total 4, bytes client->server 16, server->client 22, ended: FIN both ways 2, reset by client 0, reset by server 0, connect refused 0, "
-            + "connect failed 0, connect timeout 0, idle timeout 1, reset at end of drain 0, refused by per-source limit 1, reset on stop 0, internal error 0",
+            + "connect failed 0, connect timeout 0, idle timeout 1, reset at end of drain 0, refused by per-source limit 1, reset on stop 0, internal error 0, bad PROXY header 0",
             statistics.Describe(active: 1));
     }
 
@@ -102,6 +102,7 @@ public class ConnectionCloseTests
         Assert.Equal(1, root.GetProperty("ended_reset_at_end_of_drain").GetInt64());
         Assert.Equal(0, root.GetProperty("ended_refused_by_per_source_limit").GetInt64());
         Assert.Equal(0, root.GetProperty("ended_fin_both_ways").GetInt64());
+        Assert.Equal(0, root.GetProperty("ended_bad_proxy_header").GetInt64());
         Assert.Equal(4 + CloseReasons.All.Count, root.EnumerateObject().Count(p => p.Name is not ("level" or "part" or "message" or "event")));
     }
 }

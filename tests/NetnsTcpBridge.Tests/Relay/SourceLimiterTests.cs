@@ -58,6 +58,15 @@ public class SourceLimiterTests
 
     [Theory]
     [InlineData("192.0.2.7")]
+    [InlineData("::ffff:192.0.2.7")]
+    [InlineData("2001:db8::1:7")]
+    public void KeyOf_AnAnnouncedAddress_IsTheKeyOfTheSamePeer(string address)
+    {
+        Assert.Equal(Key(address), SourceLimiter.KeyOf(IPAddress.Parse(address)));
+    }
+
+    [Theory]
+    [InlineData("192.0.2.7")]
     [InlineData("2001:db8::1:7")]
     [InlineData("::1")]
     public void ToAddress_GivesBackTheAddress(string text)

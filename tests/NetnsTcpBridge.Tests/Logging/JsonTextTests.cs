@@ -31,14 +31,17 @@ public class JsonTextTests
         Assert.Equal($"\"{emoji}\"", JsonText.Quote(emoji));
     }
 
+    // By index: xunit cannot tell apart strings that differ only in lone surrogates.
+    private static readonly string[] LoneSurrogates = ["\ud83d", "\ude00", "a\ud83db", "\ude00\ud83d"];
+
     [Theory]
-    [InlineData("\ud83d")]
-    [InlineData("\ude00")]
-    [InlineData("a\ud83db")]
-    [InlineData("\ude00\ud83d")]
-    public void Quote_ReplacesALoneSurrogate_SoTheLineStaysValidUtf8(string value)
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Quote_ReplacesALoneSurrogate_SoTheLineStaysValidUtf8(int index)
     {
-        string quoted = JsonText.Quote(value);
+        string quoted = JsonText.Quote(LoneSurrogates[index]);
 
         Assert.DoesNotContain(quoted, char.IsSurrogate);
         Assert.Contains('\ufffd', quoted);

@@ -8,7 +8,7 @@ using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;
 namespace NetnsTcpBridge.Cli.CommandLine;
 
 /// <summary>Turns argv into a checked request, enforcing the original tool's rules on which options go together.</summary>
-internal static class CommandLineParser
+internal static partial class CommandLineParser
 {
     /// <param name="socketsPassed">How many sockets a service manager passed (LISTEN_FDS for this process); 0 when none.</param>
     public static CommandLineRequest Parse(IReadOnlyList<string> args, int socketsPassed = 0)
@@ -60,6 +60,7 @@ internal static class CommandLineParser
             settings = settings with { UnixSocketMode = ParseMode(mode!) };
         }
 
+        settings = ParseServiceOptions(values, settings);
         if (values.ContainsKey(Quiet) && values.ContainsKey(Verbose))
         {
             throw new UsageException($"{Quiet.Spellings} and {Verbose.Spellings} exclude each other; give one");

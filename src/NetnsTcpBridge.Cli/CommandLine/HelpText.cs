@@ -26,6 +26,8 @@ internal static class HelpText
         text.AppendLine("Rules: exactly one of -l, -L, -S; exactly one of -c, -C; one of -f, -F, --listen-netns;");
         text.AppendLine("one of -t, -T, --connect-netns; a listen netns needs -l, a connect netns needs -c.");
         text.AppendLine("Without any netns option it is a plain TCP forwarder. -S and -C serve one client, then exit.");
+        text.AppendLine("--unix-owner needs -l unix:/path; --metrics-netns needs --metrics; --exit-with-netns-owner");
+        text.AppendLine("needs a netns named as pid:PID or /proc/PID/ns/net.");
         text.AppendLine();
         text.AppendLine("Example (from the original's README): let a process in an isolated netns (PID 6448)");
         text.AppendLine("reach 93.184.216.34:80 through 127.0.0.1:80 of its own netns:");
@@ -33,6 +35,8 @@ internal static class HelpText
         text.AppendLine("Into the `ip netns` namespace \"web\", or a container's netns by its PID:");
         text.AppendLine("  netns_tcp_bridge -l 127.0.0.1:8080 -c 127.0.0.1:80 --connect-netns web");
         text.AppendLine("  netns_tcp_bridge -l 127.0.0.1:5432 -c db:5432 --connect-netns pid:4242");
+        text.AppendLine("The same as user nobody, with metrics, ending when the container's process 4242 exits:");
+        text.AppendLine("  netns_tcp_bridge -l 127.0.0.1:5432 -c db:5432 --connect-netns pid:4242 --user nobody --metrics 127.0.0.1:9464 --exit-with-netns-owner");
         text.AppendLine();
         text.AppendLine("Exit status: 0 done, 1 runtime failure, 2 bad command line.");
         return text.ToString();

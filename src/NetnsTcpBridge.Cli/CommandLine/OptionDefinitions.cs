@@ -31,6 +31,11 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition DrainTimeout = new(null, "drain-timeout", "SECONDS", "On SIGTERM/SIGINT, let open connections finish this long, then reset them (default 30)");
     public static readonly OptionDefinition KeepAlive = new(null, "keepalive", "SECONDS", "Enable TCP keepalive on both legs: first probe after SECONDS idle");
     public static readonly OptionDefinition UnixMode = new(null, "unix-mode", "OCTAL", "File mode of a listening unix:/path socket, e.g. 660 (default: from the umask)");
+    public static readonly OptionDefinition UnixOwner = new(null, "unix-owner", "USER[:GROUP]", "Owner of a listening unix:/path socket: USER, USER:GROUP or :GROUP, as chown(1) takes them");
+    public static readonly OptionDefinition User = new(null, "user", "USER[:GROUP]", "Once netns entered and sockets bound, both parts run as USER (and GROUP, else USER's group), without capabilities");
+    public static readonly OptionDefinition MetricsAddress = new(null, "metrics", "ADDR", "Serve the counters in OpenMetrics text at http://ADDR/metrics (ADDR: IP:PORT)");
+    public static readonly OptionDefinition MetricsNetns = new(null, "metrics-netns", "SIDE", "Netns the metrics endpoint listens in: listen (default) or connect");
+    public static readonly OptionDefinition ExitWithNetnsOwner = new(null, "exit-with-netns-owner", null, "Stop as on SIGTERM when the process of a netns named by pid:PID or /proc/PID/ns/net exits");
     public static readonly OptionDefinition Quiet = new('q', "quiet", null, "Print errors only (no notices, no warnings)");
     public static readonly OptionDefinition Verbose = new('v', "verbose", null, "Log every connection, and show stack traces on internal errors");
     public static readonly OptionDefinition HelpFlag = new('h', "help", null, "Show this help and exit");
@@ -40,6 +45,8 @@ internal static class OptionDefinitions
     [
         Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
-        ConnectTimeout, DrainTimeout, KeepAlive, MaxConnections, Copy, Threads, PipeSize, UnixMode, Quiet, Verbose, HelpFlag, VersionFlag,
+        ConnectTimeout, DrainTimeout, KeepAlive, MaxConnections, Copy, Threads, PipeSize, UnixMode,
+        UnixOwner, User, MetricsAddress, MetricsNetns, ExitWithNetnsOwner,
+        Quiet, Verbose, HelpFlag, VersionFlag,
     ];
 }

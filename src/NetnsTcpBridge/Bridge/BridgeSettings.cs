@@ -1,4 +1,5 @@
 using System.Net;
+using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Bridge;
@@ -69,6 +70,22 @@ public sealed record BridgeSettings(
 
     /// <summary>After a stop signal, how long open connections may go on before they are reset.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Owner and group for a listening UNIX path socket; null leaves the process's own.</summary>
+    public FileOwner? UnixSocketOwner { get; init; }
+
+    /// <summary>Where the counters are served in OpenMetrics text; null for no endpoint.</summary>
+    public MetricsEndpoint? Metrics { get; init; }
+
+    /// <summary>The user both parts switch to once namespaces are entered and sockets bound; null stays as started.</summary>
+    public RunAsUser? RunAs { get; init; }
+
+    /// <summary>Stop (as on SIGTERM) when a process in <see cref="NamespaceOwners"/> exits.</summary>
+    public bool ExitWithNamespaceOwner { get; init; }
+
+    /// <summary>The processes whose namespaces were named by PID (<c>pid:PID</c>, <c>/proc/PID/ns/net</c>).</summary>
+    public IReadOnlyList<NamespaceOwner> NamespaceOwners =>
+        [.. new[] { NamespaceOwner.Of(ListenNamespace, "listen"), NamespaceOwner.Of(ConnectNamespace, "connect") }.OfType<NamespaceOwner>()];
 
     /// <summary>True when no namespace was named at all: the bridge is a plain TCP forwarder.</summary>
     public bool IsPlainForwarder => ListenNamespace is null && ConnectNamespace is null;

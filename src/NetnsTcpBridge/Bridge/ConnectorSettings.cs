@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Bridge;
@@ -12,6 +13,12 @@ namespace NetnsTcpBridge.Bridge;
 /// </summary>
 internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLevel LogLevel)
 {
+    /// <summary>Whether the connector inherited the metrics socket (at fd 4) and serves it.</summary>
+    public bool ServesMetrics { get; init; }
+
+    /// <summary>The user the connector switches to once set up; null stays as started.</summary>
+    public RunAsUser? RunAs { get; init; }
+
     public string Format()
     {
         var text = new StringBuilder();
@@ -42,6 +49,16 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
 
         Line("one-shot", OneShot ? 1 : 0);
         Line("log-level", (int)LogLevel);
+        if (ServesMetrics)
+        {
+            Line("metrics", 1);
+        }
+
+        if (RunAs is { } user)
+        {
+            Line("user", $"{user.UserId}:{user.GroupId}");
+        }
+
         return text.ToString();
     }
 
@@ -80,12 +97,14 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         };
         bool oneShot = Take("one-shot") == "1";
         var level = (LogLevel)Number(Take("log-level"));
+        bool metrics = values.ContainsKey("metrics") && Take("metrics") == "1";
+        var user = values.ContainsKey("user") ? ParseUser(Take("user")) : null;
         if (values.Count > 0)
         {
             throw new InvalidDataException($"connector settings: unknown key '{values.Keys.First()}'");
         }
 
-        return new ConnectorSettings(relay, oneShot, level);
+        return new ConnectorSettings(relay, oneShot, level) { ServesMetrics = metrics, RunAs = user };
     }
 
     private static System.Net.EndPoint ParseTarget(string value)
@@ -100,6 +119,16 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         return TcpAddress.TryParse(value, allowPortZero: false, out var endpoint, out string? error)
             ? endpoint
             : throw new InvalidDataException($"connector settings: connect={value}: {error}");
+    }
+
+    private static RunAsUser ParseUser(string value)
+    {
+        string[] ids = value.Split(':');
+        return ids.Length == 2
+            && uint.TryParse(ids[0], NumberStyles.None, CultureInfo.InvariantCulture, out uint userId)
+            && uint.TryParse(ids[1], NumberStyles.None, CultureInfo.InvariantCulture, out uint groupId)
+            ? new RunAsUser(userId, groupId, value)
+            : throw new InvalidDataException($"connector settings: user={value}");
     }
 
     private static KeepAliveSettings ParseKeepAlive(string value)

@@ -5,6 +5,7 @@ namespace NetnsTcpBridge.Interop;
 internal static partial class Libc
 {
     internal const short POLLIN = 0x1;
+    internal const short POLLOUT = 0x4;
     internal const short POLLERR = 0x8;
     internal const short POLLHUP = 0x10;
 

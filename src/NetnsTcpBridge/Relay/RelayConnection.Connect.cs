@@ -36,6 +36,7 @@ internal sealed partial class RelayConnection
     /// <summary>Tries the next address of the target if there is one; otherwise gives up on this client.</summary>
     private void ConnectFailed(string reason)
     {
+        _context.Engine.Statistics.RecordConnectAttemptFailed();
         if (Attempt + 1 >= _context.Targets.Count)
         {
             FailConnect(reason);

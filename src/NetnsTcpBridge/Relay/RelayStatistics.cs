@@ -19,11 +19,13 @@ internal enum ConnectionOutcome
 }
 
 /// <summary>
-/// Counters over the life of the connector, updated once per connection when it closes (never per
-/// byte), readable from any thread.
+/// Counters over the life of the connector, updated when a connection is taken and when it closes
+/// (never per byte), readable from any thread.
 /// </summary>
 public sealed class RelayStatistics
 {
+    private long _taken;
+    private long _connectAttemptsFailed;
     private long _total;
     private long _bytesClientToServer;
     private long _bytesServerToClient;
@@ -31,6 +33,12 @@ public sealed class RelayStatistics
     private long _reset;
     private long _connectFailed;
     private long _aborted;
+
+    /// <summary>A client was taken from the listener (whatever becomes of it).</summary>
+    internal void RecordTaken() => Interlocked.Increment(ref _taken);
+
+    /// <summary>One attempt to connect to one address of the target failed (a client may make several).</summary>
+    internal void RecordConnectAttemptFailed() => Interlocked.Increment(ref _connectAttemptsFailed);
 
     internal void Record(ConnectionOutcome outcome, long clientToServer, long serverToClient)
     {
@@ -58,4 +66,34 @@ public sealed class RelayStatistics
     public string Describe(int active) => string.Create(CultureInfo.InvariantCulture,
         $"active {active}, total {Interlocked.Read(ref _total)}, bytes client->server {Interlocked.Read(ref _bytesClientToServer)}, server->client {Interlocked.Read(ref _bytesServerToClient)}, " +
         $"ended: FIN {Interlocked.Read(ref _closed)}, reset {Interlocked.Read(ref _reset)}, connect failed {Interlocked.Read(ref _connectFailed)}, aborted by the bridge {Interlocked.Read(ref _aborted)}");
+
+    /// <summary>Every counter, each read atomically (together they may be a connection apart).</summary>
+    public StatisticsSnapshot Snapshot() => new(
+        Interlocked.Read(ref _taken),
+        Interlocked.Read(ref _bytesClientToServer),
+        Interlocked.Read(ref _bytesServerToClient),
+        Interlocked.Read(ref _closed),
+        Interlocked.Read(ref _reset),
+        Interlocked.Read(ref _connectFailed),
+        Interlocked.Read(ref _aborted),
+        Interlocked.Read(ref _connectAttemptsFailed));
 }
+
+/// <summary>The counters of <see cref="RelayStatistics"/> at one moment.</summary>
+/// <param name="Taken">Clients taken since the start.</param>
+/// <param name="BytesClientToServer">Bytes relayed client to server by connections that have ended.</param>
+/// <param name="BytesServerToClient">Bytes relayed server to client by connections that have ended.</param>
+/// <param name="Closed">Connections ended by FIN both ways.</param>
+/// <param name="Reset">Connections ended by a reset on one side, passed on to the other.</param>
+/// <param name="ConnectFailed">Clients reset because the target could not be reached.</param>
+/// <param name="Aborted">Connections reset by the bridge itself (stopping).</param>
+/// <param name="ConnectAttemptsFailed">Failed attempts to connect to one address of the target.</param>
+public readonly record struct StatisticsSnapshot(
+    long Taken,
+    long BytesClientToServer,
+    long BytesServerToClient,
+    long Closed,
+    long Reset,
+    long ConnectFailed,
+    long Aborted,
+    long ConnectAttemptsFailed);

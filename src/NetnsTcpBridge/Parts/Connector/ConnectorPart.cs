@@ -4,7 +4,9 @@ using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.Metrics;
 using NetnsTcpBridge.Parts.Listener;
+using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Parts.Connector;
@@ -35,10 +37,23 @@ internal static class ConnectorPart
         var settings = ConnectorSettings.Parse(first.Text);
         Log.Level = settings.LogLevel;
         var relay = settings.Relay with { MaxConnections = Math.Min(settings.Relay.MaxConnections, ConnectionsWithinDescriptorLimit(settings.Relay)) };
+        var metricsSocket = settings.ServesMetrics
+            ? InheritedSocket.TakeOver(ConnectorProcess.MetricsDescriptor, InheritedSocketRole.Listening, "metrics socket")
+            : null;
+        if (settings.RunAs is { } user)
+        {
+            // Set up: descriptor limit raised, sockets inherited. Connecting and relaying need no privilege.
+            PrivilegeDrop.To(user, "connector part");
+        }
 
         // Ownership of the pre-connected socket (-C), if any, moves to the source, then to the first client.
         using var source = new ChannelClientSource(channel, first.TakeDescriptor()?.Release() ?? -1);
         var engine = new RelayEngine(relay, source);
+        if (metricsSocket is not null)
+        {
+            // The metrics server owns the socket from here, for the life of the process.
+            new MetricsServer(metricsSocket, () => OpenMetricsText.Format(engine.Statistics.Snapshot(), engine.ActiveConnections)).Start();
+        }
         using var stop = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;

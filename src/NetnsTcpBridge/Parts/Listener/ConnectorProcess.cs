@@ -9,8 +9,9 @@ namespace NetnsTcpBridge.Parts.Listener;
 /// <remarks>
 /// .NET cannot fork, so "fork, then setns" is done the other way round: a throwaway thread enters
 /// the connect namespace and calls posix_spawn there, and the child, every runtime thread included,
-/// is born in that namespace. The hand-over channel is the only descriptor it inherits, at
-/// <see cref="ChannelDescriptor"/>; everything else of ours is close-on-exec.
+/// is born in that namespace. It inherits its end of the hand-over channel at
+/// <see cref="ChannelDescriptor"/> and, with --metrics, the metrics socket at
+/// <see cref="MetricsDescriptor"/>; everything else of ours is close-on-exec.
 /// </remarks>
 internal sealed class ConnectorProcess
 {
@@ -19,6 +20,12 @@ internal sealed class ConnectorProcess
 
     /// <summary>Where the child finds its end of the hand-over channel.</summary>
     internal const int ChannelDescriptor = 3;
+
+    /// <summary>Where the child finds the listening socket of the metrics endpoint, when there is one.</summary>
+    internal const int MetricsDescriptor = 4;
+
+    /// <summary>Inherited descriptors are first copied to this number or above, clear of every target number.</summary>
+    private const int FirstCopyDescriptor = 10;
 
     private const int F_DUPFD_CLOEXEC = 1030;
 
@@ -29,11 +36,21 @@ internal sealed class ConnectorProcess
 
     public int Pid { get; }
 
-    /// <summary>Starts the connector inside <paramref name="connectNamespace"/> (or here when null).</summary>
-    public static ConnectorProcess Start(NetworkNamespace? connectNamespace, FileDescriptor channelEnd)
+    /// <summary>
+    /// Starts the connector inside <paramref name="connectNamespace"/> (or here when null). The
+    /// child gets its own copies of <paramref name="channelEnd"/> and <paramref name="metricsSocket"/>;
+    /// the caller still owns (and must close) its own.
+    /// </summary>
+    public static ConnectorProcess Start(NetworkNamespace? connectNamespace, FileDescriptor channelEnd, FileDescriptor? metricsSocket = null)
     {
         string[] arguments = [.. SelfCommand(), ConnectorArgument];
-        int pid = NamespaceThread.Run(connectNamespace, "connect", () => Spawn(arguments, channelEnd));
+        List<(int Source, int Target)> inherited = [(channelEnd.Number, ChannelDescriptor)];
+        if (metricsSocket is not null)
+        {
+            inherited.Add((metricsSocket.Number, MetricsDescriptor));
+        }
+
+        int pid = NamespaceThread.Run(connectNamespace, "connect", () => Spawn(arguments, inherited));
         return new ConnectorProcess(pid);
     }
 
@@ -75,21 +92,13 @@ internal sealed class ConnectorProcess
             : [path];
     }
 
-    private static unsafe int Spawn(string[] arguments, FileDescriptor channelEnd)
+    private static unsafe int Spawn(string[] arguments, List<(int Source, int Target)> inherited)
     {
-        // dup2(fd, fd) would leave close-on-exec set: make sure the source is not already at 3.
-        int source = channelEnd.Number;
-        int moved = -1;
-        if (source == ChannelDescriptor)
-        {
-            moved = Libc.Fcntl(source, F_DUPFD_CLOEXEC, ChannelDescriptor + 1);
-            if (moved < 0)
-            {
-                throw SyscallException.FromLastError("fcntl(F_DUPFD_CLOEXEC)", $"fd {source}");
-            }
-
-            source = moved;
-        }
+        // Each source is first copied (close-on-exec) above every target: a source sitting at
+        // another's target number would be overwritten by an earlier dup2, and dup2(fd, fd) would
+        // leave close-on-exec set. The copies are ours and closed below; dup2 clears close-on-exec
+        // on the child's targets only.
+        var copies = new List<int>(inherited.Count);
 
         var environment = Environment.GetEnvironmentVariables();
         var environmentLines = new List<string>(environment.Count);
@@ -108,10 +117,20 @@ internal sealed class ConnectorProcess
                 throw new SyscallException("posix_spawn_file_actions_init", arguments[0], rc);
             }
 
-            rc = Libc.PosixSpawnFileActionsAddDup2(actions, source, ChannelDescriptor);
-            if (rc != 0)
+            foreach (var (source, target) in inherited)
             {
-                throw new SyscallException("posix_spawn_file_actions_adddup2", $"fd {source}", rc);
+                int copy = Libc.Fcntl(source, F_DUPFD_CLOEXEC, FirstCopyDescriptor);
+                if (copy < 0)
+                {
+                    throw SyscallException.FromLastError("fcntl(F_DUPFD_CLOEXEC)", $"fd {source}");
+                }
+
+                copies.Add(copy);
+                rc = Libc.PosixSpawnFileActionsAddDup2(actions, copy, target);
+                if (rc != 0)
+                {
+                    throw new SyscallException("posix_spawn_file_actions_adddup2", $"fd {copy} to {target}", rc);
+                }
             }
 
             byte** argv = NativeStringArray(arguments, strings);
@@ -135,9 +154,9 @@ internal sealed class ConnectorProcess
                 Marshal.FreeHGlobal(pointer);
             }
 
-            if (moved >= 0)
+            foreach (int copy in copies)
             {
-                _ = Libc.Close(moved);
+                _ = Libc.Close(copy);
             }
         }
     }

@@ -5,6 +5,7 @@ using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Namespaces;
+using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.Relay;
 using NetnsTcpBridge.Systemd;
 
@@ -23,12 +24,16 @@ internal static class ListenerPart
         // The connector inherits the raised limit; the listener holds one descriptor per client briefly.
         DescriptorLimit.RaiseToHardLimit();
 
+        // Before the namespace files: see NamespaceOwnerWatch for why the order matters.
+        using var ownerWatch = settings.ExitWithNamespaceOwner ? NamespaceOwnerWatch.Open(settings.NamespaceOwners) : null;
         using var listenNamespace = OpenNamespace(settings.ListenNamespace, "listen");
         using var connectNamespace = OpenNamespace(settings.ConnectNamespace, "connect");
-        using var clientSource = OpenClientSource(settings.Listen, listenNamespace, settings.UnixSocketMode);
+        ownerWatch?.EnsureAllRunning();
+        using var clientSource = OpenClientSource(settings, listenNamespace);
         using var preconnected = settings.Connect is ConnectTarget.ConnectedDescriptor connected
             ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, "-C/--connect-fd")
             : null;
+        using var metricsSocket = MetricsSocket.Open(settings.Metrics, listenNamespace, connectNamespace);
 
         var targets = ResolveTargets(settings.Connect, settings.ConnectNamespace, connectNamespace);
         var (channel, connectorEnd) = HandoverChannel.CreatePair();
@@ -37,10 +42,20 @@ internal static class ListenerPart
         {
             // The child gets its own copy of this end at fd 3; ours is closed when this block ends,
             // so that the channel reports end-of-file to us if the child dies.
-            connector = ConnectorProcess.Start(connectNamespace, connectorEnd.Socket);
+            connector = ConnectorProcess.Start(connectNamespace, connectorEnd.Socket, metricsSocket);
         }
 
+        // The connector has its own copy of the metrics socket at fd 4 and alone serves it.
+        metricsSocket?.Dispose();
+
         Log.Debug($"connector part started as pid {connector.Pid}{InNamespace(connectNamespace)}");
+        if (settings.RunAs is { } user)
+        {
+            // Namespaces entered, sockets bound, connector started: nothing the listener does from
+            // here on needs a privilege.
+            PrivilegeDrop.To(user, "listener part");
+        }
+
         if (settings.IsPlainForwarder)
         {
             // Said once everything is set up, so that a failure to start stays a single line.
@@ -52,9 +67,14 @@ internal static class ListenerPart
 
         var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(clientSource, channel);
         using var supervisor = new ConnectorSupervisor(connector, beginDrain: () => acceptLoop?.Stop());
+        ownerWatch?.Start(owner => supervisor.RequestStop($"{owner} has exited"));
         try
         {
-            var connectorSettings = new ConnectorSettings(WithTargets(settings, targets), settings.IsOneShot, Log.Level);
+            var connectorSettings = new ConnectorSettings(WithTargets(settings, targets), settings.IsOneShot, Log.Level)
+            {
+                ServesMetrics = settings.Metrics is not null,
+                RunAs = settings.RunAs,
+            };
 
             // The connector now holds its own copy of the pre-connected socket; ours closes with this scope.
             channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
@@ -127,9 +147,9 @@ internal static class ListenerPart
         _ => null,
     };
 
-    private static FileDescriptor OpenClientSource(ListenSource source, NetworkNamespace? listenNamespace, UnixFileMode? unixMode)
+    private static FileDescriptor OpenClientSource(BridgeSettings settings, NetworkNamespace? listenNamespace)
     {
-        switch (source)
+        switch (settings.Listen)
         {
             case ListenSource.Address address:
                 // The socket joins the namespace of the thread that creates it, for good; binding
@@ -138,9 +158,17 @@ internal static class ListenerPart
                 try
                 {
                     ListeningSocket.BindAndListen(socket, address.Endpoint);
-                    if (unixMode is { } mode && address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
+                    if (address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
                     {
-                        UnixSocketFile.SetMode(unix, mode);
+                        if (settings.UnixSocketMode is { } mode)
+                        {
+                            UnixSocketFile.SetMode(unix, mode);
+                        }
+
+                        if (settings.UnixSocketOwner is { } owner)
+                        {
+                            UnixSocketFile.SetOwner(unix, owner);
+                        }
                     }
 
                     return socket;
@@ -158,7 +186,7 @@ internal static class ListenerPart
             case ListenSource.PreacceptedDescriptor preaccepted:
                 return InheritedSocket.TakeOver(preaccepted.Fd, InheritedSocketRole.Connected, "-S/--preaccepted-fd");
             default:
-                throw new ArgumentOutOfRangeException(nameof(source), source, "unknown listen source");
+                throw new ArgumentOutOfRangeException(nameof(settings), settings.Listen, "unknown listen source");
         }
     }
 

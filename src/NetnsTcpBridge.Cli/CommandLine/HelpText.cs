@@ -26,8 +26,8 @@ internal static class HelpText
         text.AppendLine("Rules: exactly one of -l, -L, -S; exactly one of -c, -C; one of -f, -F, --listen-netns;");
         text.AppendLine("one of -t, -T, --connect-netns; a listen netns needs -l, a connect netns needs -c.");
         text.AppendLine("Without any netns option it is a plain TCP forwarder. -S and -C serve one client, then exit.");
-        text.AppendLine("--unix-owner needs -l unix:/path; --metrics-netns needs --metrics; --exit-with-netns-owner");
-        text.AppendLine("needs a netns named as pid:PID or /proc/PID/ns/net.");
+        text.AppendLine("Also: --unix-owner needs -l unix:/path; --metrics-netns needs --metrics; and");
+        text.AppendLine("a netns named as pid:PID or /proc/PID/ns/net is what --exit-with-netns-owner follows.");
         text.AppendLine();
         text.AppendLine("Example (from the original's README): let a process in an isolated netns (PID 6448)");
         text.AppendLine("reach 93.184.216.34:80 through 127.0.0.1:80 of its own netns:");

@@ -13,7 +13,7 @@ namespace NetnsTcpBridge.Metrics;
 /// never reads is dropped when it passes, so none can hold the thread for longer. The accepted
 /// socket is non-blocking and every wait is a poll bounded by what is left of that deadline.
 /// </remarks>
-internal sealed class MetricsServer
+internal sealed class MetricsServer : IDisposable
 {
     /// <summary>How long one scraper may take for its whole exchange.</summary>
     public static readonly TimeSpan DefaultExchangeTimeout = TimeSpan.FromSeconds(5);
@@ -22,6 +22,8 @@ internal sealed class MetricsServer
 
     private readonly FileDescriptor _listening;
     private readonly Func<string> _render;
+    private Thread? _thread;
+    private volatile bool _stopped;
 
     /// <param name="listening">A listening TCP socket; the server owns it from now on, for the life of the process.</param>
     /// <param name="render">Makes the OpenMetrics text of the counters; called once per scrape.</param>
@@ -34,17 +36,41 @@ internal sealed class MetricsServer
 
     public TimeSpan ExchangeTimeout { get; }
 
-    /// <summary>Starts serving on a background thread; it ends with the process.</summary>
-    public void Start() => new Thread(Run) { IsBackground = true, Name = "metrics" }.Start();
+    /// <summary>Starts serving on a background thread; the connector lets it run until the process ends.</summary>
+    public void Start()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "metrics" };
+        _thread.Start();
+    }
+
+    /// <summary>
+    /// Stops serving (shutdown(SHUT_RD) wakes the thread in poll or accept), waits for an exchange
+    /// in progress to end, and closes the listening socket.
+    /// </summary>
+    public void Dispose()
+    {
+        _stopped = true;
+        _ = Libc.Shutdown(_listening.Number, SHUT_RD);
+        _thread?.Join();
+        _listening.Dispose();
+    }
+
+    private const int SHUT_RD = 0;
 
     private void Run()
     {
         try
         {
-            while (true)
+            while (!_stopped)
             {
+                int accepted = Accept();
+                if (accepted < 0)
+                {
+                    return;
+                }
+
                 // The accepted socket is ours alone; it is closed when this exchange is over, whatever happened.
-                using var scraper = new FileDescriptor(Accept());
+                using var scraper = new FileDescriptor(accepted);
                 try
                 {
                     Serve(scraper.Number);
@@ -55,9 +81,13 @@ internal sealed class MetricsServer
                 }
             }
         }
-        catch (Exception e)
+        catch (Exception e) when (!_stopped)
         {
             Log.Error($"metrics endpoint stopped: {e.Message}; relaying goes on");
+        }
+        catch (SyscallException)
+        {
+            // Stopping: the listening socket was shut down under accept.
         }
     }
 
@@ -66,6 +96,11 @@ internal sealed class MetricsServer
         while (true)
         {
             WaitFor(_listening.Number, Libc.POLLIN, deadline: long.MaxValue);
+            if (_stopped)
+            {
+                return -1;
+            }
+
             int fd = Libc.Accept4(_listening.Number, null, null, Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK);
             if (fd >= 0)
             {
@@ -93,14 +128,8 @@ internal sealed class MetricsServer
         byte[] request = new byte[MetricsHttp.MaxRequestBytes];
         int received = 0;
         int headLength;
-        while ((headLength = MetricsHttp.HeadLength(request.AsSpan(0, received))) < 0)
+        while ((headLength = MetricsHttp.HeadLength(request.AsSpan(0, received))) < 0 && received < request.Length)
         {
-            if (received == request.Length)
-            {
-                SendAll(fd, MetricsHttp.TooLarge(), deadline);
-                return;
-            }
-
             int count;
             fixed (byte* buffer = &request[received])
             {
@@ -120,7 +149,11 @@ internal sealed class MetricsServer
             received += Math.Max(0, count);
         }
 
-        SendAll(fd, MetricsHttp.Respond(request.AsSpan(0, headLength), _render), deadline);
+        byte[] response = headLength < 0 ? MetricsHttp.TooLarge() : MetricsHttp.Respond(request.AsSpan(0, headLength), _render);
+        if (!SendAll(fd, response, deadline))
+        {
+            return;
+        }
 
         // Closing with unread bytes would reset the connection, and a reset can destroy the answer
         // before the scraper has read it: send FIN, then read until the scraper closes (or time is up).
@@ -140,7 +173,8 @@ internal sealed class MetricsServer
         }
     }
 
-    private static unsafe void SendAll(int fd, byte[] bytes, long deadline)
+    /// <summary>False when the deadline passed first.</summary>
+    private static unsafe bool SendAll(int fd, byte[] bytes, long deadline)
     {
         int sent = 0;
         while (sent < bytes.Length)
@@ -153,11 +187,13 @@ internal sealed class MetricsServer
 
             if (count < 0 && !WaitAfter(SyscallException.FromLastError("send", "metrics scraper"), fd, Libc.POLLOUT, deadline))
             {
-                return;
+                return false;
             }
 
             sent += Math.Max(0, count);
         }
+
+        return true;
     }
 
     /// <summary>After a failed recv/send: waits when it would block; false when time is up. Other errors are thrown.</summary>

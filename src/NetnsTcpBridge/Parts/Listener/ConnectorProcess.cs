@@ -39,9 +39,10 @@ internal sealed class ConnectorProcess
     /// <summary>
     /// Starts the connector inside <paramref name="connectNamespace"/> (or here when null). The
     /// child gets its own copies of <paramref name="channelEnd"/> and <paramref name="metricsSocket"/>;
-    /// the caller still owns (and must close) its own.
+    /// the caller still owns (and must close) its own. With <paramref name="noNewPrivileges"/> the
+    /// child is born with no_new_privs on its first thread, so that every thread of it has it.
     /// </summary>
-    public static ConnectorProcess Start(NetworkNamespace? connectNamespace, FileDescriptor channelEnd, FileDescriptor? metricsSocket = null)
+    public static ConnectorProcess Start(NetworkNamespace? connectNamespace, FileDescriptor channelEnd, FileDescriptor? metricsSocket = null, bool noNewPrivileges = false)
     {
         string[] arguments = [.. SelfCommand(), ConnectorArgument];
         List<(int Source, int Target)> inherited = [(channelEnd.Number, ChannelDescriptor)];
@@ -50,7 +51,16 @@ internal sealed class ConnectorProcess
             inherited.Add((metricsSocket.Number, MetricsDescriptor));
         }
 
-        int pid = NamespaceThread.Run(connectNamespace, "connect", () => Spawn(arguments, inherited));
+        int pid = NamespaceThread.Run(connectNamespace, "connect", () =>
+        {
+            // A flag of this thread only (a throwaway one, unless there is no connect netns), kept across execve.
+            if (noNewPrivileges && Libc.Prctl(Libc.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+            {
+                throw SyscallException.FromLastError("prctl", "PR_SET_NO_NEW_PRIVS");
+            }
+
+            return Spawn(arguments, inherited);
+        });
         return new ConnectorProcess(pid);
     }
 

@@ -42,7 +42,7 @@ internal static class ListenerPart
         {
             // The child gets its own copy of this end at fd 3; ours is closed when this block ends,
             // so that the channel reports end-of-file to us if the child dies.
-            connector = ConnectorProcess.Start(connectNamespace, connectorEnd.Socket, metricsSocket);
+            connector = ConnectorProcess.Start(connectNamespace, connectorEnd.Socket, metricsSocket, noNewPrivileges: settings.RunAs is not null);
         }
 
         // The connector has its own copy of the metrics socket at fd 4 and alone serves it.

@@ -92,6 +92,9 @@ internal sealed class ConnectorProcess
     /// <summary>Sends a signal to the child, by its PID.</summary>
     public void Signal(int signal) => Libc.Kill(Pid, signal);
 
+    /// <summary>Sends a signal to the child; false when it could not be sent (e.g. EPERM).</summary>
+    public bool TrySignal(int signal) => Libc.Kill(Pid, signal) == 0;
+
     // Under Native AOT the process path is the executable itself; under "dotnet app.dll" it is the
     // dotnet host, which needs the assembly path as its first argument.
     private static string[] SelfCommand()

@@ -53,7 +53,22 @@ internal static class ListenerPart
         {
             // Namespaces entered, sockets bound, connector started: nothing the listener does from
             // here on needs a privilege.
-            PrivilegeDrop.To(user, "listener part");
+            try
+            {
+                PrivilegeDrop.To(user, "listener part");
+            }
+            catch
+            {
+                // End the connector, which has no settings yet, so that the failure stays one line.
+                // If we are half-dropped and may no longer signal it, it ends when our end of the
+                // channel closes with us.
+                if (connector.TrySignal(Libc.SIGKILL))
+                {
+                    _ = connector.WaitForExit();
+                }
+
+                throw;
+            }
         }
 
         if (settings.IsPlainForwarder)

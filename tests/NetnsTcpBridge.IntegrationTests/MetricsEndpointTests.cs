@@ -80,6 +80,35 @@ public sealed class MetricsEndpointTests : IntegrationTest
     });
 
     [NamespaceFact]
+    public Task WithTwoRulesInTwoConnectNetns_TheCountersOfBothConnectorsAddUp() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectA = CreateNamespace();
+        var connectB = CreateNamespace();
+        StartEchoServer(connectA, Loopback(9000));
+        StartEchoServer(connectB, Loopback(9000));
+        var bridge = StartBridge([
+            "--rule", $"name=a,listen=127.0.0.1:8001,listen-netns={listenSide.Name},connect=127.0.0.1:9000,connect-netns={connectA.Name}",
+            "--rule", $"name=b,listen=127.0.0.1:8002,listen-netns={listenSide.Name},connect=127.0.0.1:9000,connect-netns={connectB.Name}",
+            "--metrics", $"127.0.0.1:{MetricsPort}"]);
+        await listenSide.WaitForListenerAsync(8001, bridge);
+        await listenSide.WaitForListenerAsync(8002, bridge);
+        await listenSide.WaitForListenerAsync(MetricsPort, bridge);
+        Assert.Equal(0, (await ScrapeAsync(listenSide, bridge))["netns_tcp_bridge_connections_total"]);
+
+        await AssertEchoesAsync(listenSide, Loopback(8001), seed: 85, length: 1000);
+        await AssertEchoesAsync(listenSide, Loopback(8002), seed: 86, length: 2000);
+        await AssertEchoesAsync(listenSide, Loopback(8002), seed: 87, length: 4000);
+
+        Assert.Equal(2, ProcFs.Children(bridge.Pid).Count); // one connector per connect netns
+        var after = await ScrapeUntilAsync(listenSide, bridge, s => Ended(s) == 3);
+        Assert.Equal(3, after["netns_tcp_bridge_connections_total"]);
+        Assert.Equal(3, after["netns_tcp_bridge_connections_ended_total{reason=\"fin\"}"]);
+        Assert.Equal(7000, after["netns_tcp_bridge_bytes_total{direction=\"client_to_server\"}"]);
+        Assert.Equal(7000, after["netns_tcp_bridge_bytes_total{direction=\"server_to_client\"}"]);
+    });
+
+    [NamespaceFact]
     public Task SilentScraper_DoesNotStopRelaying_NorLaterScrapes_AndIsDropped() => WithTimeout(async () =>
     {
         var listenSide = CreateNamespace();

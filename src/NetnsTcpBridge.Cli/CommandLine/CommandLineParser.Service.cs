@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Privileges;
@@ -14,17 +13,18 @@ internal static partial class CommandLineParser
     {
         if (values.TryGetValue(UnixOwner, out string? owner))
         {
-            if (settings.Listen is not ListenSource.Address { Endpoint: UnixDomainSocketEndPoint unix } || UnixAddress.FilePath(unix) is null)
+            // With rules it is their default, applied by RuleSettings to those that listen on a socket file.
+            if (!settings.Rules.Any(rule => rule.ListensOnSocketFile))
             {
-                throw new UsageException($"{UnixOwner.Spellings} sets the owner of a socket file: it needs {Listen.Spellings} unix:/path");
+                throw new UsageException(settings.NamedRules is null
+                    ? $"{UnixOwner.Spellings} sets the owner of a socket file: it needs {Listen.Spellings} unix:/path"
+                    : $"{UnixOwner.Spellings} sets the owner of a socket file, but no rule listens on one (listen=unix:/path)");
             }
 
-            settings = settings with
+            if (settings.NamedRules is null)
             {
-                UnixSocketOwner = UserDatabase.TryResolveOwner(owner!, out var fileOwner, out string? error)
-                    ? fileOwner
-                    : throw new UsageException($"invalid value '{owner}' for {UnixOwner.Spellings}: {error}"),
-            };
+                settings = settings with { UnixSocketOwner = ParseOwner(owner!, UnixOwner.Spellings) };
+            }
         }
 
         if (values.TryGetValue(User, out string? user))
@@ -51,6 +51,12 @@ internal static partial class CommandLineParser
 
         return settings;
     }
+
+    /// <summary>USER, USER:GROUP or :GROUP, resolved; <paramref name="where"/> names the option or the rule key.</summary>
+    internal static FileOwner ParseOwner(string text, string where) =>
+        UserDatabase.TryResolveOwner(text, out var owner, out string? error)
+            ? owner
+            : throw new UsageException($"invalid value '{text}' for {where}: {error}");
 
     private static MetricsEndpoint? ParseMetrics(Dictionary<OptionDefinition, string?> values)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
+using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.Relay;
 using NetnsTcpBridge.Systemd;
 using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;
@@ -14,9 +15,14 @@ internal static partial class CommandLineParser
     public static CommandLineRequest Parse(IReadOnlyList<string> args, int socketsPassed = 0)
     {
         var values = new Dictionary<OptionDefinition, string?>();
+        var ruleValues = new List<string>();
         foreach (var (option, value) in ArgumentTokenizer.Tokenize(args))
         {
-            if (!values.TryAdd(option, value) && option.TakesValue)
+            if (option == Rule)
+            {
+                ruleValues.Add(value!); // the one option that may be repeated
+            }
+            else if (!values.TryAdd(option, value) && option.TakesValue)
             {
                 throw new UsageException($"option {option.Spellings} given more than once");
             }
@@ -32,6 +38,27 @@ internal static partial class CommandLineParser
             return new CommandLineRequest.ShowVersion();
         }
 
+        var settings = ruleValues.Count > 0 || values.ContainsKey(Config)
+            ? RuleSettings(values, ruleValues)
+            : ForwardSettings(values, socketsPassed);
+        settings = settings with { Relay = ParseRelayOptions(values, settings.Relay) };
+        if (values.TryGetValue(DrainTimeout, out string? drain))
+        {
+            settings = settings with { DrainTimeout = ParseSeconds(drain!, DrainTimeout) };
+        }
+
+        settings = ParseServiceOptions(values, settings);
+        if (values.ContainsKey(Quiet) && values.ContainsKey(Verbose))
+        {
+            throw new UsageException($"{Quiet.Spellings} and {Verbose.Spellings} exclude each other; give one");
+        }
+
+        return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose), values.ContainsKey(Quiet));
+    }
+
+    /// <summary>The single forward of the original command line: -l/-L/-S, -c/-C and the netns options.</summary>
+    private static BridgeSettings ForwardSettings(Dictionary<OptionDefinition, string?> values, int socketsPassed)
+    {
         var settings = new BridgeSettings(
             ParseListenSource(values, socketsPassed),
             ParseConnectTarget(values),
@@ -49,25 +76,93 @@ internal static partial class CommandLineParser
             throw new UsageException($"a connect netns ({Named(values, ConnectNetnsFile, ConnectNetnsFd, ConnectNetns)}) makes no sense with {ConnectFd.Spellings}: the socket is already connected");
         }
 
-        settings = settings with { Relay = ParseRelayOptions(values, settings.Relay) };
-        if (values.TryGetValue(DrainTimeout, out string? drain))
+        return settings with
         {
-            settings = settings with { DrainTimeout = ParseSeconds(drain!, DrainTimeout) };
-        }
-
-        if (values.TryGetValue(UnixMode, out string? mode))
-        {
-            settings = settings with { UnixSocketMode = ParseMode(mode!) };
-        }
-
-        settings = ParseServiceOptions(values, settings);
-        if (values.ContainsKey(Quiet) && values.ContainsKey(Verbose))
-        {
-            throw new UsageException($"{Quiet.Spellings} and {Verbose.Spellings} exclude each other; give one");
-        }
-
-        return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose), values.ContainsKey(Quiet));
+            UnixSocketMode = values.TryGetValue(UnixMode, out string? mode) ? ParseMode(mode!) : null,
+            DualStack = values.TryGetValue(DualStack, out string? dualStack) ? ParseYesNo(dualStack!, DualStack) : null,
+        };
     }
+
+    /// <summary>
+    /// Named forwards: the sections of --config, then each --rule, in order. --unix-mode and
+    /// --dual-stack are defaults for the rules that do not set their own.
+    /// </summary>
+    private static BridgeSettings RuleSettings(Dictionary<OptionDefinition, string?> values, List<string> ruleValues)
+    {
+        var single = new[] { Listen, ListenFd, PreacceptedFd, Connect, ConnectFd, ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns };
+        if (single.FirstOrDefault(values.ContainsKey) is { } conflicting)
+        {
+            throw new UsageException($"{conflicting.Spellings} cannot be combined with {Rule.Spellings} or {Config.Spellings}: write that forward as a rule too");
+        }
+
+        UnixFileMode? defaultMode = values.TryGetValue(UnixMode, out string? mode) ? ParseMode(mode!) : null;
+        bool? defaultDualStack = values.TryGetValue(DualStack, out string? dualStack) ? ParseYesNo(dualStack!, DualStack) : null;
+        FileOwner? defaultOwner = values.TryGetValue(UnixOwner, out string? owner) ? ParseOwner(owner!, UnixOwner.Spellings) : null;
+        var rules = new List<ForwardRule>();
+        var origins = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Add(ForwardRule rule, string where)
+        {
+            if (!origins.TryAdd(rule.Name!, where))
+            {
+                throw new UsageException($"{where}: rule name '{rule.Name}' is used twice (first at {origins[rule.Name!]})");
+            }
+
+            rules.Add(rule);
+        }
+
+        if (values.TryGetValue(Config, out string? path))
+        {
+            foreach (var section in ConfigFile.Read(path!))
+            {
+                Add(RuleParser.Build(section.Name, section.Pairs, section.Where, defaultMode, defaultDualStack, defaultOwner), section.Where);
+            }
+        }
+
+        for (int i = 0; i < ruleValues.Count; i++)
+        {
+            string where = $"{Rule.Spellings} #{i + 1}";
+            var pairs = new List<RuleParser.Pair>();
+            string? name = null;
+            foreach (string item in ruleValues[i].Split(','))
+            {
+                int equals = item.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    throw new UsageException($"{where}: expected key=value pairs separated by commas, got '{item}' in '{ruleValues[i]}'");
+                }
+
+                string key = item[..equals].Trim();
+                string value = item[(equals + 1)..].Trim();
+                if (key == "name")
+                {
+                    name = RuleParser.IsValidName(value) ? value : throw new UsageException($"{where}: invalid rule name '{value}': expected {RuleParser.NameSyntax}");
+                }
+                else
+                {
+                    pairs.Add(new RuleParser.Pair(key, value, where));
+                }
+            }
+
+            // Unnamed rules are numbered by their place among all rules, so that log lines still say which.
+            name ??= string.Create(CultureInfo.InvariantCulture, $"rule{rules.Count + 1}");
+            Add(RuleParser.Build(name, pairs, where, defaultMode, defaultDualStack, defaultOwner), where);
+        }
+
+        var first = rules[0];
+        return new BridgeSettings(first.Listen, first.Connect, first.ListenNamespace, first.ConnectNamespace)
+        {
+            UnixSocketMode = first.UnixSocketMode,
+            DualStack = first.DualStack,
+            NamedRules = rules,
+        };
+    }
+
+    private static bool ParseYesNo(string text, OptionDefinition option) => text switch
+    {
+        "yes" => true,
+        "no" => false,
+        _ => throw new UsageException($"invalid value '{text}' for {option.Spellings}: expected yes or no"),
+    };
 
     private static ListenSource ParseListenSource(Dictionary<OptionDefinition, string?> values, int socketsPassed)
     {

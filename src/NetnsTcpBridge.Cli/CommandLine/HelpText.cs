@@ -9,6 +9,7 @@ internal static class HelpText
     {
         var text = new StringBuilder();
         text.AppendLine("Usage: netns_tcp_bridge (-l ADDR | -L FD | -S FD) (-c ADDR | -C FD) [OPTIONS]");
+        text.AppendLine("       netns_tcp_bridge (--rule RULE | --config FILE)... [OPTIONS]");
         text.AppendLine();
         text.AppendLine("TCP forwarder whose listening part and connecting part each live in their own");
         text.AppendLine("network namespace: it listens in one netns and, for every client, connects from");
@@ -37,6 +38,8 @@ internal static class HelpText
         text.AppendLine("  netns_tcp_bridge -l 127.0.0.1:5432 -c db:5432 --connect-netns pid:4242");
         text.AppendLine("The same as user nobody, with metrics, ending when the container's process 4242 exits:");
         text.AppendLine("  netns_tcp_bridge -l 127.0.0.1:5432 -c db:5432 --connect-netns pid:4242 --user nobody --metrics 127.0.0.1:9464 --exit-with-netns-owner");
+        text.AppendLine("Two forwards in one bridge, each into its own netns (or put them in a --config file):");
+        text.AppendLine("  netns_tcp_bridge --rule name=web,listen=127.0.0.1:8080,connect=127.0.0.1:80,connect-netns=web --rule name=db,listen=unix:/run/db.sock,connect=127.0.0.1:5432,connect-netns=pid:4242");
         text.AppendLine();
         text.AppendLine("Exit status: 0 done, 1 runtime failure, 2 bad command line.");
         return text.ToString();

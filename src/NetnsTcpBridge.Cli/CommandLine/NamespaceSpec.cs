@@ -12,7 +12,10 @@ internal static class NamespaceSpec
 {
     private const string PidPrefix = "pid:";
 
-    public static NamespaceReference Parse(string spec, OptionDefinition option)
+    public static NamespaceReference Parse(string spec, OptionDefinition option) => Parse(spec, option.Spellings);
+
+    /// <param name="what">Where the value was given, for messages: an option, or a rule's key.</param>
+    public static NamespaceReference Parse(string spec, string what)
     {
         if (spec.StartsWith(PidPrefix, StringComparison.Ordinal))
         {
@@ -20,7 +23,7 @@ internal static class NamespaceSpec
             return number.Length > 0 && number.All(char.IsAsciiDigit)
                 && int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0
                 ? new NamespaceReference.OfProcess(pid)
-                : throw new UsageException($"invalid value '{spec}' for {option.Spellings}: after pid: comes a process id such as pid:4242");
+                : throw new UsageException($"invalid value '{spec}' for {what}: after pid: comes a process id such as pid:4242");
         }
 
         if (spec.Contains('/', StringComparison.Ordinal))
@@ -29,7 +32,7 @@ internal static class NamespaceSpec
         }
 
         return spec.Length == 0 || spec is "." or ".."
-            ? throw new UsageException($"invalid value '{spec}' for {option.Spellings}: expected an `ip netns` name, pid:PID, or a path")
+            ? throw new UsageException($"invalid value '{spec}' for {what}: expected an `ip netns` name, pid:PID, or a path")
             : new NamespaceReference.Named(spec);
     }
 }

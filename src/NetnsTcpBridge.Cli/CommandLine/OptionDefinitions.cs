@@ -32,10 +32,13 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition KeepAlive = new(null, "keepalive", "SECONDS", "Enable TCP keepalive on both legs: first probe after SECONDS idle");
     public static readonly OptionDefinition UnixMode = new(null, "unix-mode", "OCTAL", "File mode of a listening unix:/path socket, e.g. 660 (default: from the umask)");
     public static readonly OptionDefinition UnixOwner = new(null, "unix-owner", "USER[:GROUP]", "Owner of a listening unix:/path socket: USER, USER:GROUP or :GROUP, as chown(1) takes them");
-    public static readonly OptionDefinition User = new(null, "user", "USER[:GROUP]", "Once netns entered and sockets bound, both parts run as USER (and GROUP, else USER's group), without capabilities");
+    public static readonly OptionDefinition User = new(null, "user", "USER[:GROUP]", "Once netns entered and sockets bound, every part runs as USER (and GROUP, else USER's group), without capabilities");
     public static readonly OptionDefinition MetricsAddress = new(null, "metrics", "ADDR", "Serve the counters in OpenMetrics text at http://ADDR/metrics (ADDR: IP:PORT)");
-    public static readonly OptionDefinition MetricsNetns = new(null, "metrics-netns", "SIDE", "Netns the metrics endpoint listens in: listen (default) or connect");
+    public static readonly OptionDefinition MetricsNetns = new(null, "metrics-netns", "SIDE", "Netns the metrics endpoint listens in: listen (default) or connect (of the first rule)");
     public static readonly OptionDefinition ExitWithNetnsOwner = new(null, "exit-with-netns-owner", null, "Stop as on SIGTERM when the process of a netns named by pid:PID or /proc/PID/ns/net exits");
+    public static readonly OptionDefinition Rule = new(null, "rule", "RULE", "A forward of its own, repeatable: name=NAME,listen=ADDR,connect=ADDR[,listen-netns=NETNS][,connect-netns=NETNS][,unix-mode=OCTAL][,unix-owner=USER:GROUP][,dual-stack=yes|no]");
+    public static readonly OptionDefinition Config = new(null, "config", "FILE", "Read forwards from FILE: a [name] section per rule with the keys of --rule, one 'key = value' per line");
+    public static readonly OptionDefinition DualStack = new(null, "dual-stack", "yes|no", "Whether a [::] listener also takes IPv4 clients (default: the kernel's net.ipv6.bindv6only, usually yes)");
     public static readonly OptionDefinition Quiet = new('q', "quiet", null, "Print errors only (no notices, no warnings)");
     public static readonly OptionDefinition Verbose = new('v', "verbose", null, "Log every connection, and show stack traces on internal errors");
     public static readonly OptionDefinition HelpFlag = new('h', "help", null, "Show this help and exit");
@@ -45,7 +48,8 @@ internal static class OptionDefinitions
     [
         Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
-        ConnectTimeout, DrainTimeout, KeepAlive, MaxConnections, Copy, Threads, PipeSize, UnixMode,
+        Rule, Config,
+        ConnectTimeout, DrainTimeout, KeepAlive, MaxConnections, Copy, Threads, PipeSize, UnixMode, DualStack,
         UnixOwner, User, MetricsAddress, MetricsNetns, ExitWithNetnsOwner,
         Quiet, Verbose, HelpFlag, VersionFlag,
     ];

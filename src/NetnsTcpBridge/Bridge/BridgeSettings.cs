@@ -55,6 +55,35 @@ public abstract record NamespaceReference
     public sealed record OfProcess(int Pid) : NamespaceReference;
 }
 
+/// <summary>
+/// One forward: where clients come from and where they go, each side in its own namespace.
+/// A bridge runs one (from <c>-l</c>/<c>-c</c> and friends) or several (<c>--rule</c>, <c>--config</c>).
+/// </summary>
+/// <param name="Name">Shown on every log line about the rule's clients; null for the single unnamed forward.</param>
+public sealed record ForwardRule(
+    string? Name,
+    ListenSource Listen,
+    ConnectTarget Connect,
+    NamespaceReference? ListenNamespace,
+    NamespaceReference? ConnectNamespace)
+{
+    /// <summary>File mode for a listening UNIX path socket; null leaves what the umask gives.</summary>
+    public UnixFileMode? UnixSocketMode { get; init; }
+
+    /// <summary>For an IPv6 listen address: true accepts IPv4 clients too, false IPv6 only, null the kernel's default (net.ipv6.bindv6only).</summary>
+    public bool? DualStack { get; init; }
+
+    /// <summary>Owner and group for a listening UNIX path socket; null leaves the process's own.</summary>
+    public FileOwner? UnixSocketOwner { get; init; }
+
+    /// <summary>True when the rule listens on a UNIX socket file (not an abstract name, not TCP).</summary>
+    public bool ListensOnSocketFile =>
+        Listen is ListenSource.Address { Endpoint: System.Net.Sockets.UnixDomainSocketEndPoint unix } && Endpoints.UnixAddress.FilePath(unix) is not null;
+
+    /// <summary>The rule as named in messages: "rule 'web'", or "the forward".</summary>
+    public string Description => Name is null ? "the forward" : $"rule '{Name}'";
+}
+
 /// <summary>Everything the bridge needs to run, already checked for consistency by whoever built it.</summary>
 public sealed record BridgeSettings(
     ListenSource Listen,
@@ -67,6 +96,20 @@ public sealed record BridgeSettings(
 
     /// <summary>File mode for a listening UNIX path socket; null leaves what the umask gives.</summary>
     public UnixFileMode? UnixSocketMode { get; init; }
+
+    /// <summary>For an IPv6 listen address: true accepts IPv4 clients too, false IPv6 only, null the kernel's default.</summary>
+    public bool? DualStack { get; init; }
+
+    /// <summary>
+    /// Named rules (<c>--rule</c>, <c>--config</c>), when given: then they are the bridge's forwards,
+    /// and the positional properties above describe the first of them.
+    /// </summary>
+    public IReadOnlyList<ForwardRule>? NamedRules { get; init; }
+
+    /// <summary>Every forward the bridge runs, in order.</summary>
+    public IReadOnlyList<ForwardRule> Rules => NamedRules is { Count: > 0 } named
+        ? named
+        : [new ForwardRule(null, Listen, Connect, ListenNamespace, ConnectNamespace) { UnixSocketMode = UnixSocketMode, DualStack = DualStack, UnixSocketOwner = UnixSocketOwner }];
 
     /// <summary>After a stop signal, how long open connections may go on before they are reset.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -83,12 +126,14 @@ public sealed record BridgeSettings(
     /// <summary>Stop (as on SIGTERM) when a process in <see cref="NamespaceOwners"/> exits.</summary>
     public bool ExitWithNamespaceOwner { get; init; }
 
-    /// <summary>The processes whose namespaces were named by PID (<c>pid:PID</c>, <c>/proc/PID/ns/net</c>).</summary>
+    /// <summary>The processes whose namespaces were named by PID (<c>pid:PID</c>, <c>/proc/PID/ns/net</c>), in every rule, each once.</summary>
     public IReadOnlyList<NamespaceOwner> NamespaceOwners =>
-        [.. new[] { NamespaceOwner.Of(ListenNamespace, "listen"), NamespaceOwner.Of(ConnectNamespace, "connect") }.OfType<NamespaceOwner>()];
+        [.. Rules.SelectMany(rule => new[] { NamespaceOwner.Of(rule.ListenNamespace, "listen"), NamespaceOwner.Of(rule.ConnectNamespace, "connect") })
+            .OfType<NamespaceOwner>()
+            .DistinctBy(owner => owner.Pid)];
 
     /// <summary>True when no namespace was named at all: the bridge is a plain TCP forwarder.</summary>
-    public bool IsPlainForwarder => ListenNamespace is null && ConnectNamespace is null;
+    public bool IsPlainForwarder => Rules.All(rule => rule.ListenNamespace is null && rule.ConnectNamespace is null);
 
     /// <summary>True when only one client is served (<c>-S</c> or <c>-C</c>), after which the bridge exits.</summary>
     public bool IsOneShot => Listen is ListenSource.PreacceptedDescriptor || Connect is ConnectTarget.ConnectedDescriptor;

@@ -33,6 +33,23 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             Line("connect-also", string.Join(",", Relay.AlternateTargets.Select(TcpAddress.Format)));
         }
 
+        if (Relay.RouteName is not null)
+        {
+            Line("name", Relay.RouteName);
+        }
+
+        for (int i = 0; i < Relay.MoreRoutes.Count; i++)
+        {
+            var route = Relay.MoreRoutes[i];
+            string prefix = $"route.{i + 1}.";
+            if (route.Name is not null)
+            {
+                Line(prefix + "name", route.Name);
+            }
+
+            Line(prefix + "connect", string.Join(",", route.Targets.Select(TcpAddress.Format)));
+        }
+
         Line("connect-timeout-ms", (long)Relay.ConnectTimeout.TotalMilliseconds);
         Line("copy", Relay.CopyMethod == CopyMethod.Splice ? "splice" : "buffered");
         Line("threads", Relay.Threads);
@@ -94,7 +111,19 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             PipeSize = Number(Take("pipe-size")),
             KeepAlive = values.ContainsKey("keepalive") ? ParseKeepAlive(Take("keepalive")) : null,
             MaxConnections = values.ContainsKey("max-connections") ? Number(Take("max-connections")) : int.MaxValue,
+            RouteName = values.ContainsKey("name") ? Take("name") : null,
         };
+        var moreRoutes = new List<RelayRoute>();
+        for (int i = 1; values.ContainsKey($"route.{i}.connect"); i++)
+        {
+            string? name = values.ContainsKey($"route.{i}.name") ? Take($"route.{i}.name") : null;
+            string targets = Take($"route.{i}.connect");
+
+            // A UNIX path may hold a comma; it is always a single target.
+            moreRoutes.Add(new RelayRoute(name, UnixAddress.IsUnix(targets) ? [ParseTarget(targets)] : [.. targets.Split(',').Select(ParseTarget)]));
+        }
+
+        relay = relay with { MoreRoutes = moreRoutes.Count > 0 ? moreRoutes : Array.Empty<RelayRoute>() };
         bool oneShot = Take("one-shot") == "1";
         var level = (LogLevel)Number(Take("log-level"));
         bool metrics = values.ContainsKey("metrics") && Take("metrics") == "1";

@@ -47,9 +47,10 @@ public static class ListeningSocket
     /// <summary>
     /// Sets SO_REUSEADDR (TCP), binds and listens; failures name the address and what to do. A
     /// UNIX path socket replaces a stale socket file (nobody accepts on it any more), never a live
-    /// one or a file of another kind.
+    /// one or a file of another kind. <paramref name="dualStack"/> (IPv6 only): whether IPv4 clients
+    /// are accepted too (IPV6_V6ONLY off); null keeps the kernel's default, as the original did.
     /// </summary>
-    public static unsafe void BindAndListen(FileDescriptor socket, EndPoint endpoint)
+    public static unsafe void BindAndListen(FileDescriptor socket, EndPoint endpoint, bool? dualStack = null)
     {
         string where = TcpAddress.Format(endpoint);
         if (endpoint is UnixDomainSocketEndPoint unix)
@@ -59,6 +60,12 @@ public static class ListeningSocket
         else if (Libc.SetIntSockOpt(socket.Number, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1) != 0)
         {
             throw SyscallException.FromLastError("setsockopt(SO_REUSEADDR)", where);
+        }
+
+        if (dualStack is { } both && endpoint.AddressFamily == AddressFamily.InterNetworkV6
+            && Libc.SetIntSockOpt(socket.Number, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, both ? 0 : 1) != 0)
+        {
+            throw SyscallException.FromLastError("setsockopt(IPV6_V6ONLY)", where);
         }
 
         SocketAddress address = endpoint.Serialize();

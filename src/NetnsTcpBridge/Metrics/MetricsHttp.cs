@@ -29,8 +29,11 @@ internal static class MetricsHttp
         };
     }
 
-    /// <summary>The whole response to the request head <paramref name="head"/>; <paramref name="render"/> makes the counters' text.</summary>
-    public static byte[] Respond(ReadOnlySpan<byte> head, Func<string> render)
+    /// <summary>
+    /// The whole response to the request head <paramref name="head"/>; <paramref name="render"/>
+    /// makes the counters' text, or null when they cannot be had now (503).
+    /// </summary>
+    public static byte[] Respond(ReadOnlySpan<byte> head, Func<string?> render)
     {
         int lineEnd = head.IndexOf((byte)'\n');
         string line = Encoding.ASCII.GetString(lineEnd < 0 ? head : head[..lineEnd]).TrimEnd('\r');
@@ -53,7 +56,9 @@ internal static class MetricsHttp
             return Error(404, "Not Found", $"the metrics are at {Path}", string.Empty, method == "HEAD");
         }
 
-        return Build(200, "OK", OpenMetricsText.ContentType, render(), string.Empty, includeBody: method == "GET");
+        return render() is { } counters
+            ? Build(200, "OK", OpenMetricsText.ContentType, counters, string.Empty, includeBody: method == "GET")
+            : Error(503, "Service Unavailable", "a connector part did not report its counters in time; try again", "Retry-After: 1\r\n", method == "HEAD");
     }
 
     /// <summary>For a request head larger than <see cref="MaxRequestBytes"/>.</summary>

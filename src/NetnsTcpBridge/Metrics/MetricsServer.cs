@@ -21,13 +21,13 @@ internal sealed class MetricsServer : IDisposable
     private static readonly TimeSpan ResourceBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly FileDescriptor _listening;
-    private readonly Func<string> _render;
+    private readonly Func<string?> _render;
     private Thread? _thread;
     private volatile bool _stopped;
 
     /// <param name="listening">A listening TCP socket; the server owns it from now on, for the life of the process.</param>
-    /// <param name="render">Makes the OpenMetrics text of the counters; called once per scrape.</param>
-    public MetricsServer(FileDescriptor listening, Func<string> render, TimeSpan? exchangeTimeout = null)
+    /// <param name="render">Makes the OpenMetrics text of the counters, or null when they cannot be had now; called once per scrape.</param>
+    public MetricsServer(FileDescriptor listening, Func<string?> render, TimeSpan? exchangeTimeout = null)
     {
         _listening = listening;
         _render = render;

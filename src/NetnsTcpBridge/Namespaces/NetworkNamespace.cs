@@ -99,6 +99,14 @@ public sealed class NetworkNamespace : IDisposable
 
     public void Dispose() => _descriptor.Dispose();
 
+    /// <summary>
+    /// What tells namespaces apart however they were named (by name, PID, path or fd): the nsfs
+    /// link text, e.g. "net:[4026532281]"; for null, the namespace the caller is in.
+    /// </summary>
+    public static string IdentityOf(NetworkNamespace? ns) =>
+        new FileInfo(ns is null ? "/proc/thread-self/ns/net" : $"/proc/self/fd/{ns._descriptor.Number}").LinkTarget
+        ?? throw new BridgeException($"cannot tell which network namespace {ns?.Description ?? "this is"}: its /proc link is unreadable");
+
     private static void EnsureNetworkNamespace(int fd, string description, string role)
     {
         int type = Libc.Ioctl(fd, Libc.NS_GET_NSTYPE);

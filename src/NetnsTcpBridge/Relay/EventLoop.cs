@@ -76,6 +76,20 @@ internal sealed partial class EventLoop
     /// <summary>Takes ownership of a client (and of a handed-over server socket, or -1) and starts relaying.</summary>
     private void Adopt(HandedOverClient client)
     {
+        if ((uint)client.Route >= (uint)_context.Routes.Count)
+        {
+            // Only a listener of another version could send this: refuse the client, not the process.
+            Log.Error($"client for route {client.Route}, but this connector knows {_context.Routes.Count}; closing it");
+            _ = Libc.Close(client.Client);
+            if (client.Server >= 0)
+            {
+                _ = Libc.Close(client.Server);
+            }
+
+            _context.OnClosed();
+            return;
+        }
+
         var connection = new RelayConnection(client, _context);
         int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : AddSlot();
         _slots[slot] = connection;
@@ -204,7 +218,7 @@ internal sealed partial class EventLoop
     // A fault in one connection resets that connection and leaves the others running.
     private static void ResetAfterFault(RelayConnection connection, Exception e)
     {
-        Log.Error($"{connection.ClientName}: internal error, resetting this connection: {e.Message}");
+        Log.Error($"{connection.LogName}: internal error, resetting this connection: {e.Message}");
         Log.Debug(e.ToString());
         connection.Abort();
     }

@@ -16,9 +16,10 @@ public enum ClientTake
 /// <summary>
 /// A client for the relay: its socket, and the server socket to use (a pre-connected one), or -1
 /// to connect to the target. <paramref name="Prepared"/>: the client socket is already
-/// non-blocking with TCP_NODELAY.
+/// non-blocking with TCP_NODELAY. <paramref name="Route"/>: which of the engine's routes (forwarding
+/// rules) the client came in by.
 /// </summary>
-public readonly record struct HandedOverClient(int Client, int Server, bool Prepared);
+public readonly record struct HandedOverClient(int Client, int Server, bool Prepared, int Route = 0);
 
 /// <summary>
 /// Where the relay's clients come from. Every event loop watches <see cref="ReadinessDescriptor"/>

@@ -7,12 +7,12 @@ namespace NetnsTcpBridge.Relay;
 // Connecting to the target: each of its addresses in turn, each attempt bounded by the connect timeout.
 internal sealed partial class RelayConnection
 {
-    /// <summary>Which address of <see cref="RelayContext.Targets"/> is being tried.</summary>
+    /// <summary>Which address of the route's <see cref="RelayRoute.Targets"/> is being tried.</summary>
     public int Attempt { get; private set; }
 
     private void BeginConnect(EventLoop loop)
     {
-        var target = _context.Targets[Attempt];
+        var target = _route.Targets[Attempt];
         int result = ServerConnector.Begin(target, _context.Options, out int server);
         Server = server;
         if (result == 0)
@@ -37,13 +37,13 @@ internal sealed partial class RelayConnection
     private void ConnectFailed(string reason)
     {
         _context.Engine.Statistics.RecordConnectAttemptFailed();
-        if (Attempt + 1 >= _context.Targets.Count)
+        if (Attempt + 1 >= _route.Targets.Count)
         {
             FailConnect(reason);
             return;
         }
 
-        Log.Debug($"{ClientName}: {TcpAddress.Format(_context.Targets[Attempt])}: {reason}; trying the next address");
+        Log.Debug($"{_route.LogPrefix}{ClientName}: {TcpAddress.Format(_route.Targets[Attempt])}: {reason}; trying the next address");
         if (Server >= 0)
         {
             _ = Libc.Close(Server); // only we hold it: closing also removes it from epoll
@@ -58,8 +58,7 @@ internal sealed partial class RelayConnection
     private void FailConnect(string reason)
     {
         _outcome = ConnectionOutcome.ConnectFailed;
-        string target = _context.TargetName;
-        Log.Warning($"cannot connect to {target} for client {ClientName}: {reason}; resetting the client");
+        Log.Warning($"{_route.LogPrefix}cannot connect to {_route.TargetName} for client {ClientName}: {reason}; resetting the client");
         Close(reset: true);
     }
 }

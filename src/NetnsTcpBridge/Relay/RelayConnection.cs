@@ -25,6 +25,7 @@ internal sealed partial class RelayConnection
     private const uint InputEvents = Libc.EPOLLIN | Libc.EPOLLPRI | Libc.EPOLLRDHUP | Libc.EPOLLERR | Libc.EPOLLHUP;
 
     private readonly RelayContext _context;
+    private readonly RelayRoute _route;
     private readonly bool _clientPrepared;
     private readonly bool _serverHandedOver;
     private Direction? _upload;
@@ -42,6 +43,7 @@ internal sealed partial class RelayConnection
         _serverHandedOver = client.Server >= 0;
         _clientPrepared = client.Prepared;
         _context = context;
+        _route = context.Routes[client.Route]; // checked by the loop before adopting
     }
 
     public int Client { get; }
@@ -51,6 +53,9 @@ internal sealed partial class RelayConnection
 
     /// <summary>The client's address, looked up only when a message needs it.</summary>
     public string ClientName => _clientName ??= SocketNames.Peer(Client);
+
+    /// <summary>The client as named in messages: with its rule's name when rules are named.</summary>
+    public string LogName => _route.LogPrefix + ClientName;
 
     public RelayPhase Phase { get; private set; } = RelayPhase.New;
 
@@ -117,7 +122,7 @@ internal sealed partial class RelayConnection
                 break;
             case RelayPhase.Connecting when (events & Libc.EPOLLERR) != 0:
                 // The client reset while we were still connecting: nobody is left to serve.
-                Log.Debug($"{ClientName}: client went away while connecting");
+                Log.Debug($"{_route.LogPrefix}{ClientName}: client went away while connecting");
                 Close(reset: true);
                 break;
             case RelayPhase.Connecting:
@@ -176,7 +181,7 @@ internal sealed partial class RelayConnection
             _upload.AnnounceUrgent();
         }
 
-        Log.Debug($"{ClientName}: relaying");
+        Log.Debug($"{_route.LogPrefix}{ClientName}: relaying");
         _upload.Pump();
         if (serverHasInput && _upload.State != DirectionState.Failed)
         {
@@ -267,9 +272,9 @@ internal sealed partial class RelayConnection
         if (Log.IsEnabled(LogLevel.Debug))
         {
             string reason = how.ToString();
-            string target = _serverHandedOver ? "pre-connected socket" : TcpAddress.Format(_context.Targets[Attempt]);
+            string target = _serverHandedOver ? "pre-connected socket" : TcpAddress.Format(_route.Targets[Attempt]);
             double seconds = (Environment.TickCount64 - _startTicks) / 1000.0;
-            Log.Debug($"{ClientName} -> {target}: closed after {seconds:0.000} s, {reason}; client->server {_upload?.Bytes} bytes, server->client {_download?.Bytes} bytes");
+            Log.Debug($"{_route.LogPrefix}{ClientName} -> {target}: closed after {seconds:0.000} s, {reason}; client->server {_upload?.Bytes} bytes, server->client {_download?.Bytes} bytes");
         }
     }
 }

@@ -1,5 +1,3 @@
-using NetnsTcpBridge.Endpoints;
-
 namespace NetnsTcpBridge.Relay;
 
 /// <summary>What the connections of one event loop share: settings, the loop, its pipes.</summary>
@@ -11,8 +9,7 @@ internal sealed class RelayContext
         Loop = loop;
         Engine = engine;
         Pipes = new PipePool(options.PipeSize);
-        Targets = options.Target is null ? [] : [options.Target, .. options.AlternateTargets];
-        TargetName = options.Target is null ? "the pre-connected socket" : string.Join(" or ", Targets.Select(TcpAddress.Format));
+        Routes = options.AllRoutes();
     }
 
     public RelayOptions Options { get; }
@@ -23,10 +20,8 @@ internal sealed class RelayContext
 
     public PipePool Pipes { get; }
 
-    public string TargetName { get; }
-
-    /// <summary>The addresses to try, in order, for every client.</summary>
-    public IReadOnlyList<System.Net.EndPoint> Targets { get; }
+    /// <summary>Where clients go, by <see cref="HandedOverClient.Route"/>.</summary>
+    public IReadOnlyList<RelayRoute> Routes { get; }
 
     public void OnClosed()
     {

@@ -27,6 +27,19 @@ public sealed record RelayOptions
     /// </summary>
     public IReadOnlyList<EndPoint> AlternateTargets { get; init; } = [];
 
+    /// <summary>The name of the rule whose clients go to <see cref="Target"/> (route 0), when rules are named.</summary>
+    public string? RouteName { get; init; }
+
+    /// <summary>
+    /// Routes 1, 2, ...: further forwarding rules served by this engine (one per rule whose
+    /// connect namespace is this connector's). Route 0 is <see cref="Target"/>.
+    /// </summary>
+    public IReadOnlyList<RelayRoute> MoreRoutes { get; init; } = [];
+
+    /// <summary>Every route, by index: route 0 from <see cref="Target"/>, then <see cref="MoreRoutes"/>.</summary>
+    public IReadOnlyList<RelayRoute> AllRoutes() =>
+        [new RelayRoute(RouteName, Target is null ? [] : [Target, .. AlternateTargets]), .. MoreRoutes];
+
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public CopyMethod CopyMethod { get; init; } = CopyMethod.Splice;

@@ -214,6 +214,38 @@ public class ConnectorSettingsTests
         Assert.Equal(relay.KeepAlive, ConnectorSettings.Parse(handedOver.Format()).Relay.KeepAlive);
     }
 
+    [Fact]
+    public void NamedRoutes_SurviveTheHandover_InOrder_WithTheirTargets()
+    {
+        var relay = new RelayOptions
+        {
+            Target = IPEndPoint.Parse("127.0.0.1:80"),
+            AlternateTargets = [IPEndPoint.Parse("[::1]:80")],
+            RouteName = "web",
+            MoreRoutes =
+            [
+                new RelayRoute("db", [IPEndPoint.Parse("10.0.0.2:5432")]),
+                new RelayRoute("sock", [new System.Net.Sockets.UnixDomainSocketEndPoint("/run/a,b.sock")]),
+                new RelayRoute(null, [IPEndPoint.Parse("127.0.0.1:1"), IPEndPoint.Parse("127.0.0.2:1")]),
+            ],
+        };
+
+        var parsed = ConnectorSettings.Parse(new ConnectorSettings(relay, false, LogLevel.Info).Format()).Relay;
+
+        Assert.Equal(
+            ["web: 127.0.0.1:80 or [::1]:80", "db: 10.0.0.2:5432", "sock: unix:/run/a,b.sock", ": 127.0.0.1:1 or 127.0.0.2:1"],
+            parsed.AllRoutes().Select(route => $"{route.Name}: {route.TargetName}"));
+    }
+
+    [Fact]
+    public void WithoutRoutes_TheRecordHasNoRouteLines()
+    {
+        string text = new ConnectorSettings(new RelayOptions { Target = IPEndPoint.Parse("127.0.0.1:80") }, false, LogLevel.Info).Format();
+
+        Assert.DoesNotContain("route.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("name=", text, StringComparison.Ordinal);
+    }
+
     private static void AssertTimeoutSurvivesHandover(string seconds)
     {
         // The listener hands the timeout to the connector as whole milliseconds; a timeout the

@@ -164,7 +164,68 @@ public class ServiceOptionsTests
         Assert.Contains("--unix-owner sets the owner of a socket file: it needs -l/--listen unix:/path", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void UnixOwner_WithRules_IsTheDefaultOfThoseOnASocketFile_AndARuleMaySetItsOwn()
+    {
+        var run = Run([
+            "--unix-owner", "nobody",
+            "--rule", "name=a,listen=unix:/run/a.sock,connect=127.0.0.1:80",
+            "--rule", "name=b,listen=127.0.0.1:81,connect=127.0.0.1:80",
+            "--rule", "name=c,listen=unix:/run/c.sock,connect=127.0.0.1:80,unix-owner=:nogroup",
+        ]);
+
+        Assert.Equal(
+            [new FileOwner(65534, null, "nobody"), null, new FileOwner(null, 65534, ":nogroup")],
+            run.Settings.Rules.Select(rule => rule.UnixSocketOwner));
+    }
+
+    [Fact]
+    public void UnixOwner_RuleKeyOnATcpListener_IsRejected()
+    {
+        var e = Fails(["--rule", "name=a,listen=127.0.0.1:81,connect=127.0.0.1:80,unix-owner=nobody"]);
+
+        Assert.Contains("unix-owner sets the owner of a socket file: rule 'a' needs listen=unix:/path", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnixOwner_RuleKeyUnknownUser_NamesTheRuleAndTheUser()
+    {
+        var e = Fails(["--rule", "name=a,listen=unix:/run/a.sock,connect=127.0.0.1:80,unix-owner=ntb-no-such-user"]);
+
+        Assert.Contains("--rule #1: key unix-owner", e.Message, StringComparison.Ordinal);
+        Assert.Contains("no user named 'ntb-no-such-user'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnixOwner_WithRulesNoneOnASocketFile_IsRejected()
+    {
+        var e = Fails(["--unix-owner", "nobody", "--rule", "name=a,listen=127.0.0.1:81,connect=127.0.0.1:80"]);
+
+        Assert.Contains("no rule listens on one", e.Message, StringComparison.Ordinal);
+    }
+
     // ---- --exit-with-netns-owner -------------------------------------------------------------
+
+    [Fact]
+    public void ExitWithNetnsOwner_WithRules_WatchesEveryProcessNamedByPid_EachOnce()
+    {
+        var run = Run([
+            "--exit-with-netns-owner",
+            "--rule", "name=a,listen=127.0.0.1:81,connect=127.0.0.1:80,connect-netns=pid:10",
+            "--rule", "name=b,listen=127.0.0.1:82,listen-netns=pid:10,connect=127.0.0.1:80,connect-netns=/proc/20/ns/net",
+            "--rule", "name=c,listen=127.0.0.1:83,listen-netns=web,connect=127.0.0.1:80",
+        ]);
+
+        Assert.Equal([new NamespaceOwner(10, "connect"), new NamespaceOwner(20, "connect")], run.Settings.NamespaceOwners);
+    }
+
+    [Fact]
+    public void ExitWithNetnsOwner_WithRulesNoneByPid_IsRejected()
+    {
+        var e = Fails(["--exit-with-netns-owner", "--rule", "name=a,listen=127.0.0.1:81,connect=127.0.0.1:80,connect-netns=web"]);
+
+        Assert.Contains("--exit-with-netns-owner follows the process whose netns was named by PID", e.Message, StringComparison.Ordinal);
+    }
 
     public static TheoryData<string[], int, string> OwnerForms() => new()
     {

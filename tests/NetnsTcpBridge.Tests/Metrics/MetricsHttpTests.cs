@@ -68,6 +68,18 @@ public class MetricsHttpTests
         Assert.Contains("Allow: GET, HEAD\r\n", Respond("DELETE /metrics HTTP/1.1\r\n\r\n"), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("HEAD")]
+    public void CountersUnavailable_Is503WithRetryAfter(string method)
+    {
+        string response = Encoding.UTF8.GetString(MetricsHttp.Respond(Encoding.ASCII.GetBytes($"{method} /metrics HTTP/1.1\r\n\r\n"), () => null));
+
+        Assert.StartsWith("HTTP/1.1 503 Service Unavailable\r\n", response, StringComparison.Ordinal);
+        Assert.Contains("Retry-After: 1\r\n", response, StringComparison.Ordinal);
+        Assert.Equal(method == "GET", response.Contains("did not report", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void TooLarge_Is431()
     {

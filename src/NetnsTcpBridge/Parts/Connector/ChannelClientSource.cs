@@ -77,9 +77,14 @@ internal sealed class ChannelClientSource : IClientSource, IDisposable
                     case null:
                         return Finish(ChannelEnding.ListenerGone, null);
                     case HandoverMessageKind.Client:
+                        if (!ClientRecordText.TryParse(message.Text, out bool prepared, out int route))
+                        {
+                            return Finish(ChannelEnding.BadRecord, $"client record with unknown text '{message.Text}'");
+                        }
+
                         // Ownership of both descriptors moves to the caller.
                         int server = Interlocked.Exchange(ref _preconnected, -1);
-                        client = new HandedOverClient(message.TakeDescriptor()!.Release(), server, message.Text == HandoverChannel.PreparedClient);
+                        client = new HandedOverClient(message.TakeDescriptor()!.Release(), server, prepared, route);
                         return ClientTake.Client;
                     case HandoverMessageKind.End:
                         try

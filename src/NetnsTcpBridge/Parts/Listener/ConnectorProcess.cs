@@ -10,8 +10,8 @@ namespace NetnsTcpBridge.Parts.Listener;
 /// .NET cannot fork, so "fork, then setns" is done the other way round: a throwaway thread enters
 /// the connect namespace and calls posix_spawn there, and the child, every runtime thread included,
 /// is born in that namespace. It inherits its end of the hand-over channel at
-/// <see cref="ChannelDescriptor"/> and, with --metrics, the metrics socket at
-/// <see cref="MetricsDescriptor"/>; everything else of ours is close-on-exec.
+/// <see cref="ChannelDescriptor"/> and, with --metrics, its end of the statistics link at
+/// <see cref="StatisticsDescriptor"/>; everything else of ours is close-on-exec.
 /// </remarks>
 internal sealed class ConnectorProcess
 {
@@ -21,8 +21,8 @@ internal sealed class ConnectorProcess
     /// <summary>Where the child finds its end of the hand-over channel.</summary>
     internal const int ChannelDescriptor = 3;
 
-    /// <summary>Where the child finds the listening socket of the metrics endpoint, when there is one.</summary>
-    internal const int MetricsDescriptor = 4;
+    /// <summary>Where the child finds its end of the statistics link (<see cref="Metrics.StatisticsLink"/>), with --metrics.</summary>
+    internal const int StatisticsDescriptor = 4;
 
     /// <summary>Inherited descriptors are first copied to this number or above, clear of every target number.</summary>
     private const int FirstCopyDescriptor = 10;
@@ -38,17 +38,17 @@ internal sealed class ConnectorProcess
 
     /// <summary>
     /// Starts the connector inside <paramref name="connectNamespace"/> (or here when null). The
-    /// child gets its own copies of <paramref name="channelEnd"/> and <paramref name="metricsSocket"/>;
+    /// child gets its own copies of <paramref name="channelEnd"/> and <paramref name="statisticsEnd"/>;
     /// the caller still owns (and must close) its own. With <paramref name="noNewPrivileges"/> the
     /// child is born with no_new_privs on its first thread, so that every thread of it has it.
     /// </summary>
-    public static ConnectorProcess Start(NetworkNamespace? connectNamespace, FileDescriptor channelEnd, FileDescriptor? metricsSocket = null, bool noNewPrivileges = false)
+    public static ConnectorProcess Start(NetworkNamespace? connectNamespace, FileDescriptor channelEnd, FileDescriptor? statisticsEnd = null, bool noNewPrivileges = false)
     {
         string[] arguments = [.. SelfCommand(), ConnectorArgument];
         List<(int Source, int Target)> inherited = [(channelEnd.Number, ChannelDescriptor)];
-        if (metricsSocket is not null)
+        if (statisticsEnd is not null)
         {
-            inherited.Add((metricsSocket.Number, MetricsDescriptor));
+            inherited.Add((statisticsEnd.Number, StatisticsDescriptor));
         }
 
         int pid = NamespaceThread.Run(connectNamespace, "connect", () =>

@@ -5,20 +5,25 @@ using NetnsTcpBridge.Logging;
 namespace NetnsTcpBridge.Parts.Listener;
 
 /// <summary>
-/// Watches the connector process from the listener and decides how the whole bridge exits.
+/// Watches the connector processes (one per connect namespace) from the listener and decides how
+/// the whole bridge exits.
 /// </summary>
 /// <remarks>
-/// The connector's exit always ends the bridge, so that neither part outlives the other:
-/// - after a stop signal (drained, or reset on a second signal), the bridge exits 0;
+/// A connector's exit always ends the bridge, so that no part outlives the others:
+/// - after a stop signal (drained, or reset on a second signal), the bridge exits 0 once every
+///   connector has;
 /// - after the last client of a one-shot bridge, it exits with the connector's status;
-/// - otherwise the connector died on its own: one line saying so, and exit status 1.
+/// - otherwise a connector died on its own: one line saying so, and exit status 1 (the other
+///   connectors read end-of-file on their channels and reset their connections).
 /// The other direction is covered by the channel: when the listener dies, the connector reads
 /// end-of-file on its end and exits.
 /// </remarks>
 internal sealed class ConnectorSupervisor : IDisposable
 {
-    private readonly ConnectorProcess _connector;
-    private readonly Thread _waiter;
+    private readonly IReadOnlyList<ConnectorProcess> _connectors;
+    private readonly Thread[] _waiters;
+    private int _running;
+    private int _worstStatus;
     private readonly List<PosixSignalRegistration> _signals = [];
     private int _stopRequests;
     private volatile bool _finishExpected;
@@ -26,12 +31,17 @@ internal sealed class ConnectorSupervisor : IDisposable
     private readonly Action _beginDrain;
 
     /// <param name="beginDrain">Called on the first stop signal: stop taking clients, so that the connector can drain.</param>
-    public ConnectorSupervisor(ConnectorProcess connector, Action beginDrain)
+    public ConnectorSupervisor(IReadOnlyList<ConnectorProcess> connectors, Action beginDrain)
     {
-        _connector = connector;
+        _connectors = connectors;
         _beginDrain = beginDrain;
-        _waiter = new Thread(WaitAndExit) { IsBackground = true, Name = "connector waiter" };
-        _waiter.Start();
+        _running = connectors.Count;
+        _waiters = [.. connectors.Select(connector => new Thread(() => WaitAndExit(connector)) { IsBackground = true, Name = $"connector {connector.Pid} waiter" })];
+        foreach (var waiter in _waiters)
+        {
+            waiter.Start();
+        }
+
         foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP })
         {
             _signals.Add(PosixSignalRegistration.Create(signal, OnStopSignal));
@@ -41,15 +51,21 @@ internal sealed class ConnectorSupervisor : IDisposable
         _signals.Add(PosixSignalRegistration.Create(Signals.SIGUSR1, context =>
         {
             context.Cancel = true;
-            _connector.Signal((int)Signals.SIGUSR1);
+            SignalAll((int)Signals.SIGUSR1);
         }));
     }
 
     /// <summary>Tells the supervisor the connector has been sent its last client and will exit by itself.</summary>
     public void ExpectFinish() => _finishExpected = true;
 
-    /// <summary>Blocks until the connector has exited; the process ends from the waiter thread.</summary>
-    public void WaitForConnector() => _waiter.Join();
+    /// <summary>Blocks until the connectors have exited; the process ends from a waiter thread.</summary>
+    public void WaitForConnectors()
+    {
+        foreach (var waiter in _waiters)
+        {
+            waiter.Join();
+        }
+    }
 
     public void Dispose()
     {
@@ -86,33 +102,48 @@ internal sealed class ConnectorSupervisor : IDisposable
                 break;
             case 2:
                 Log.Info($"{cause} again: resetting open connections and stopping");
-                _connector.Signal(Libc.SIGTERM);
+                SignalAll(Libc.SIGTERM);
                 break;
             default:
-                _connector.Signal(Libc.SIGKILL);
+                SignalAll(Libc.SIGKILL);
                 break;
         }
     }
 
-    private void WaitAndExit()
+    private void SignalAll(int signal)
     {
-        var status = _connector.WaitForExit();
-        int exitCode;
-        if (Volatile.Read(ref _stopRequests) > 0)
+        foreach (var connector in _connectors)
         {
-            exitCode = 0;
+            connector.Signal(signal);
         }
-        else if (_finishExpected)
+    }
+
+    private void WaitAndExit(ConnectorProcess connector)
+    {
+        var status = connector.WaitForExit();
+        bool expected = Volatile.Read(ref _stopRequests) > 0 || _finishExpected;
+        if (!expected)
         {
-            exitCode = status.ShellCode;
-        }
-        else
-        {
-            Log.Error($"the connector part (pid {_connector.Pid}) ended unexpectedly ({status}); stopping the listener too");
-            exitCode = 1;
+            Log.Error($"the connector part (pid {connector.Pid}) ended unexpectedly ({status}); stopping the listener too");
+            Environment.Exit(1);
         }
 
-        Log.Debug($"connector part ended ({status}); exiting with status {exitCode}");
+        int code = status.ShellCode;
+        int worst;
+        do
+        {
+            worst = Volatile.Read(ref _worstStatus);
+        }
+        while (code > worst && Interlocked.CompareExchange(ref _worstStatus, code, worst) != worst);
+
+        Log.Debug($"connector part (pid {connector.Pid}) ended ({status})");
+        if (Interlocked.Decrement(ref _running) > 0)
+        {
+            return; // the last one to end decides
+        }
+
+        int exitCode = Volatile.Read(ref _stopRequests) > 0 ? 0 : Volatile.Read(ref _worstStatus);
+        Log.Debug($"every connector part has ended; exiting with status {exitCode}");
         Environment.Exit(exitCode);
     }
 }

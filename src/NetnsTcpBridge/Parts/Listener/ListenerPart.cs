@@ -1,9 +1,9 @@
-using System.Net;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.Metrics;
 using NetnsTcpBridge.Namespaces;
 using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.Relay;
@@ -12,63 +12,53 @@ using NetnsTcpBridge.Systemd;
 namespace NetnsTcpBridge.Parts.Listener;
 
 /// <summary>
-/// The process the user started: sets up the listening side, starts the connector inside the
-/// connect namespace, and hands it every accepted client over the channel.
+/// The process the user started: sets up the listening side of every rule, starts one connector
+/// per connect namespace, and hands each accepted client to the connector of its rule.
 /// </summary>
 internal static class ListenerPart
 {
     public static int Run(BridgeSettings settings)
     {
         settings = settings with { Listen = ResolveSocketActivation(settings.Listen) };
+        var rules = settings.Rules;
 
-        // The connector inherits the raised limit; the listener holds one descriptor per client briefly.
+        // The connectors inherit the raised limit; the listener holds one descriptor per client briefly.
         DescriptorLimit.RaiseToHardLimit();
 
         // Before the namespace files: see NamespaceOwnerWatch for why the order matters.
         using var ownerWatch = settings.ExitWithNamespaceOwner ? NamespaceOwnerWatch.Open(settings.NamespaceOwners) : null;
-        using var listenNamespace = OpenNamespace(settings.ListenNamespace, "listen");
-        using var connectNamespace = OpenNamespace(settings.ConnectNamespace, "connect");
-        ownerWatch?.EnsureAllRunning();
-        using var clientSource = OpenClientSource(settings, listenNamespace);
+        var listenSides = new List<(NetworkNamespace? Namespace, FileDescriptor Socket)>();
+        foreach (var rule in rules)
+        {
+            listenSides.Add(RuleErrors.For(rule, () =>
+            {
+                var listenNamespace = NamespaceOpener.Open(rule.ListenNamespace, "listen");
+                return (listenNamespace, OpenClientSource(rule, listenNamespace));
+            }));
+        }
+
         using var preconnected = settings.Connect is ConnectTarget.ConnectedDescriptor connected
             ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, "-C/--connect-fd")
             : null;
-        using var metricsSocket = MetricsSocket.Open(settings.Metrics, listenNamespace, connectNamespace);
 
-        var targets = ResolveTargets(settings.Connect, settings.ConnectNamespace, connectNamespace);
-        var (channel, connectorEnd) = HandoverChannel.CreatePair();
-        ConnectorProcess connector;
-        using (connectorEnd)
+        var groups = ConnectorGroup.ByConnectNamespace(rules);
+        ownerWatch?.EnsureAllRunning();
+        foreach (var group in groups)
         {
-            // The child gets its own copy of this end at fd 3; ours is closed when this block ends,
-            // so that the channel reports end-of-file to us if the child dies.
-            connector = ConnectorProcess.Start(connectNamespace, connectorEnd.Socket, metricsSocket, noNewPrivileges: settings.RunAs is not null);
+            group.ResolveRoutes(rules); // before any connector starts: a bad host name is a start-up error
         }
 
-        // The connector has its own copy of the metrics socket at fd 4 and alone serves it.
-        metricsSocket?.Dispose();
+        // Bound before any privilege is dropped; served by this process, which asks each connector
+        // for its counters. The metrics server owns it once started; any failure before ends the process.
+        var metricsSocket = MetricsSocket.Open(settings.Metrics, listenSides[0].Namespace, groups.Single(g => g.RuleIndexes.Contains(0)).Namespace);
+        foreach (var group in groups)
+        {
+            group.Start(statistics: metricsSocket is not null, noNewPrivileges: settings.RunAs is not null);
+        }
 
-        Log.Debug($"connector part started as pid {connector.Pid}{InNamespace(connectNamespace)}");
         if (settings.RunAs is { } user)
         {
-            // Namespaces entered, sockets bound, connector started: nothing the listener does from
-            // here on needs a privilege.
-            try
-            {
-                PrivilegeDrop.To(user, "listener part");
-            }
-            catch
-            {
-                // End the connector, which has no settings yet, so that the failure stays one line.
-                // If we are half-dropped and may no longer signal it, it ends when our end of the
-                // channel closes with us.
-                if (connector.TrySignal(Libc.SIGKILL))
-                {
-                    _ = connector.WaitForExit();
-                }
-
-                throw;
-            }
+            DropPrivileges(user, groups);
         }
 
         if (settings.IsPlainForwarder)
@@ -80,31 +70,51 @@ internal static class ListenerPart
         // Only now is the bridge really serving: tell a service manager (NOTIFY_SOCKET), if any.
         ServiceNotifier.Notify("READY=1");
 
-        var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(clientSource, channel);
-        using var supervisor = new ConnectorSupervisor(connector, beginDrain: () => acceptLoop?.Stop());
+        var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(AcceptSources(rules, listenSides, groups));
+        using var supervisor = new ConnectorSupervisor([.. groups.Select(group => group.Process)], beginDrain: () => acceptLoop?.Stop());
         ownerWatch?.Start(owner => supervisor.RequestStop($"{owner} has exited"));
+        if (metricsSocket is not null)
+        {
+            // The metrics server owns the socket from here, for the life of the process.
+            var collector = new StatisticsCollector([.. groups.Select(group => group.StatisticsLink!)]);
+            new MetricsServer(metricsSocket, collector.Render).Start();
+        }
         try
         {
-            var connectorSettings = new ConnectorSettings(WithTargets(settings, targets), settings.IsOneShot, Log.Level)
+            foreach (var group in groups)
             {
-                ServesMetrics = settings.Metrics is not null,
-                RunAs = settings.RunAs,
-            };
+                var connectorSettings = new ConnectorSettings(group.RelayOptionsFrom(settings.Relay), settings.IsOneShot, Log.Level)
+                {
+                    ServesMetrics = metricsSocket is not null,
+                    RunAs = settings.RunAs,
+                };
 
-            // The connector now holds its own copy of the pre-connected socket; ours closes with this scope.
-            channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
+                // With -C there is one rule, so one connector: it now holds its own copy of the
+                // pre-connected socket, and ours closes with this scope.
+                group.Channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
+            }
+
             preconnected?.Dispose();
-
             if (settings.Listen is ListenSource.PreacceptedDescriptor)
             {
-                channel.Send(HandoverMessageKind.Client, descriptor: clientSource.Number);
-                clientSource.Dispose();
+                // The connector now holds its own copy of the client; ours is closed at once.
+                groups[0].Channel.Send(HandoverMessageKind.Client, descriptor: listenSides[0].Socket.Number);
+                listenSides[0].Socket.Dispose();
             }
             else
             {
-                Log.Debug($"listening on {SocketNames.Local(clientSource.Number)}{InNamespace(listenNamespace)}");
+                for (int i = 0; i < rules.Count; i++)
+                {
+                    string where = listenSides[i].Namespace is { } ns ? $" in netns {ns.Description}" : string.Empty;
+                    string name = rules[i].Name is { } ruleName ? $"[{ruleName}] " : string.Empty;
+                    Log.Debug($"{name}listening on {SocketNames.Local(listenSides[i].Socket.Number)}{where}");
+                }
+
                 acceptLoop!.Run(settings.IsOneShot ? 1 : null);
-                clientSource.Dispose();
+                foreach (var (_, socket) in listenSides)
+                {
+                    socket.Dispose();
+                }
             }
 
             supervisor.ExpectFinish();
@@ -112,15 +122,71 @@ internal static class ListenerPart
             // After a stop signal the open connections get the drain time; after the last client
             // of a one-shot bridge, that client gets all the time it needs.
             var drain = supervisor.IsStopping ? settings.DrainTimeout : Timeout.InfiniteTimeSpan;
-            channel.Send(HandoverMessageKind.End, EndRecord.Format(drain));
+            foreach (var group in groups)
+            {
+                SendEnd(group, drain);
+            }
         }
         catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
         {
-            // The connector is gone; the supervisor reports why and ends the process.
+            // A connector is gone; the supervisor reports why and ends the process.
         }
 
-        supervisor.WaitForConnector();
+        supervisor.WaitForConnectors();
         return 1;
+    }
+
+    /// <summary>
+    /// Namespaces entered, sockets bound, connectors started: nothing the listener does from here
+    /// on needs a privilege. If the drop fails, the connectors (which have no settings yet) are
+    /// ended too, so that the failure stays one line; one we may no longer signal, half-dropped,
+    /// ends when our end of its channel closes with us.
+    /// </summary>
+    private static void DropPrivileges(RunAsUser user, List<ConnectorGroup> groups)
+    {
+        try
+        {
+            PrivilegeDrop.To(user, "listener part");
+        }
+        catch
+        {
+            foreach (var group in groups)
+            {
+                if (group.Process.TrySignal(Libc.SIGKILL))
+                {
+                    _ = group.Process.WaitForExit();
+                }
+            }
+
+            throw;
+        }
+    }
+
+    private static void SendEnd(ConnectorGroup group, TimeSpan drain)
+    {
+        try
+        {
+            group.Channel.Send(HandoverMessageKind.End, EndRecord.Format(drain));
+        }
+        catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
+        {
+            // That connector is gone already (reset by a second signal): nothing to tell it.
+        }
+    }
+
+    private static List<AcceptSource> AcceptSources(
+        IReadOnlyList<ForwardRule> rules,
+        List<(NetworkNamespace? Namespace, FileDescriptor Socket)> listenSides,
+        List<ConnectorGroup> groups)
+    {
+        var sources = new List<AcceptSource>(rules.Count);
+        for (int i = 0; i < rules.Count; i++)
+        {
+            var group = groups.Single(g => g.RuleIndexes.Contains(i));
+            sources.Add(new AcceptSource(listenSides[i].Socket, group.Channel, ClientRecordText.Prepared(group.RouteOf(i))));
+        }
+
+        return sources;
     }
 
     private static ListenSource ResolveSocketActivation(ListenSource source) => source switch
@@ -130,41 +196,9 @@ internal static class ListenerPart
         _ => source,
     };
 
-    private static IReadOnlyList<EndPoint> ResolveTargets(ConnectTarget connect, NamespaceReference? reference, NetworkNamespace? connectNamespace)
+    private static FileDescriptor OpenClientSource(ForwardRule rule, NetworkNamespace? listenNamespace)
     {
-        switch (connect)
-        {
-            case ConnectTarget.Address address:
-                return [address.Endpoint];
-            case ConnectTarget.HostName name:
-                // Resolved from inside the connect namespace, where the connections will be made.
-                string? ipNetnsName = (reference as NamespaceReference.Named)?.Name;
-                var resolved = NamespaceThread.Run(connectNamespace, "connect", () => TargetResolver.Resolve(name.Host, name.Port, ipNetnsName));
-                Log.Debug($"{name.Host} resolved to {string.Join(", ", resolved.Select(TcpAddress.Format))}");
-                return [.. resolved];
-            default:
-                return [];
-        }
-    }
-
-    private static RelayOptions WithTargets(BridgeSettings settings, IReadOnlyList<EndPoint> targets) => settings.Relay with
-    {
-        Target = targets.Count > 0 ? targets[0] : null,
-        AlternateTargets = [.. targets.Skip(1)],
-    };
-
-    private static NetworkNamespace? OpenNamespace(NamespaceReference? reference, string role) => reference switch
-    {
-        NamespaceReference.File file => NetworkNamespace.Open(file.Path, role),
-        NamespaceReference.Descriptor descriptor => NetworkNamespace.FromInheritedDescriptor(descriptor.Fd, role),
-        NamespaceReference.Named named => NetworkNamespace.OpenNamed(named.Name, role),
-        NamespaceReference.OfProcess process => NetworkNamespace.OpenOfProcess(process.Pid, role),
-        _ => null,
-    };
-
-    private static FileDescriptor OpenClientSource(BridgeSettings settings, NetworkNamespace? listenNamespace)
-    {
-        switch (settings.Listen)
+        switch (rule.Listen)
         {
             case ListenSource.Address address:
                 // The socket joins the namespace of the thread that creates it, for good; binding
@@ -172,15 +206,15 @@ internal static class ListenerPart
                 var socket = NamespaceThread.Run(listenNamespace, "listen", () => ListeningSocket.CreateSocket(address.Endpoint));
                 try
                 {
-                    ListeningSocket.BindAndListen(socket, address.Endpoint);
+                    ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack);
                     if (address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
                     {
-                        if (settings.UnixSocketMode is { } mode)
+                        if (rule.UnixSocketMode is { } mode)
                         {
                             UnixSocketFile.SetMode(unix, mode);
                         }
 
-                        if (settings.UnixSocketOwner is { } owner)
+                        if (rule.UnixSocketOwner is { } owner)
                         {
                             UnixSocketFile.SetOwner(unix, owner);
                         }
@@ -201,9 +235,7 @@ internal static class ListenerPart
             case ListenSource.PreacceptedDescriptor preaccepted:
                 return InheritedSocket.TakeOver(preaccepted.Fd, InheritedSocketRole.Connected, "-S/--preaccepted-fd");
             default:
-                throw new ArgumentOutOfRangeException(nameof(settings), settings.Listen, "unknown listen source");
+                throw new ArgumentOutOfRangeException(nameof(rule), rule.Listen, "unknown listen source");
         }
     }
-
-    private static string InNamespace(NetworkNamespace? ns) => ns is null ? string.Empty : $" in netns {ns.Description}";
 }

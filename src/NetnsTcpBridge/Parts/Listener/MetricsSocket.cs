@@ -8,13 +8,16 @@ using NetnsTcpBridge.Namespaces;
 namespace NetnsTcpBridge.Parts.Listener;
 
 /// <summary>
-/// The listening socket of the metrics endpoint. The listener makes it, because it can enter
-/// either namespace and bind before any privilege is dropped; the connector, which keeps the
-/// counters, inherits it and serves it.
+/// The listening socket of the metrics endpoint, made by the listener on a thread inside the
+/// chosen namespace before any privilege is dropped (so a port below 1024 works with --user).
+/// The listener serves it itself, asking each connector for its counters.
 /// </summary>
 internal static class MetricsSocket
 {
-    /// <summary>A bound, listening socket in the chosen namespace, owned by the caller; null without --metrics.</summary>
+    /// <summary>
+    /// A bound, listening socket in the listen or connect namespace of the first forward, owned by
+    /// the caller; null without --metrics.
+    /// </summary>
     public static FileDescriptor? Open(MetricsEndpoint? endpoint, NetworkNamespace? listenNamespace, NetworkNamespace? connectNamespace)
     {
         if (endpoint is null)

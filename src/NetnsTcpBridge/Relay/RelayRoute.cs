@@ -1,0 +1,18 @@
+using System.Net;
+using NetnsTcpBridge.Endpoints;
+
+namespace NetnsTcpBridge.Relay;
+
+/// <summary>
+/// Where the clients of one forwarding rule go: the addresses to try in order (a host name may
+/// have resolved to several), and the rule's name for the log. Each client names its route by
+/// index (<see cref="HandedOverClient.Route"/>); a bridge with a single forward has route 0 only.
+/// </summary>
+public sealed record RelayRoute(string? Name, IReadOnlyList<EndPoint> Targets)
+{
+    /// <summary>The targets for messages, e.g. "127.0.0.1:80 or [::1]:80".</summary>
+    public string TargetName { get; } = Targets.Count == 0 ? "the pre-connected socket" : string.Join(" or ", Targets.Select(TcpAddress.Format));
+
+    /// <summary>Put before every per-connection message: the rule's name and a colon, or nothing.</summary>
+    public string LogPrefix { get; } = Name is null ? string.Empty : $"[{Name}] ";
+}

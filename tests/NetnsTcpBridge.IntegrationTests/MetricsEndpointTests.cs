@@ -31,7 +31,7 @@ public sealed class MetricsEndpointTests : IntegrationTest
 
         var before = await ScrapeAsync(listenSide, bridge);
         Assert.All(before, sample => Assert.Equal(0, sample.Value));
-        Assert.Equal(9, before.Count);
+        Assert.Equal(10, before.Count);
 
         // One client while nothing listens in the connect netns (a failed connect), then two echoed.
         await Assert.ThrowsAnyAsync<SocketException>(async () =>
@@ -49,6 +49,7 @@ public sealed class MetricsEndpointTests : IntegrationTest
         Assert.Equal(1, after["netns_tcp_bridge_connections_ended_total{reason=\"connect_failed\"}"]);
         Assert.Equal(0, after["netns_tcp_bridge_connections_ended_total{reason=\"reset\"}"]);
         Assert.Equal(0, after["netns_tcp_bridge_connections_ended_total{reason=\"aborted\"}"]);
+        Assert.Equal(0, after["netns_tcp_bridge_connections_ended_total{reason=\"bad_proxy_header\"}"]);
         Assert.Equal(4000, after["netns_tcp_bridge_bytes_total{direction=\"client_to_server\"}"]);
         Assert.Equal(4000, after["netns_tcp_bridge_bytes_total{direction=\"server_to_client\"}"]);
         Assert.Equal(1, after["netns_tcp_bridge_connect_failures_total"]);

@@ -31,7 +31,7 @@ public sealed class StatisticsTests : IntegrationTest
         await AssertEchoesAsync(listenSide, Loopback(8000), seed: 51, length: 1000);
         await AssertEchoesAsync(listenSide, Loopback(8000), seed: 52, length: 1000);
 
-        string expected = "stats: active 0, total 3, bytes client->server 2000, server->client 2000, ended: FIN 2, reset 0, connect failed 1, aborted by the bridge 0";
+        string expected = "stats: active 0, total 3, bytes client->server 2000, server->client 2000, ended: FIN 2, reset 0, connect failed 1, aborted by the bridge 0, bad PROXY header 0";
         using var timeout = new CancellationTokenSource(StepTimeout);
         while (!bridge.Stderr.Contains(expected, StringComparison.Ordinal))
         {

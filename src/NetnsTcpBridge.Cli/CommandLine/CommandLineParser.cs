@@ -2,6 +2,7 @@ using System.Globalization;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Privileges;
+using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;
 using NetnsTcpBridge.Systemd;
 using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;
@@ -47,6 +48,11 @@ internal static partial class CommandLineParser
             settings = settings with { DrainTimeout = ParseSeconds(drain!, DrainTimeout) };
         }
 
+        if (values.ContainsKey(AcceptProxyTimeout) && !settings.Rules.Any(rule => rule.AcceptProxyHeader))
+        {
+            throw new UsageException($"{AcceptProxyTimeout.Spellings} needs {AcceptProxy.Spellings} (or a rule with accept-proxy = yes): without it no header is read");
+        }
+
         settings = ParseServiceOptions(values, settings);
         if (values.ContainsKey(Quiet) && values.ContainsKey(Verbose))
         {
@@ -84,8 +90,8 @@ internal static partial class CommandLineParser
     }
 
     /// <summary>
-    /// Named forwards: the sections of --config, then each --rule, in order. --unix-mode and
-    /// --dual-stack are defaults for the rules that do not set their own.
+    /// Named forwards: the sections of --config, then each --rule, in order. --unix-mode,
+    /// --dual-stack, --proxy-protocol and --accept-proxy are defaults for the rules that do not set their own.
     /// </summary>
     private static BridgeSettings RuleSettings(Dictionary<OptionDefinition, string?> values, List<string> ruleValues)
     {
@@ -98,6 +104,8 @@ internal static partial class CommandLineParser
         UnixFileMode? defaultMode = values.TryGetValue(UnixMode, out string? mode) ? ParseMode(mode!) : null;
         bool? defaultDualStack = values.TryGetValue(DualStack, out string? dualStack) ? ParseYesNo(dualStack!, DualStack) : null;
         FileOwner? defaultOwner = values.TryGetValue(UnixOwner, out string? owner) ? ParseOwner(owner!, UnixOwner.Spellings) : null;
+        var defaultProxy = ParseProxyProtocolVersion(values);
+        bool defaultAccept = values.ContainsKey(AcceptProxy);
         var rules = new List<ForwardRule>();
         var origins = new Dictionary<string, string>(StringComparer.Ordinal);
         void Add(ForwardRule rule, string where)
@@ -114,7 +122,7 @@ internal static partial class CommandLineParser
         {
             foreach (var section in ConfigFile.Read(path!))
             {
-                Add(RuleParser.Build(section.Name, section.Pairs, section.Where, defaultMode, defaultDualStack, defaultOwner), section.Where);
+                Add(RuleParser.Build(section.Name, section.Pairs, section.Where, defaultMode, defaultDualStack, defaultProxy, defaultAccept, defaultOwner), section.Where);
             }
         }
 
@@ -145,7 +153,7 @@ internal static partial class CommandLineParser
 
             // Unnamed rules are numbered by their place among all rules, so that log lines still say which.
             name ??= string.Create(CultureInfo.InvariantCulture, $"rule{rules.Count + 1}");
-            Add(RuleParser.Build(name, pairs, where, defaultMode, defaultDualStack, defaultOwner), where);
+            Add(RuleParser.Build(name, pairs, where, defaultMode, defaultDualStack, defaultProxy, defaultAccept, defaultOwner), where);
         }
 
         var first = rules[0];
@@ -288,6 +296,7 @@ internal static partial class CommandLineParser
             relay = relay with { MaxConnections = ParseCount(maxConnections!, MaxConnections, 1, 10_000_000) };
         }
 
+        relay = ParseProxyProtocolOptions(values, relay);
         if (values.TryGetValue(Threads, out string? threads))
         {
             relay = relay with { Threads = ParseCount(threads!, Threads, 1, 1024) };
@@ -300,6 +309,24 @@ internal static partial class CommandLineParser
 
         return relay;
     }
+
+    // The single forward's PROXY settings, and with rules the defaults of every rule (each rule
+    // may set its own; see RuleParser). The timeout applies to every rule that accepts a header.
+    private static RelayOptions ParseProxyProtocolOptions(Dictionary<OptionDefinition, string?> values, RelayOptions relay)
+    {
+        relay = relay with { SendProxyHeader = ParseProxyProtocolVersion(values), AcceptProxyHeader = values.ContainsKey(AcceptProxy) };
+        return values.TryGetValue(AcceptProxyTimeout, out string? timeout)
+            ? relay with { ProxyHeaderTimeout = ParseSeconds(timeout!, AcceptProxyTimeout) }
+            : relay;
+    }
+
+    private static ProxyProtocolVersion ParseProxyProtocolVersion(Dictionary<OptionDefinition, string?> values) =>
+        !values.TryGetValue(OptionDefinitions.ProxyProtocol, out string? version) ? ProxyProtocolVersion.None : version switch
+        {
+            "v1" => ProxyProtocolVersion.V1,
+            "v2" => ProxyProtocolVersion.V2,
+            _ => throw new UsageException($"invalid value '{version}' for {OptionDefinitions.ProxyProtocol.Spellings}: expected v1 or v2"),
+        };
 
     // At least a millisecond: timeouts travel to the connector, and act, in whole milliseconds.
     private static TimeSpan ParseSeconds(string text, OptionDefinition option) =>

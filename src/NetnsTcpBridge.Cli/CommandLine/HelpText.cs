@@ -16,11 +16,13 @@ internal static class HelpText
         text.AppendLine("another, relaying bytes both ways (FIN and reset carried through).");
         text.AppendLine();
         text.AppendLine("Options:");
+
+        // At least two spaces between the columns, however long a spelling gets: docs/check-manpage.sh
+        // finds the end of the left column by them.
+        int width = Math.Max(32, OptionDefinitions.All.Max(o => LeftColumn(o).Length) + 1);
         foreach (var option in OptionDefinitions.All)
         {
-            string shortName = option.Short is null ? "    " : $"-{option.Short}, ";
-            string left = $"{shortName}--{option.Long}{(option.TakesValue ? " " + option.ValueName : string.Empty)}";
-            text.AppendLine($"  {left,-32} {option.Help}");
+            text.AppendLine($"  {LeftColumn(option).PadRight(width)} {option.Help}");
         }
 
         text.AppendLine();
@@ -44,4 +46,7 @@ internal static class HelpText
         text.AppendLine("Exit status: 0 done, 1 runtime failure, 2 bad command line.");
         return text.ToString();
     }
+
+    private static string LeftColumn(OptionDefinition option) =>
+        $"{(option.Short is null ? "    " : $"-{option.Short}, ")}--{option.Long}{(option.TakesValue ? " " + option.ValueName : string.Empty)}";
 }

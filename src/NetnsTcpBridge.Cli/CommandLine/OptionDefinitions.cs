@@ -25,6 +25,9 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition ConnectNetns = new(null, "connect-netns", "NETNS", "Netns to connect from: an `ip netns` NAME, pid:PID, or a PATH (with a /)");
     public static readonly OptionDefinition ConnectTimeout = new(null, "connect-timeout", "SECONDS", "Give up connecting to the target after this long and reset the client (default 10)");
     public static readonly OptionDefinition MaxConnections = new(null, "max-connections", "N", "Relay at most N connections at once; more clients wait in the listen queue (default: as descriptors allow)");
+    public static readonly OptionDefinition ProxyProtocol = new(null, "proxy-protocol", "VERSION", "Send the target a PROXY protocol header, v1 or v2, with the client's address before any client byte");
+    public static readonly OptionDefinition AcceptProxy = new(null, "accept-proxy", null, "Clients come from a trusted proxy: read its PROXY v1/v2 header first and take the client address from it");
+    public static readonly OptionDefinition AcceptProxyTimeout = new(null, "accept-proxy-timeout", "SECONDS", "With --accept-proxy: reset a client whose header is not complete after this long (default 5)");
     public static readonly OptionDefinition Copy = new(null, "copy", "METHOD", "How bytes are moved: splice (zero-copy, default) or buffered (recv/send)");
     public static readonly OptionDefinition Threads = new(null, "threads", "N", "Relay event loops (threads); default: one per core");
     public static readonly OptionDefinition PipeSize = new(null, "pipe-size", "BYTES", "Pipe capacity for splice (default 1048576, 1 MiB)");
@@ -36,7 +39,7 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition MetricsAddress = new(null, "metrics", "ADDR", "Serve the counters in OpenMetrics text at http://ADDR/metrics (ADDR: IP:PORT)");
     public static readonly OptionDefinition MetricsNetns = new(null, "metrics-netns", "SIDE", "Netns the metrics endpoint listens in: listen (default) or connect (of the first rule)");
     public static readonly OptionDefinition ExitWithNetnsOwner = new(null, "exit-with-netns-owner", null, "Stop as on SIGTERM when the process of a netns named by pid:PID or /proc/PID/ns/net exits");
-    public static readonly OptionDefinition Rule = new(null, "rule", "RULE", "A forward of its own, repeatable: name=NAME,listen=ADDR,connect=ADDR[,listen-netns=NETNS][,connect-netns=NETNS][,unix-mode=OCTAL][,unix-owner=USER:GROUP][,dual-stack=yes|no]");
+    public static readonly OptionDefinition Rule = new(null, "rule", "RULE", "A forward of its own, repeatable: name=NAME,listen=ADDR,connect=ADDR[,listen-netns=NETNS][,connect-netns=NETNS][,unix-mode=OCTAL][,unix-owner=USER:GROUP][,dual-stack=yes|no][,proxy-protocol=v1|v2|none][,accept-proxy=yes|no]");
     public static readonly OptionDefinition Config = new(null, "config", "FILE", "Read forwards from FILE: a [name] section per rule with the keys of --rule, one 'key = value' per line");
     public static readonly OptionDefinition DualStack = new(null, "dual-stack", "yes|no", "Whether a [::] listener also takes IPv4 clients (default: the kernel's net.ipv6.bindv6only, usually yes)");
     public static readonly OptionDefinition Quiet = new('q', "quiet", null, "Print errors only (no notices, no warnings)");
@@ -49,7 +52,7 @@ internal static class OptionDefinitions
         Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
         Rule, Config,
-        ConnectTimeout, DrainTimeout, KeepAlive, MaxConnections, Copy, Threads, PipeSize, UnixMode, DualStack,
+        ConnectTimeout, DrainTimeout, KeepAlive, MaxConnections, ProxyProtocol, AcceptProxy, AcceptProxyTimeout, Copy, Threads, PipeSize, UnixMode, DualStack,
         UnixOwner, User, MetricsAddress, MetricsNetns, ExitWithNetnsOwner,
         Quiet, Verbose, HelpFlag, VersionFlag,
     ];

@@ -2,6 +2,7 @@ using System.Globalization;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Privileges;
+using NetnsTcpBridge.ProxyProtocol;
 
 namespace NetnsTcpBridge.Cli.CommandLine;
 
@@ -13,14 +14,17 @@ namespace NetnsTcpBridge.Cli.CommandLine;
 internal static class RuleParser
 {
     /// <summary>The keys a rule knows, for help and messages.</summary>
-    public static readonly IReadOnlyList<string> Keys = ["listen", "connect", "listen-netns", "connect-netns", "unix-mode", "unix-owner", "dual-stack"];
+    public static readonly IReadOnlyList<string> Keys = ["listen", "connect", "listen-netns", "connect-netns", "unix-mode", "unix-owner", "dual-stack", "proxy-protocol", "accept-proxy"];
 
     /// <summary>One key = value pair and where it was written, e.g. "rules.conf:7".</summary>
     public readonly record struct Pair(string Key, string Value, string Where);
 
     /// <param name="where">Where the rule as a whole was written, for a missing key.</param>
+    /// <param name="defaultProxyProtocol">--proxy-protocol, for a rule without its own proxy-protocol key.</param>
+    /// <param name="defaultAcceptProxy">--accept-proxy, for a rule without its own accept-proxy key.</param>
     /// <param name="defaultUnixOwner">--unix-owner: for the rules that listen on a socket file and do not set their own.</param>
-    public static ForwardRule Build(string name, IReadOnlyList<Pair> pairs, string where, UnixFileMode? defaultUnixMode, bool? defaultDualStack, FileOwner? defaultUnixOwner = null)
+    public static ForwardRule Build(string name, IReadOnlyList<Pair> pairs, string where, UnixFileMode? defaultUnixMode, bool? defaultDualStack,
+        ProxyProtocolVersion defaultProxyProtocol = ProxyProtocolVersion.None, bool defaultAcceptProxy = false, FileOwner? defaultUnixOwner = null)
     {
         var seen = new Dictionary<string, Pair>(StringComparer.Ordinal);
         foreach (var pair in pairs)
@@ -51,6 +55,8 @@ internal static class RuleParser
         {
             UnixSocketMode = seen.TryGetValue("unix-mode", out var mode) ? ParseMode(mode) : defaultUnixMode,
             DualStack = seen.TryGetValue("dual-stack", out var dualStack) ? ParseYesNo(dualStack) : defaultDualStack,
+            SendProxyHeader = seen.TryGetValue("proxy-protocol", out var proxy) ? ParseProxyProtocol(proxy) : defaultProxyProtocol,
+            AcceptProxyHeader = seen.TryGetValue("accept-proxy", out var accept) ? ParseYesNo(accept) : defaultAcceptProxy,
         };
         if (seen.TryGetValue("unix-owner", out var owner))
         {
@@ -93,6 +99,14 @@ internal static class RuleParser
         pair.Value.Length is >= 1 and <= 4 && pair.Value.All(c => c is >= '0' and <= '7')
             ? (UnixFileMode)Convert.ToInt32(pair.Value, 8)
             : throw new UsageException($"{Describe(pair)}: invalid file mode '{pair.Value}': expected octal such as 660 or 0600");
+
+    private static ProxyProtocolVersion ParseProxyProtocol(Pair pair) => pair.Value switch
+    {
+        "v1" => ProxyProtocolVersion.V1,
+        "v2" => ProxyProtocolVersion.V2,
+        "none" => ProxyProtocolVersion.None,
+        _ => throw new UsageException($"{Describe(pair)}: invalid value '{pair.Value}': expected v1, v2 or none"),
+    };
 
     private static bool ParseYesNo(Pair pair) => pair.Value.ToLower(CultureInfo.InvariantCulture) switch
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using NetnsTcpBridge.Privileges;
+using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Bridge;
@@ -80,6 +81,12 @@ public sealed record ForwardRule(
     public bool ListensOnSocketFile =>
         Listen is ListenSource.Address { Endpoint: System.Net.Sockets.UnixDomainSocketEndPoint unix } && Endpoints.UnixAddress.FilePath(unix) is not null;
 
+    /// <summary>The PROXY protocol header written to the target for this rule's clients (<c>--proxy-protocol</c>, key proxy-protocol).</summary>
+    public ProxyProtocolVersion SendProxyHeader { get; init; }
+
+    /// <summary>This rule's clients start with a PROXY header from a trusted proxy (<c>--accept-proxy</c>, key accept-proxy).</summary>
+    public bool AcceptProxyHeader { get; init; }
+
     /// <summary>The rule as named in messages: "rule 'web'", or "the forward".</summary>
     public string Description => Name is null ? "the forward" : $"rule '{Name}'";
 }
@@ -109,7 +116,14 @@ public sealed record BridgeSettings(
     /// <summary>Every forward the bridge runs, in order.</summary>
     public IReadOnlyList<ForwardRule> Rules => NamedRules is { Count: > 0 } named
         ? named
-        : [new ForwardRule(null, Listen, Connect, ListenNamespace, ConnectNamespace) { UnixSocketMode = UnixSocketMode, DualStack = DualStack, UnixSocketOwner = UnixSocketOwner }];
+        : [new ForwardRule(null, Listen, Connect, ListenNamespace, ConnectNamespace)
+        {
+            UnixSocketMode = UnixSocketMode,
+            DualStack = DualStack,
+            UnixSocketOwner = UnixSocketOwner,
+            SendProxyHeader = Relay.SendProxyHeader,
+            AcceptProxyHeader = Relay.AcceptProxyHeader,
+        }];
 
     /// <summary>After a stop signal, how long open connections may go on before they are reset.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);

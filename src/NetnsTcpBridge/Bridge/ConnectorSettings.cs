@@ -3,6 +3,7 @@ using System.Text;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Privileges;
+using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Bridge;
@@ -48,6 +49,7 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             }
 
             Line(prefix + "connect", string.Join(",", route.Targets.Select(TcpAddress.Format)));
+            ProxyLines(prefix, route.SendProxyHeader, route.AcceptProxyHeader);
         }
 
         Line("connect-timeout-ms", (long)Relay.ConnectTimeout.TotalMilliseconds);
@@ -64,6 +66,12 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             Line("keepalive", $"{(long)keepAlive.Idle.TotalSeconds},{(long)keepAlive.Interval.TotalSeconds},{keepAlive.Probes}");
         }
 
+        ProxyLines(string.Empty, Relay.SendProxyHeader, Relay.AcceptProxyHeader);
+        if (Relay.AcceptProxyHeader || Relay.MoreRoutes.Any(route => route.AcceptProxyHeader))
+        {
+            Line("accept-proxy-timeout-ms", (long)Relay.ProxyHeaderTimeout.TotalMilliseconds);
+        }
+
         Line("one-shot", OneShot ? 1 : 0);
         Line("log-level", (int)LogLevel);
         if (ServesMetrics)
@@ -77,6 +85,20 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         }
 
         return text.ToString();
+
+        // Per route, and only when on: a bridge without the PROXY protocol sends no such line.
+        void ProxyLines(string prefix, ProxyProtocolVersion send, bool accept)
+        {
+            if (send != ProxyProtocolVersion.None)
+            {
+                Line(prefix + "proxy-protocol", send == ProxyProtocolVersion.V1 ? "v1" : "v2");
+            }
+
+            if (accept)
+            {
+                Line(prefix + "accept-proxy", 1);
+            }
+        }
     }
 
     public static ConnectorSettings Parse(string text)
@@ -111,8 +133,15 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             PipeSize = Number(Take("pipe-size")),
             KeepAlive = values.ContainsKey("keepalive") ? ParseKeepAlive(Take("keepalive")) : null,
             MaxConnections = values.ContainsKey("max-connections") ? Number(Take("max-connections")) : int.MaxValue,
+            SendProxyHeader = ParseProxyProtocol(values, string.Empty),
+            AcceptProxyHeader = ParseAcceptProxy(values, string.Empty),
             RouteName = values.ContainsKey("name") ? Take("name") : null,
         };
+        if (values.ContainsKey("accept-proxy-timeout-ms"))
+        {
+            relay = relay with { ProxyHeaderTimeout = TimeSpan.FromMilliseconds(long.Parse(Take("accept-proxy-timeout-ms"), NumberStyles.None, CultureInfo.InvariantCulture)) };
+        }
+
         var moreRoutes = new List<RelayRoute>();
         for (int i = 1; values.ContainsKey($"route.{i}.connect"); i++)
         {
@@ -120,7 +149,11 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             string targets = Take($"route.{i}.connect");
 
             // A UNIX path may hold a comma; it is always a single target.
-            moreRoutes.Add(new RelayRoute(name, UnixAddress.IsUnix(targets) ? [ParseTarget(targets)] : [.. targets.Split(',').Select(ParseTarget)]));
+            moreRoutes.Add(new RelayRoute(name, UnixAddress.IsUnix(targets) ? [ParseTarget(targets)] : [.. targets.Split(',').Select(ParseTarget)])
+            {
+                SendProxyHeader = ParseProxyProtocol(values, $"route.{i}."),
+                AcceptProxyHeader = ParseAcceptProxy(values, $"route.{i}."),
+            });
         }
 
         relay = relay with { MoreRoutes = moreRoutes.Count > 0 ? moreRoutes : Array.Empty<RelayRoute>() };
@@ -159,6 +192,19 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             ? new RunAsUser(userId, groupId, value)
             : throw new InvalidDataException($"connector settings: user={value}");
     }
+
+    // Takes the route's PROXY lines out of the values, so that what is left is unknown.
+    private static ProxyProtocolVersion ParseProxyProtocol(Dictionary<string, string> values, string prefix) =>
+        !values.Remove(prefix + "proxy-protocol", out string? value) ? ProxyProtocolVersion.None : value switch
+        {
+            "v1" => ProxyProtocolVersion.V1,
+            "v2" => ProxyProtocolVersion.V2,
+            _ => throw new InvalidDataException($"connector settings: unknown {prefix}proxy-protocol '{value}'"),
+        };
+
+    private static bool ParseAcceptProxy(Dictionary<string, string> values, string prefix) =>
+        values.Remove(prefix + "accept-proxy", out string? value)
+        && (value == "1" ? true : throw new InvalidDataException($"connector settings: {prefix}accept-proxy={value}"));
 
     private static KeepAliveSettings ParseKeepAlive(string value)
     {

@@ -20,7 +20,8 @@ public static class HostName
             return false;
         }
 
-        string name = text[..colon].TrimEnd('.');
+        string written = text[..colon];
+        string name = written.EndsWith('.') ? written[..^1] : written; // a trailing dot makes the name absolute (no search list)
         string portText = text[(colon + 1)..];
         if (!portText.All(char.IsAsciiDigit) || !int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
         {
@@ -33,7 +34,7 @@ public static class HostName
                 && label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
                 && label[0] != '-' && label[^1] != '-')
             && !labels[^1].All(char.IsAsciiDigit); // "1.2.3.4" and "127.1" are addresses, not names
-        host = valid ? name : null;
+        host = valid ? written : null;
         return valid;
     }
 }

@@ -25,11 +25,12 @@ internal static class OpenMetricsText
         Sample(text, "connections_total", null, counters.Taken);
 
         Family(text, "connections_ended", "counter", null,
-            "Connections that have ended, by how: fin (closed both ways), reset (one side reset, passed on), connect_failed (the target could not be reached), aborted (reset by the bridge when stopping).");
+            "Connections that have ended, by how: fin (closed both ways), reset (one side reset, passed on), connect_failed (the target could not be reached), aborted (reset by the bridge when stopping), bad_proxy_header (a bad PROXY header from the client).");
         Sample(text, "connections_ended_total", "reason=\"fin\"", counters.Closed);
         Sample(text, "connections_ended_total", "reason=\"reset\"", counters.Reset);
         Sample(text, "connections_ended_total", "reason=\"connect_failed\"", counters.ConnectFailed);
         Sample(text, "connections_ended_total", "reason=\"aborted\"", counters.Aborted);
+        Sample(text, "connections_ended_total", "reason=\"bad_proxy_header\"", counters.BadProxyHeader);
 
         Family(text, "bytes", "counter", "bytes", "Bytes relayed, by direction; a connection's bytes are added when it ends.");
         Sample(text, "bytes_total", "direction=\"client_to_server\"", counters.BytesClientToServer);

@@ -114,5 +114,6 @@ internal sealed class StatisticsCollector
         a.Reset + b.Reset,
         a.ConnectFailed + b.ConnectFailed,
         a.Aborted + b.Aborted,
-        a.ConnectAttemptsFailed + b.ConnectAttemptsFailed);
+        a.ConnectAttemptsFailed + b.ConnectAttemptsFailed,
+        a.BadProxyHeader + b.BadProxyHeader);
 }

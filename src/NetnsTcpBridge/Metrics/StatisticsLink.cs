@@ -44,6 +44,7 @@ internal static class StatisticsLink
         Line("connect-failed", counters.ConnectFailed);
         Line("aborted", counters.Aborted);
         Line("connect-attempts-failed", counters.ConnectAttemptsFailed);
+        Line("bad-proxy-header", counters.BadProxyHeader);
         return text.ToString();
     }
 
@@ -71,7 +72,8 @@ internal static class StatisticsLink
             Get("reset"),
             Get("connect-failed"),
             Get("aborted"),
-            Get("connect-attempts-failed"));
+            Get("connect-attempts-failed"),
+            Get("bad-proxy-header"));
         return (values.TryGetValue("sequence", out long sequence) ? sequence : -1, counters, (int)Get("active"));
     }
 

@@ -27,9 +27,9 @@ internal sealed partial class EventLoop
             _connectDeadlines.Dequeue();
         }
 
-        return _connectDeadlines.TryPeek(out var next)
-            ? (int)Math.Clamp(next.Deadline - Environment.TickCount64, 0, int.MaxValue)
-            : -1;
+        long connect = _connectDeadlines.TryPeek(out var first) ? first.Deadline : long.MaxValue;
+        long next = Math.Min(connect, NextProxyHeaderDeadline());
+        return next == long.MaxValue ? -1 : (int)Math.Clamp(next - Environment.TickCount64, 0, int.MaxValue);
     }
 
     private void CheckDeadlines()
@@ -43,6 +43,8 @@ internal sealed partial class EventLoop
                 head.Connection.OnDeadline();
             }
         }
+
+        CheckProxyHeaderDeadlines(now);
 
         for (int i = _resetDrains.Count - 1; i >= 0; i--)
         {

@@ -8,7 +8,9 @@ namespace NetnsTcpBridge.Relay;
 /// One client and its server connection, owned by one event loop from start to end.
 /// </summary>
 /// <remarks>
-/// States: Connecting (non-blocking connect in flight, the client is not read yet) → Relaying (two
+/// States: [ReadingProxyHeader (with --accept-proxy: only the header is read from the client)] →
+/// Connecting (non-blocking connect in flight, the client is not read yet) → [SendingProxyHeader
+/// (with --proxy-protocol, should the header not go out at once)] → Relaying (two
 /// <see cref="Direction"/>s) → closed. Endings, chosen so that each peer observes what it would
 /// observe on a direct connection:
 /// - both directions passed on their FIN: close both sockets normally;
@@ -96,11 +98,28 @@ internal sealed partial class RelayConnection
         {
             ServerConnector.ConfigureHandedOverSocket(Server, _context.Options);
             loop.Watch(this, Server, isServer: true);
-            BeginRelaying(serverHasInput: true);
-            return;
         }
 
-        BeginConnect(loop);
+        if (_route.AcceptProxyHeader)
+        {
+            BeginReadingProxyHeader(loop);
+        }
+        else
+        {
+            ConnectOrRelay(loop);
+        }
+    }
+
+    private void ConnectOrRelay(EventLoop loop)
+    {
+        if (Server >= 0)
+        {
+            BeginRelaying(serverHasInput: true);
+        }
+        else
+        {
+            BeginConnect(loop);
+        }
     }
 
     /// <summary>Handles readiness reported by epoll for one of the two sockets.</summary>
@@ -108,6 +127,16 @@ internal sealed partial class RelayConnection
     {
         switch (Phase)
         {
+            case RelayPhase.ReadingProxyHeader when !isServer:
+                OnProxyHeaderInput(events);
+                break;
+            case RelayPhase.SendingProxyHeader when isServer:
+                if (SendProxyHeader())
+                {
+                    BeginRelaying(serverHasInput: true);
+                }
+
+                break;
             case RelayPhase.Connecting when isServer:
                 int error = ServerConnector.PendingError(Server);
                 if (error == 0)
@@ -120,12 +149,12 @@ internal sealed partial class RelayConnection
                 }
 
                 break;
-            case RelayPhase.Connecting when (events & Libc.EPOLLERR) != 0:
+            case RelayPhase.Connecting or RelayPhase.SendingProxyHeader when (events & Libc.EPOLLERR) != 0:
                 // The client reset while we were still connecting: nobody is left to serve.
                 Log.Debug($"{_route.LogPrefix}{ClientName}: client went away while connecting");
                 Close(reset: true);
                 break;
-            case RelayPhase.Connecting:
+            case RelayPhase.Connecting or RelayPhase.SendingProxyHeader when !isServer:
                 // Edge-triggered: remember urgent data announced now, or splice would later stop
                 // at the mark and wait for an EPOLLPRI that has already come and gone.
                 _clientUrgentWhileConnecting |= (events & Libc.EPOLLPRI) != 0;
@@ -150,6 +179,10 @@ internal sealed partial class RelayConnection
         {
             ResetSurvivor();
         }
+        else if (Phase == RelayPhase.ReadingProxyHeader)
+        {
+            RejectProxyHeader($"not complete within {_context.Options.ProxyHeaderTimeout.TotalSeconds:0.###} s");
+        }
     }
 
     /// <summary>Resets both sides at once: the bridge is stopping abortively.</summary>
@@ -166,6 +199,11 @@ internal sealed partial class RelayConnection
     // event that reported the connect also reported input: any later input brings its own event.
     private void BeginRelaying(bool serverHasInput)
     {
+        if (_route.SendProxyHeader != ProxyProtocol.ProxyProtocolVersion.None && !SendProxyHeader())
+        {
+            return; // waiting for room to write the rest of it, or failed
+        }
+
         Phase = RelayPhase.Relaying;
         if (_context.Options.CopyMethod == CopyMethod.Buffered)
         {
@@ -283,7 +321,9 @@ internal sealed partial class RelayConnection
 internal enum RelayPhase
 {
     New,
+    ReadingProxyHeader,
     Connecting,
+    SendingProxyHeader,
     Relaying,
     Resetting,
     Closed,

@@ -1,4 +1,5 @@
 using System.Net;
+using NetnsTcpBridge.ProxyProtocol;
 
 namespace NetnsTcpBridge.Relay;
 
@@ -38,7 +39,7 @@ public sealed record RelayOptions
 
     /// <summary>Every route, by index: route 0 from <see cref="Target"/>, then <see cref="MoreRoutes"/>.</summary>
     public IReadOnlyList<RelayRoute> AllRoutes() =>
-        [new RelayRoute(RouteName, Target is null ? [] : [Target, .. AlternateTargets]), .. MoreRoutes];
+        [new RelayRoute(RouteName, Target is null ? [] : [Target, .. AlternateTargets]) { SendProxyHeader = SendProxyHeader, AcceptProxyHeader = AcceptProxyHeader }, .. MoreRoutes];
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -66,4 +67,24 @@ public sealed record RelayOptions
     /// descriptor limit.
     /// </summary>
     public int MaxConnections { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// The PROXY protocol header written to the target once connected, before any byte of the
+    /// client: the client's address and the address it connected to (or those a front proxy
+    /// announced, with <see cref="AcceptProxyHeader"/>). <see cref="ProxyProtocolVersion.None"/>: none.
+    /// For route 0; the other routes carry their own (<see cref="RelayRoute.SendProxyHeader"/>).
+    /// </summary>
+    public ProxyProtocolVersion SendProxyHeader { get; init; } = ProxyProtocolVersion.None;
+
+    /// <summary>
+    /// Every client starts with a PROXY v1 or v2 header from a trusted front proxy: it is read,
+    /// and only it, before connecting to the target, and its source address is the client's.
+    /// For route 0; the other routes carry their own (<see cref="RelayRoute.AcceptProxyHeader"/>).
+    /// </summary>
+    public bool AcceptProxyHeader { get; init; }
+
+    /// <summary>For every route that accepts a PROXY header: how long a client may take to send the whole header.</summary>
+    public TimeSpan ProxyHeaderTimeout { get; init; } = DefaultProxyHeaderTimeout;
+
+    public static readonly TimeSpan DefaultProxyHeaderTimeout = TimeSpan.FromSeconds(5);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using NetnsTcpBridge.Endpoints;
+using NetnsTcpBridge.ProxyProtocol;
 
 namespace NetnsTcpBridge.Relay;
 
@@ -15,4 +16,10 @@ public sealed record RelayRoute(string? Name, IReadOnlyList<EndPoint> Targets)
 
     /// <summary>Put before every per-connection message: the rule's name and a colon, or nothing.</summary>
     public string LogPrefix { get; } = Name is null ? string.Empty : $"[{Name}] ";
+
+    /// <summary>The PROXY protocol header this rule's clients get written to the target (see <see cref="RelayOptions.SendProxyHeader"/>).</summary>
+    public ProxyProtocolVersion SendProxyHeader { get; init; }
+
+    /// <summary>Whether this rule's clients start with a PROXY header to read first (see <see cref="RelayOptions.AcceptProxyHeader"/>).</summary>
+    public bool AcceptProxyHeader { get; init; }
 }

@@ -16,6 +16,9 @@ internal enum ConnectionOutcome
 
     /// <summary>Reset by the bridge itself: stopping, or an internal fault.</summary>
     Aborted,
+
+    /// <summary>With --accept-proxy: the client's PROXY header was malformed, too long, late or cut short; the client was reset.</summary>
+    BadProxyHeader,
 }
 
 /// <summary>
@@ -33,6 +36,7 @@ public sealed class RelayStatistics
     private long _reset;
     private long _connectFailed;
     private long _aborted;
+    private long _badProxyHeader;
 
     /// <summary>A client was taken from the listener (whatever becomes of it).</summary>
     internal void RecordTaken() => Interlocked.Increment(ref _taken);
@@ -56,6 +60,9 @@ public sealed class RelayStatistics
             case ConnectionOutcome.ConnectFailed:
                 Interlocked.Increment(ref _connectFailed);
                 break;
+            case ConnectionOutcome.BadProxyHeader:
+                Interlocked.Increment(ref _badProxyHeader);
+                break;
             default:
                 Interlocked.Increment(ref _aborted);
                 break;
@@ -65,7 +72,7 @@ public sealed class RelayStatistics
     /// <summary>One line: active and total connections, bytes each way, endings by kind.</summary>
     public string Describe(int active) => string.Create(CultureInfo.InvariantCulture,
         $"active {active}, total {Interlocked.Read(ref _total)}, bytes client->server {Interlocked.Read(ref _bytesClientToServer)}, server->client {Interlocked.Read(ref _bytesServerToClient)}, " +
-        $"ended: FIN {Interlocked.Read(ref _closed)}, reset {Interlocked.Read(ref _reset)}, connect failed {Interlocked.Read(ref _connectFailed)}, aborted by the bridge {Interlocked.Read(ref _aborted)}");
+        $"ended: FIN {Interlocked.Read(ref _closed)}, reset {Interlocked.Read(ref _reset)}, connect failed {Interlocked.Read(ref _connectFailed)}, aborted by the bridge {Interlocked.Read(ref _aborted)}, bad PROXY header {Interlocked.Read(ref _badProxyHeader)}");
 
     /// <summary>Every counter, each read atomically (together they may be a connection apart).</summary>
     public StatisticsSnapshot Snapshot() => new(
@@ -76,7 +83,8 @@ public sealed class RelayStatistics
         Interlocked.Read(ref _reset),
         Interlocked.Read(ref _connectFailed),
         Interlocked.Read(ref _aborted),
-        Interlocked.Read(ref _connectAttemptsFailed));
+        Interlocked.Read(ref _connectAttemptsFailed),
+        Interlocked.Read(ref _badProxyHeader));
 }
 
 /// <summary>The counters of <see cref="RelayStatistics"/> at one moment.</summary>
@@ -88,6 +96,7 @@ public sealed class RelayStatistics
 /// <param name="ConnectFailed">Clients reset because the target could not be reached.</param>
 /// <param name="Aborted">Connections reset by the bridge itself (stopping).</param>
 /// <param name="ConnectAttemptsFailed">Failed attempts to connect to one address of the target.</param>
+/// <param name="BadProxyHeader">Clients reset because their PROXY header was bad (--accept-proxy).</param>
 public readonly record struct StatisticsSnapshot(
     long Taken,
     long BytesClientToServer,
@@ -96,4 +105,5 @@ public readonly record struct StatisticsSnapshot(
     long Reset,
     long ConnectFailed,
     long Aborted,
-    long ConnectAttemptsFailed);
+    long ConnectAttemptsFailed,
+    long BadProxyHeader = 0);

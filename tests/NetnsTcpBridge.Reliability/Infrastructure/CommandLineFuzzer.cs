@@ -82,6 +82,7 @@ public sealed class CommandLineFuzzer
     private static readonly string[] BadSeconds = ["0", "0.0001", "86400.5", "-1", "1e3", "NaN", "Infinity", " 1", "1,5", "", "0x10", "\u0661", "1.2.3", "99999999999999999999999999"];
     private static readonly string[] BadCounts = ["-1", "abc", "", "1.5", "99999999999", " 2", "2 ", "+2", "0x2", "\u0662"];
     private static readonly string[] BadDescriptors = ["-1", "abc", "", "3.0", "99999999999", "+3", " 3", "\u0663", "3a", "0x3"];
+    private static readonly string[] BadProxyVersions = ["V1", "1", "2", "v3", "v0", "", "none", " v1", "v1,v2", "PROXY"];
     private static readonly string[] BadCopy = ["SPLICE", "Splice", "splice ", "", "zero-copy", "buffer", "splice,buffered", "\uDCe9"];
     private static readonly string[] UnknownOptions =
     [
@@ -142,17 +143,17 @@ public sealed class CommandLineFuzzer
     {
         var options = Template(out bool listenIsAddress, out bool connectIsAddress);
         string defect;
-        switch (_random.Next(21))
+        switch (_random.Next(23))
         {
-            case 17:
+            case 19:
                 Set(options, "user", Pick(BadUsers));
                 defect = "bad user";
                 break;
-            case 18:
+            case 20:
                 Set(options, "metrics", Pick(BadMetrics));
                 defect = "bad metrics address";
                 break;
-            case 19:
+            case 21:
                 options.RemoveAll(o => o.Name == "metrics");
                 if (_random.Next(2) == 0)
                 {
@@ -166,7 +167,7 @@ public sealed class CommandLineFuzzer
 
                 defect = "bad or lone --metrics-netns";
                 break;
-            case 20:
+            case 22:
                 // Never a netns named by PID in a template, and never a listening path socket.
                 Insert(options, _random.Next(2) == 0 ? ("exit-with-netns-owner", null) : ("unix-owner", Pick(["nobody", ":nogroup", "0:0"])));
                 defect = "--exit-with-netns-owner without a netns named by PID, or --unix-owner without a socket file";
@@ -192,6 +193,15 @@ public sealed class CommandLineFuzzer
                 options.RemoveAll(o => o.Name == "listen-netns-file");
                 options.Add(("listen-netns", Pick(BadNetnsSpecs)));
                 defect = "bad netns name";
+                break;
+            case 17:
+                Set(options, "proxy-protocol", Pick(BadProxyVersions));
+                defect = "bad PROXY protocol version";
+                break;
+            case 18:
+                options.RemoveAll(o => o.Name == "accept-proxy");
+                Set(options, "accept-proxy-timeout", Pick(["1", "5", "0.5"]));
+                defect = "--accept-proxy-timeout without --accept-proxy";
                 break;
             case 16:
                 Insert(options, (Pick(["listen-netns", "connect-netns"]), Pick(RuntimeBadNetnsSpecs)));
@@ -393,6 +403,20 @@ public sealed class CommandLineFuzzer
         if (_random.Next(6) == 0)
         {
             options.Add(("unix-mode", Pick(["660", "0600", "7", "0777"])));
+        }
+
+        if (_random.Next(6) == 0)
+        {
+            options.Add(("proxy-protocol", Pick(["v1", "v2"])));
+        }
+
+        if (_random.Next(6) == 0)
+        {
+            options.Add(("accept-proxy", null));
+            if (_random.Next(2) == 0)
+            {
+                options.Add(("accept-proxy-timeout", Pick(["0.001", "5", "86400"])));
+            }
         }
 
         // Valid, and harmless in a case that fails: the bridge binds the metrics socket and drops

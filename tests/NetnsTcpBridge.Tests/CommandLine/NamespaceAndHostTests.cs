@@ -54,7 +54,7 @@ public class NamespaceAndHostTests
     [Theory]
     [InlineData("backend:8080", "backend", 8080)]
     [InlineData("db.internal.example:5432", "db.internal.example", 5432)]
-    [InlineData("web-1.test.:80", "web-1.test", 80)]
+    [InlineData("web-1.test.:80", "web-1.test.", 80)] // the trailing dot is kept: an absolute name skips the search list
     public void ConnectHostName_IsKeptForResolutionInTheConnectNetns(string text, string host, int port) =>
         Assert.Equal(new ConnectTarget.HostName(host, port), Run("-l", "127.0.0.1:80", "-c", text).Settings.Connect);
 

@@ -8,7 +8,7 @@ namespace NetnsTcpBridge.Tests.Metrics;
 public partial class OpenMetricsTextTests
 {
     private static readonly StatisticsSnapshot Counters = new(
-        Taken: 12, BytesClientToServer: 3000, BytesServerToClient: 4_000_000_000_000, Closed: 7, Reset: 2, ConnectFailed: 1, Aborted: 0, ConnectAttemptsFailed: 3);
+        Taken: 12, BytesClientToServer: 3000, BytesServerToClient: 4_000_000_000_000, Closed: 7, Reset: 2, ConnectFailed: 1, Aborted: 0, ConnectAttemptsFailed: 3, BadProxyHeader: 4);
 
     [Fact]
     public void Format_IsTheExpectedText()
@@ -21,11 +21,12 @@ public partial class OpenMetricsTextTests
             "# HELP netns_tcp_bridge_connections Clients taken from the listener since the bridge started.\n" +
             "netns_tcp_bridge_connections_total 12\n" +
             "# TYPE netns_tcp_bridge_connections_ended counter\n" +
-            "# HELP netns_tcp_bridge_connections_ended Connections that have ended, by how: fin (closed both ways), reset (one side reset, passed on), connect_failed (the target could not be reached), aborted (reset by the bridge when stopping).\n" +
+            "# HELP netns_tcp_bridge_connections_ended Connections that have ended, by how: fin (closed both ways), reset (one side reset, passed on), connect_failed (the target could not be reached), aborted (reset by the bridge when stopping), bad_proxy_header (a bad PROXY header from the client).\n" +
             "netns_tcp_bridge_connections_ended_total{reason=\"fin\"} 7\n" +
             "netns_tcp_bridge_connections_ended_total{reason=\"reset\"} 2\n" +
             "netns_tcp_bridge_connections_ended_total{reason=\"connect_failed\"} 1\n" +
             "netns_tcp_bridge_connections_ended_total{reason=\"aborted\"} 0\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"bad_proxy_header\"} 4\n" +
             "# TYPE netns_tcp_bridge_bytes counter\n" +
             "# UNIT netns_tcp_bridge_bytes bytes\n" +
             "# HELP netns_tcp_bridge_bytes Bytes relayed, by direction; a connection's bytes are added when it ends.\n" +

@@ -38,7 +38,7 @@ public sealed class StatisticsLinkTests : IDisposable
     [Fact]
     public void Answer_FormatThenParse_KeepsEverything()
     {
-        var counters = new StatisticsSnapshot(1, 2, 3, 4, 5, 6, 7, 8);
+        var counters = new StatisticsSnapshot(1, 2, 3, 4, 5, 6, 7, 8, 9);
 
         var (sequence, parsed, active) = StatisticsLink.ParseAnswer(StatisticsLink.FormatAnswer(42, counters, 9));
 

@@ -77,7 +77,11 @@ internal sealed class ConnectorGroup : IDisposable
         foreach (int index in _ruleIndexes)
         {
             var rule = rules[index];
-            _routes.Add(new RelayRoute(rule.Name, RuleErrors.For(rule, () => ResolveTargets(rule))));
+            _routes.Add(new RelayRoute(rule.Name, RuleErrors.For(rule, () => ResolveTargets(rule)))
+            {
+                SendProxyHeader = rule.SendProxyHeader,
+                AcceptProxyHeader = rule.AcceptProxyHeader,
+            });
         }
     }
 
@@ -115,6 +119,8 @@ internal sealed class ConnectorGroup : IDisposable
             Target = first.Targets.Count > 0 ? first.Targets[0] : null,
             AlternateTargets = [.. first.Targets.Skip(1)],
             RouteName = first.Name,
+            SendProxyHeader = first.SendProxyHeader,
+            AcceptProxyHeader = first.AcceptProxyHeader,
             MoreRoutes = [.. _routes.Skip(1)],
         };
     }

@@ -134,7 +134,7 @@ public sealed record BridgeSettings(
     /// <summary>Where the counters are served in OpenMetrics text; null for no endpoint.</summary>
     public MetricsEndpoint? Metrics { get; init; }
 
-    /// <summary>The user both parts switch to once namespaces are entered and sockets bound; null stays as started.</summary>
+    /// <summary>The user every part switches to once namespaces are entered and sockets bound; null stays as started.</summary>
     public RunAsUser? RunAs { get; init; }
 
     /// <summary>Stop (as on SIGTERM) when a process in <see cref="NamespaceOwners"/> exits.</summary>

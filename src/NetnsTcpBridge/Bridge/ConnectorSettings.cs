@@ -14,7 +14,7 @@ namespace NetnsTcpBridge.Bridge;
 /// </summary>
 internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLevel LogLevel)
 {
-    /// <summary>Whether the connector inherited the metrics socket (at fd 4) and serves it.</summary>
+    /// <summary>Whether the connector inherited a statistics link (at fd 4) and answers the listener's requests for its counters on it.</summary>
     public bool ServesMetrics { get; init; }
 
     /// <summary>The user the connector switches to once set up; null stays as started.</summary>

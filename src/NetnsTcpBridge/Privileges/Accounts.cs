@@ -1,6 +1,6 @@
 namespace NetnsTcpBridge.Privileges;
 
-/// <summary>The user and group both parts switch to (<c>--user</c>), resolved to ids when the bridge starts.</summary>
+/// <summary>The user and group every part switches to (<c>--user</c>), resolved to ids when the bridge starts.</summary>
 /// <param name="Name">How the user wrote it, for messages.</param>
 public sealed record RunAsUser(uint UserId, uint GroupId, string Name)
 {

@@ -4,7 +4,7 @@
 # Reads the option lines of `netns_tcp_bridge --help` ("  -l, --listen ADDR   ...") and the item
 # tags of the OPTIONS section of docs/netns_tcp_bridge.1 (the line after each .TP). Each option
 # must have a tag that carries its --long spelling, its -s spelling if it has one, and its value
-# name; each --long spelling in those tags must be an option of --help.
+# name (such as ADDR, or USER[:GROUP]); each --long spelling in those tags must be an option of --help.
 #
 # Usage: docs/check-manpage.sh [BINARY [MANPAGE]]
 #   defaults: artifacts/bin/netns_tcp_bridge (build it with ./build.sh) and docs/netns_tcp_bridge.1
@@ -39,7 +39,7 @@ options=$(awk '
     for (i = 1; i <= n; i++) {
       if (word[i] ~ /^--[a-z0-9][a-z0-9-]*$/) long = word[i]
       else if (word[i] ~ /^-[A-Za-z]$/) short = word[i]
-      else if (word[i] ~ /^[A-Z][A-Z0-9_]*$/) value = word[i]
+      else if (word[i] ~ /^[A-Z][A-Z0-9_]*(\[:[A-Z][A-Z0-9_]*\])?$/) value = word[i]
     }
     if (long != "") print long, short, value
   }' <<<"$help")

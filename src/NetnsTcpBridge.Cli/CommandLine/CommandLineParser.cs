@@ -2,6 +2,7 @@ using System.Globalization;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;
 using NetnsTcpBridge.Systemd;
@@ -10,7 +11,7 @@ using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;
 namespace NetnsTcpBridge.Cli.CommandLine;
 
 /// <summary>Turns argv into a checked request, enforcing the original tool's rules on which options go together.</summary>
-internal static class CommandLineParser
+internal static partial class CommandLineParser
 {
     /// <param name="socketsPassed">How many sockets a service manager passed (LISTEN_FDS for this process); 0 when none.</param>
     public static CommandLineRequest Parse(IReadOnlyList<string> args, int socketsPassed = 0)
@@ -63,6 +64,7 @@ internal static class CommandLineParser
             throw new UsageException($"{AcceptProxyTimeout.Spellings} needs {AcceptProxy.Spellings} (or a rule with accept-proxy = yes): without it no header is read");
         }
 
+        settings = ParseServiceOptions(values, settings);
         if (values.ContainsKey(Quiet) && values.ContainsKey(Verbose))
         {
             throw new UsageException($"{Quiet.Spellings} and {Verbose.Spellings} exclude each other; give one");
@@ -119,6 +121,7 @@ internal static class CommandLineParser
 
         UnixFileMode? defaultMode = values.TryGetValue(UnixMode, out string? mode) ? ParseMode(mode!) : null;
         bool? defaultDualStack = values.TryGetValue(DualStack, out string? dualStack) ? ParseYesNo(dualStack!, DualStack) : null;
+        FileOwner? defaultOwner = values.TryGetValue(UnixOwner, out string? owner) ? ParseOwner(owner!, UnixOwner.Spellings) : null;
         var defaultProxy = ParseProxyProtocolVersion(values);
         bool defaultAccept = values.ContainsKey(AcceptProxy);
         var rules = new List<ForwardRule>();
@@ -137,7 +140,7 @@ internal static class CommandLineParser
         {
             foreach (var section in ConfigFile.Read(path!))
             {
-                Add(RuleParser.Build(section.Name, section.Pairs, section.Where, defaultMode, defaultDualStack, defaultProxy, defaultAccept), section.Where);
+                Add(RuleParser.Build(section.Name, section.Pairs, section.Where, defaultMode, defaultDualStack, defaultProxy, defaultAccept, defaultOwner), section.Where);
             }
         }
 
@@ -168,7 +171,7 @@ internal static class CommandLineParser
 
             // Unnamed rules are numbered by their place among all rules, so that log lines still say which.
             name ??= string.Create(CultureInfo.InvariantCulture, $"rule{rules.Count + 1}");
-            Add(RuleParser.Build(name, pairs, where, defaultMode, defaultDualStack, defaultProxy, defaultAccept), where);
+            Add(RuleParser.Build(name, pairs, where, defaultMode, defaultDualStack, defaultProxy, defaultAccept, defaultOwner), where);
         }
 
         var first = rules[0];

@@ -29,6 +29,8 @@ internal static class HelpText
         text.AppendLine("Rules: exactly one of -l, -L, -S; exactly one of -c, -C; one of -f, -F, --listen-netns;");
         text.AppendLine("one of -t, -T, --connect-netns; a listen netns needs -l, a connect netns needs -c.");
         text.AppendLine("Without any netns option it is a plain TCP forwarder. -S and -C serve one client, then exit.");
+        text.AppendLine("Also: --unix-owner needs -l unix:/path; --metrics-netns needs --metrics; and");
+        text.AppendLine("a netns named as pid:PID or /proc/PID/ns/net is what --exit-with-netns-owner follows.");
         text.AppendLine();
         text.AppendLine("Example (from the original's README): let a process in an isolated netns (PID 6448)");
         text.AppendLine("reach 93.184.216.34:80 through 127.0.0.1:80 of its own netns:");
@@ -36,6 +38,8 @@ internal static class HelpText
         text.AppendLine("Into the `ip netns` namespace \"web\", or a container's netns by its PID:");
         text.AppendLine("  netns_tcp_bridge -l 127.0.0.1:8080 -c 127.0.0.1:80 --connect-netns web");
         text.AppendLine("  netns_tcp_bridge -l 127.0.0.1:5432 -c db:5432 --connect-netns pid:4242");
+        text.AppendLine("The same as user nobody, with metrics, ending when the container's process 4242 exits:");
+        text.AppendLine("  netns_tcp_bridge -l 127.0.0.1:5432 -c db:5432 --connect-netns pid:4242 --user nobody --metrics 127.0.0.1:9464 --exit-with-netns-owner");
         text.AppendLine("Two forwards in one bridge, each into its own netns (or put them in a --config file):");
         text.AppendLine("  netns_tcp_bridge --rule name=web,listen=127.0.0.1:8080,connect=127.0.0.1:80,connect-netns=web --rule name=db,listen=unix:/run/db.sock,connect=127.0.0.1:5432,connect-netns=pid:4242");
         text.AppendLine();

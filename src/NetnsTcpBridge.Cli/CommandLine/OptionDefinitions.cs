@@ -37,7 +37,12 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition DrainTimeout = new(null, "drain-timeout", "SECONDS", "On SIGTERM/SIGINT, let open connections finish this long, then reset them (default 30)");
     public static readonly OptionDefinition KeepAlive = new(null, "keepalive", "SECONDS", "Enable TCP keepalive on both legs: first probe after SECONDS idle");
     public static readonly OptionDefinition UnixMode = new(null, "unix-mode", "OCTAL", "File mode of a listening unix:/path socket, e.g. 660 (default: from the umask)");
-    public static readonly OptionDefinition Rule = new(null, "rule", "RULE", "A forward of its own, repeatable: name=NAME,listen=ADDR,connect=ADDR[,listen-netns=NETNS][,connect-netns=NETNS][,unix-mode=OCTAL][,dual-stack=yes|no][,proxy-protocol=v1|v2|none][,accept-proxy=yes|no]");
+    public static readonly OptionDefinition UnixOwner = new(null, "unix-owner", "USER[:GROUP]", "Owner of a listening unix:/path socket: USER, USER:GROUP or :GROUP, as chown(1) takes them");
+    public static readonly OptionDefinition User = new(null, "user", "USER[:GROUP]", "Once netns entered and sockets bound, every part runs as USER (and GROUP, else USER's group), without capabilities");
+    public static readonly OptionDefinition MetricsAddress = new(null, "metrics", "ADDR", "Serve the counters in OpenMetrics text at http://ADDR/metrics (ADDR: IP:PORT)");
+    public static readonly OptionDefinition MetricsNetns = new(null, "metrics-netns", "SIDE", "Netns the metrics endpoint listens in: listen (default) or connect (of the first rule)");
+    public static readonly OptionDefinition ExitWithNetnsOwner = new(null, "exit-with-netns-owner", null, "Stop as on SIGTERM when the process of a netns named by pid:PID or /proc/PID/ns/net exits");
+    public static readonly OptionDefinition Rule = new(null, "rule", "RULE", "A forward of its own, repeatable: name=NAME,listen=ADDR,connect=ADDR[,listen-netns=NETNS][,connect-netns=NETNS][,unix-mode=OCTAL][,unix-owner=USER:GROUP][,dual-stack=yes|no][,proxy-protocol=v1|v2|none][,accept-proxy=yes|no]");
     public static readonly OptionDefinition Config = new(null, "config", "FILE", "Read forwards from FILE: a [name] section per rule with the keys of --rule, one 'key = value' per line");
     public static readonly OptionDefinition DualStack = new(null, "dual-stack", "yes|no", "Whether a [::] listener also takes IPv4 clients (default: the kernel's net.ipv6.bindv6only, usually yes)");
     public static readonly OptionDefinition Quiet = new('q', "quiet", null, "Print errors only (no notices, no warnings)");
@@ -52,6 +57,7 @@ internal static class OptionDefinitions
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
         Rule, Config,
         ConnectTimeout, IdleTimeout, DrainTimeout, KeepAlive, MaxConnections, MaxConnectionsPerSource, Backlog, ProxyProtocol, AcceptProxy, AcceptProxyTimeout,
-        Copy, Threads, PipeSize, UnixMode, DualStack, Quiet, Verbose, LogFormatOption, HelpFlag, VersionFlag,
+        Copy, Threads, PipeSize, UnixMode, DualStack, UnixOwner, User, MetricsAddress, MetricsNetns, ExitWithNetnsOwner,
+        Quiet, Verbose, LogFormatOption, HelpFlag, VersionFlag,
     ];
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
+using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.ProxyProtocol;
 
 namespace NetnsTcpBridge.Cli.CommandLine;
@@ -13,7 +14,7 @@ namespace NetnsTcpBridge.Cli.CommandLine;
 internal static class RuleParser
 {
     /// <summary>The keys a rule knows, for help and messages.</summary>
-    public static readonly IReadOnlyList<string> Keys = ["listen", "connect", "listen-netns", "connect-netns", "unix-mode", "dual-stack", "proxy-protocol", "accept-proxy"];
+    public static readonly IReadOnlyList<string> Keys = ["listen", "connect", "listen-netns", "connect-netns", "unix-mode", "unix-owner", "dual-stack", "proxy-protocol", "accept-proxy"];
 
     /// <summary>One key = value pair and where it was written, e.g. "rules.conf:7".</summary>
     public readonly record struct Pair(string Key, string Value, string Where);
@@ -21,8 +22,9 @@ internal static class RuleParser
     /// <param name="where">Where the rule as a whole was written, for a missing key.</param>
     /// <param name="defaultProxyProtocol">--proxy-protocol, for a rule without its own proxy-protocol key.</param>
     /// <param name="defaultAcceptProxy">--accept-proxy, for a rule without its own accept-proxy key.</param>
+    /// <param name="defaultUnixOwner">--unix-owner: for the rules that listen on a socket file and do not set their own.</param>
     public static ForwardRule Build(string name, IReadOnlyList<Pair> pairs, string where, UnixFileMode? defaultUnixMode, bool? defaultDualStack,
-        ProxyProtocolVersion defaultProxyProtocol = ProxyProtocolVersion.None, bool defaultAcceptProxy = false)
+        ProxyProtocolVersion defaultProxyProtocol = ProxyProtocolVersion.None, bool defaultAcceptProxy = false, FileOwner? defaultUnixOwner = null)
     {
         var seen = new Dictionary<string, Pair>(StringComparer.Ordinal);
         foreach (var pair in pairs)
@@ -56,7 +58,14 @@ internal static class RuleParser
             SendProxyHeader = seen.TryGetValue("proxy-protocol", out var proxy) ? ParseProxyProtocol(proxy) : defaultProxyProtocol,
             AcceptProxyHeader = seen.TryGetValue("accept-proxy", out var accept) ? ParseYesNo(accept) : defaultAcceptProxy,
         };
-        return rule;
+        if (seen.TryGetValue("unix-owner", out var owner))
+        {
+            return rule.ListensOnSocketFile
+                ? rule with { UnixSocketOwner = CommandLineParser.ParseOwner(owner.Value, Describe(owner)) }
+                : throw new UsageException($"{Describe(owner)}: unix-owner sets the owner of a socket file: rule '{name}' needs listen=unix:/path");
+        }
+
+        return rule.ListensOnSocketFile ? rule with { UnixSocketOwner = defaultUnixOwner } : rule;
     }
 
     /// <summary>Names are shown in brackets on log lines and travel in key=value records: keep them plain.</summary>

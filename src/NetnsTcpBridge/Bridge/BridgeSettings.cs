@@ -1,4 +1,5 @@
 using System.Net;
+using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;
 
@@ -73,6 +74,13 @@ public sealed record ForwardRule(
     /// <summary>For an IPv6 listen address: true accepts IPv4 clients too, false IPv6 only, null the kernel's default (net.ipv6.bindv6only).</summary>
     public bool? DualStack { get; init; }
 
+    /// <summary>Owner and group for a listening UNIX path socket; null leaves the process's own.</summary>
+    public FileOwner? UnixSocketOwner { get; init; }
+
+    /// <summary>True when the rule listens on a UNIX socket file (not an abstract name, not TCP).</summary>
+    public bool ListensOnSocketFile =>
+        Listen is ListenSource.Address { Endpoint: System.Net.Sockets.UnixDomainSocketEndPoint unix } && Endpoints.UnixAddress.FilePath(unix) is not null;
+
     /// <summary>The PROXY protocol header written to the target for this rule's clients (<c>--proxy-protocol</c>, key proxy-protocol).</summary>
     public ProxyProtocolVersion SendProxyHeader { get; init; }
 
@@ -112,6 +120,7 @@ public sealed record BridgeSettings(
         {
             UnixSocketMode = UnixSocketMode,
             DualStack = DualStack,
+            UnixSocketOwner = UnixSocketOwner,
             SendProxyHeader = Relay.SendProxyHeader,
             AcceptProxyHeader = Relay.AcceptProxyHeader,
         }];
@@ -121,6 +130,24 @@ public sealed record BridgeSettings(
 
     /// <summary>After a stop signal, how long open connections may go on before they are reset.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Owner and group for a listening UNIX path socket; null leaves the process's own.</summary>
+    public FileOwner? UnixSocketOwner { get; init; }
+
+    /// <summary>Where the counters are served in OpenMetrics text; null for no endpoint.</summary>
+    public MetricsEndpoint? Metrics { get; init; }
+
+    /// <summary>The user every part switches to once namespaces are entered and sockets bound; null stays as started.</summary>
+    public RunAsUser? RunAs { get; init; }
+
+    /// <summary>Stop (as on SIGTERM) when a process in <see cref="NamespaceOwners"/> exits.</summary>
+    public bool ExitWithNamespaceOwner { get; init; }
+
+    /// <summary>The processes whose namespaces were named by PID (<c>pid:PID</c>, <c>/proc/PID/ns/net</c>), in every rule, each once.</summary>
+    public IReadOnlyList<NamespaceOwner> NamespaceOwners =>
+        [.. Rules.SelectMany(rule => new[] { NamespaceOwner.Of(rule.ListenNamespace, "listen"), NamespaceOwner.Of(rule.ConnectNamespace, "connect") })
+            .OfType<NamespaceOwner>()
+            .DistinctBy(owner => owner.Pid)];
 
     /// <summary>True when no namespace was named at all: the bridge is a plain TCP forwarder.</summary>
     public bool IsPlainForwarder => Rules.All(rule => rule.ListenNamespace is null && rule.ConnectNamespace is null);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;
 
@@ -18,6 +19,12 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
 
     /// <summary>Whether lines carry a timestamp (not under journald), decided once by the listener for both parts.</summary>
     public bool LogTimestamps { get; init; }
+
+    /// <summary>Whether the connector inherited a statistics link (at fd 4) and answers the listener's requests for its counters on it.</summary>
+    public bool ServesMetrics { get; init; }
+
+    /// <summary>The user the connector switches to once set up; null stays as started.</summary>
+    public RunAsUser? RunAs { get; init; }
 
     public string Format()
     {
@@ -91,6 +98,16 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         if (LogTimestamps)
         {
             Line("log-timestamps", 1);
+        }
+
+        if (ServesMetrics)
+        {
+            Line("metrics", 1);
+        }
+
+        if (RunAs is { } user)
+        {
+            Line("user", $"{user.UserId}:{user.GroupId}");
         }
 
         return text.ToString();
@@ -178,12 +195,14 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             var other => throw new InvalidDataException($"connector settings: unknown log format '{other}'"),
         };
         bool timestamps = values.ContainsKey("log-timestamps") && Take("log-timestamps") == "1";
+        bool metrics = values.ContainsKey("metrics") && Take("metrics") == "1";
+        var user = values.ContainsKey("user") ? ParseUser(Take("user")) : null;
         if (values.Count > 0)
         {
             throw new InvalidDataException($"connector settings: unknown key '{values.Keys.First()}'");
         }
 
-        return new ConnectorSettings(relay, oneShot, level) { LogFormat = format, LogTimestamps = timestamps };
+        return new ConnectorSettings(relay, oneShot, level) { LogFormat = format, LogTimestamps = timestamps, ServesMetrics = metrics, RunAs = user };
     }
 
     private static System.Net.EndPoint ParseTarget(string value)
@@ -198,6 +217,16 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         return TcpAddress.TryParse(value, allowPortZero: false, out var endpoint, out string? error)
             ? endpoint
             : throw new InvalidDataException($"connector settings: connect={value}: {error}");
+    }
+
+    private static RunAsUser ParseUser(string value)
+    {
+        string[] ids = value.Split(':');
+        return ids.Length == 2
+            && uint.TryParse(ids[0], NumberStyles.None, CultureInfo.InvariantCulture, out uint userId)
+            && uint.TryParse(ids[1], NumberStyles.None, CultureInfo.InvariantCulture, out uint groupId)
+            ? new RunAsUser(userId, groupId, value)
+            : throw new InvalidDataException($"connector settings: user={value}");
     }
 
     // Takes the route's PROXY lines out of the values, so that what is left is unknown.

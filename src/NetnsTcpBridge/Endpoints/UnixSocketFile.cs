@@ -45,13 +45,42 @@ public static class UnixSocketFile
         }
     }
 
-    /// <summary>Removes the socket file we created when the process exits (SIGKILL leaves it; the next start replaces it).</summary>
+    /// <summary>
+    /// Sets the owner and group of the socket file (who may connect, with <see cref="SetMode"/>);
+    /// the link itself is changed, never what a symlink put there would point to.
+    /// </summary>
+    public static void SetOwner(UnixDomainSocketEndPoint endpoint, Privileges.FileOwner owner)
+    {
+        if (UnixAddress.FilePath(endpoint) is { } path
+            && Interop.Libc.LChown(path, owner.UserId ?? uint.MaxValue, owner.GroupId ?? uint.MaxValue) != 0)
+        {
+            var error = Interop.SyscallException.FromLastError("lchown", path);
+            throw new BridgeException($"cannot give unix:{path} to {owner.Name}: {error.Reason}", error);
+        }
+    }
+
+    /// <summary>
+    /// Removes the socket file we created when the process exits (SIGKILL leaves it; the next start
+    /// replaces it). After --user the directory may no longer be ours to change: then the file stays,
+    /// with one warning, and the next start replaces it as stale.
+    /// </summary>
     public static void RemoveAtExit(UnixDomainSocketEndPoint endpoint)
     {
         string? path = UnixAddress.FilePath(endpoint);
         if (path is not null)
         {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                if (Interop.Libc.Unlink(path) != 0)
+                {
+                    var error = Interop.SyscallException.FromLastError("unlink", path);
+                    if (error.Errno != Interop.Errno.ENOENT)
+                    {
+                        string hint = error.Errno is Interop.Errno.EACCES or Interop.Errno.EPERM ? " (with --user, that user needs write access to the directory)" : string.Empty;
+                        Logging.Log.Warning($"cannot remove the socket file unix:{path} at exit: {error.Reason}{hint}; the next start replaces it");
+                    }
+                }
+            };
         }
     }
 }

@@ -24,6 +24,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Chmod(string path, uint mode);
 
+    [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Unlink(string path);
+
     /// <summary>The file type bits of <paramref name="path"/> (not following a symlink), or null when it cannot be read.</summary>
     internal static unsafe uint? FileType(string path)
     {

@@ -253,6 +253,7 @@ internal sealed partial class EventLoop
             switch (take)
             {
                 case ClientTake.Client:
+                    _context.Engine.Statistics.RecordTaken();
                     Adopt(client);
                     break;
                 case ClientTake.NoneYet:

@@ -40,6 +40,7 @@ internal sealed partial class RelayConnection
     /// </summary>
     private void ConnectFailed(int? errno)
     {
+        _context.Engine.Statistics.RecordConnectAttemptFailed();
         string reason = errno is { } number
             ? SyscallException.DescribeErrno(number)
             : $"no answer within {_context.Options.ConnectTimeout.TotalSeconds:0.###} s";

@@ -5,15 +5,23 @@ using NetnsTcpBridge.Logging;
 namespace NetnsTcpBridge.Relay;
 
 /// <summary>
-/// Counters over the life of the connector, updated once per connection when it closes (never per
-/// byte), readable from any thread.
+/// Counters over the life of the connector, updated when a connection is taken and when it closes
+/// (never per byte), readable from any thread.
 /// </summary>
 public sealed class RelayStatistics
 {
     private readonly long[] _endings = new long[CloseReasons.All.Count];
+    private long _taken;
+    private long _connectAttemptsFailed;
     private long _total;
     private long _bytesClientToServer;
     private long _bytesServerToClient;
+
+    /// <summary>A client was taken from the listener (whatever becomes of it).</summary>
+    internal void RecordTaken() => Interlocked.Increment(ref _taken);
+
+    /// <summary>One attempt to connect to one address of the target failed (a client may make several).</summary>
+    internal void RecordConnectAttemptFailed() => Interlocked.Increment(ref _connectAttemptsFailed);
 
     internal void Record(CloseReason reason, long clientToServer, long serverToClient)
     {
@@ -72,4 +80,42 @@ public sealed class RelayStatistics
 
     internal static string FieldName(CloseReason reason) =>
         "ended_" + CloseReasons.Text(reason).ToLowerInvariant().Replace(' ', '_').Replace('-', '_');
+
+    /// <summary>
+    /// Every counter, each read atomically (together they may be a connection apart). The metrics
+    /// endpoint groups the close reasons into its five: fin, reset (by either side), connect_failed
+    /// (refused, failed, timed out), aborted (reset by the bridge: idle timeout, per-source limit,
+    /// end of drain, stop, internal error) and bad_proxy_header.
+    /// </summary>
+    public StatisticsSnapshot Snapshot() => new(
+        Interlocked.Read(ref _taken),
+        BytesClientToServer,
+        BytesServerToClient,
+        Ended(CloseReason.FinBothWays),
+        Ended(CloseReason.ResetByClient) + Ended(CloseReason.ResetByServer),
+        Ended(CloseReason.ConnectRefused) + Ended(CloseReason.ConnectFailed) + Ended(CloseReason.ConnectTimeout),
+        Ended(CloseReason.IdleTimeout) + Ended(CloseReason.ResetAtEndOfDrain) + Ended(CloseReason.RefusedByPerSourceLimit) + Ended(CloseReason.ResetOnStop) + Ended(CloseReason.InternalError),
+        Interlocked.Read(ref _connectAttemptsFailed),
+        Ended(CloseReason.BadProxyHeader));
 }
+
+/// <summary>The counters of <see cref="RelayStatistics"/> at one moment.</summary>
+/// <param name="Taken">Clients taken since the start.</param>
+/// <param name="BytesClientToServer">Bytes relayed client to server by connections that have ended.</param>
+/// <param name="BytesServerToClient">Bytes relayed server to client by connections that have ended.</param>
+/// <param name="Closed">Connections ended by FIN both ways.</param>
+/// <param name="Reset">Connections ended by a reset on one side, passed on to the other.</param>
+/// <param name="ConnectFailed">Clients reset because the target could not be reached.</param>
+/// <param name="Aborted">Connections reset by the bridge itself: stopping, end of drain, idle timeout, per-source limit, internal error.</param>
+/// <param name="ConnectAttemptsFailed">Failed attempts to connect to one address of the target.</param>
+/// <param name="BadProxyHeader">Clients reset because their PROXY header was bad (--accept-proxy).</param>
+public readonly record struct StatisticsSnapshot(
+    long Taken,
+    long BytesClientToServer,
+    long BytesServerToClient,
+    long Closed,
+    long Reset,
+    long ConnectFailed,
+    long Aborted,
+    long ConnectAttemptsFailed,
+    long BadProxyHeader = 0);

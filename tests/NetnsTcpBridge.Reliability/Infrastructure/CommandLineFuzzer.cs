@@ -71,6 +71,14 @@ public sealed class CommandLineFuzzer
     private static readonly string[] BadModes = ["8", "9", "abc", "", "-1", "0x1f", "77777", "６６０", " 660", "6 6"];
     private static readonly string[] BadNetnsSpecs = ["", ".", "..", "pid:", "pid:0", "pid:abc", "pid:-1", "pid:99999999999", "pid: 1"];
 
+    /// <summary>--user values to refuse: unknown, root, malformed, a bare id with no entry (Debian's user database).</summary>
+    private static readonly string[] BadUsers =
+    [
+        "ntbr-no-such-user", "root", "0", "0:0", "nobody:", ":nogroup", "", ":", "nobody:ntbr-no-such-group", "4294967295", "54321", "no\nbody", "nobody:4294967295",
+    ];
+
+    private static readonly string[] BadMetrics = ["unix:/run/ntbr.sock", "localhost:9464", "127.0.0.1", "127.0.0.1:65536", "", "[::1]", "unix:@m"];
+
     private static readonly string[] BadSeconds = ["0", "0.0001", "86400.5", "-1", "1e3", "NaN", "Infinity", " 1", "1,5", "", "0x10", "\u0661", "1.2.3", "99999999999999999999999999"];
     private static readonly string[] BadCounts = ["-1", "abc", "", "1.5", "99999999999", " 2", "2 ", "+2", "0x2", "\u0662"];
     private static readonly string[] BadDescriptors = ["-1", "abc", "", "3.0", "99999999999", "+3", " 3", "\u0663", "3a", "0x3"];
@@ -135,8 +143,35 @@ public sealed class CommandLineFuzzer
     {
         var options = Template(out bool listenIsAddress, out bool connectIsAddress);
         string defect;
-        switch (_random.Next(19))
+        switch (_random.Next(23))
         {
+            case 19:
+                Set(options, "user", Pick(BadUsers));
+                defect = "bad user";
+                break;
+            case 20:
+                Set(options, "metrics", Pick(BadMetrics));
+                defect = "bad metrics address";
+                break;
+            case 21:
+                options.RemoveAll(o => o.Name == "metrics");
+                if (_random.Next(2) == 0)
+                {
+                    options.Add(("metrics", "127.0.0.1:0"));
+                    options.Add(("metrics-netns", Pick(["", "both", "Listen", "listen ", "1"])));
+                }
+                else
+                {
+                    options.Add(("metrics-netns", Pick(["listen", "connect"])));
+                }
+
+                defect = "bad or lone --metrics-netns";
+                break;
+            case 22:
+                // Never a netns named by PID in a template, and never a listening path socket.
+                Insert(options, _random.Next(2) == 0 ? ("exit-with-netns-owner", null) : ("unix-owner", Pick(["nobody", ":nogroup", "0:0"])));
+                defect = "--exit-with-netns-owner without a netns named by PID, or --unix-owner without a socket file";
+                break;
             case 0 when listenIsAddress:
                 Replace(options, "listen", Pick([.. BadAddresses, .. BadListenOnly, .. BadUnix, "127.0.0.1:0x1"]));
                 defect = "bad listen address";
@@ -381,6 +416,22 @@ public sealed class CommandLineFuzzer
             if (_random.Next(2) == 0)
             {
                 options.Add(("accept-proxy-timeout", Pick(["0.001", "5", "86400"])));
+            }
+        }
+
+        // Valid, and harmless in a case that fails: the bridge binds the metrics socket and drops
+        // privileges only after everything these cases break.
+        if (_random.Next(6) == 0)
+        {
+            options.Add(("user", Pick(["nobody", "nobody:nogroup", "65534:65534"])));
+        }
+
+        if (_random.Next(6) == 0)
+        {
+            options.Add(("metrics", Pick(["127.0.0.1:0", "[::1]:0"])));
+            if (_random.Next(2) == 0)
+            {
+                options.Add(("metrics-netns", Pick(["listen", "connect"])));
             }
         }
 

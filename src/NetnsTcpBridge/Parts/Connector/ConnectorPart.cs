@@ -4,7 +4,9 @@ using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.Metrics;
 using NetnsTcpBridge.Parts.Listener;
+using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.Relay;
 
 namespace NetnsTcpBridge.Parts.Connector;
@@ -43,10 +45,22 @@ internal static class ConnectorPart
         }
 
         var relay = settings.Relay with { MaxConnections = Math.Min(settings.Relay.MaxConnections, ConnectionsWithinDescriptorLimit(settings.Relay)) };
+        var statisticsLink = settings.ServesMetrics ? TakeStatisticsLink(ConnectorProcess.StatisticsDescriptor) : null;
+        if (settings.RunAs is { } user)
+        {
+            // Set up: descriptor limit raised, descriptors inherited. Connecting and relaying need no privilege.
+            PrivilegeDrop.To(user, "connector part");
+        }
 
         // Ownership of the pre-connected socket (-C), if any, moves to the source, then to the first client.
         using var source = new ChannelClientSource(channel, first.TakeDescriptor()?.Release() ?? -1);
         var engine = new RelayEngine(relay, source);
+        if (statisticsLink is not null)
+        {
+            // The responder thread owns the link from here, for the life of the process.
+            StatisticsResponder.Start(statisticsLink, engine);
+        }
+
         using var stop = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
@@ -108,6 +122,18 @@ internal static class ConnectorPart
         }
 
         InheritedDescriptor.EnsureOpenAndCloseOnExec(fd, "hand-over channel");
+    }
+
+    // The listener asks for the counters over this SEQPACKET socket (--metrics); anything else there is a bug.
+    private static FileDescriptor TakeStatisticsLink(int fd)
+    {
+        if (Libc.GetIntSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_TYPE, out int type) != 0 || type != Libc.SOCK_SEQPACKET)
+        {
+            throw new BridgeException($"the settings promise a statistics link at fd {fd}, but there is none; the connector part is started by the listener, not by hand");
+        }
+
+        InheritedDescriptor.EnsureOpenAndCloseOnExec(fd, "statistics link");
+        return new FileDescriptor(fd);
     }
 
     // Each relayed connection holds two sockets; pipes are extra only while bytes flow, and a

@@ -2,6 +2,7 @@ using System.Net;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Handover;
+using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Namespaces;
 using NetnsTcpBridge.Relay;
@@ -84,18 +85,28 @@ internal sealed class ConnectorGroup : IDisposable
         }
     }
 
-    /// <summary>Starts the connector inside the namespace, with its end of a new channel.</summary>
-    public void Start()
+    /// <summary>The listener's end of this connector's statistics link; null without --metrics.</summary>
+    public FileDescriptor? StatisticsLink { get; private set; }
+
+    /// <summary>
+    /// Starts the connector inside the namespace, with its end of a new channel and, with
+    /// <paramref name="statistics"/>, of a new statistics link; with <paramref name="noNewPrivileges"/>
+    /// it is born with no_new_privs (--user).
+    /// </summary>
+    public void Start(bool statistics, bool noNewPrivileges)
     {
         var (channel, connectorEnd) = HandoverChannel.CreatePair();
+        var (statisticsEnd, connectorStatisticsEnd) = statistics ? Metrics.StatisticsLink.CreatePair() : (null, null);
         using (connectorEnd)
+        using (connectorStatisticsEnd)
         {
-            // The child gets its own copy of this end at fd 3; ours is closed when this block ends,
-            // so that the channel reports end-of-file to us if the child dies.
-            Process = ConnectorProcess.Start(Namespace, connectorEnd.Socket);
+            // The child gets its own copies of these ends at fd 3 and 4; ours are closed when this
+            // block ends, so that each reports end-of-file to the other side if one dies.
+            Process = ConnectorProcess.Start(Namespace, connectorEnd.Socket, connectorStatisticsEnd, noNewPrivileges);
         }
 
         Channel = channel;
+        StatisticsLink = statisticsEnd;
         Log.Debug($"connector part started as pid {Process.Pid}{(Namespace is null ? string.Empty : $" in netns {Namespace.Description}")}");
     }
 
@@ -118,6 +129,7 @@ internal sealed class ConnectorGroup : IDisposable
     {
         Namespace?.Dispose();
         Channel?.Dispose();
+        StatisticsLink?.Dispose();
     }
 
     private IReadOnlyList<EndPoint> ResolveTargets(ForwardRule rule)

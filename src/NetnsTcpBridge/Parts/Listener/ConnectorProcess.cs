@@ -9,8 +9,9 @@ namespace NetnsTcpBridge.Parts.Listener;
 /// <remarks>
 /// .NET cannot fork, so "fork, then setns" is done the other way round: a throwaway thread enters
 /// the connect namespace and calls posix_spawn there, and the child, every runtime thread included,
-/// is born in that namespace. The hand-over channel is the only descriptor it inherits, at
-/// <see cref="ChannelDescriptor"/>; everything else of ours is close-on-exec.
+/// is born in that namespace. It inherits its end of the hand-over channel at
+/// <see cref="ChannelDescriptor"/> and, with --metrics, its end of the statistics link at
+/// <see cref="StatisticsDescriptor"/>; everything else of ours is close-on-exec.
 /// </remarks>
 internal sealed class ConnectorProcess
 {
@@ -19,6 +20,12 @@ internal sealed class ConnectorProcess
 
     /// <summary>Where the child finds its end of the hand-over channel.</summary>
     internal const int ChannelDescriptor = 3;
+
+    /// <summary>Where the child finds its end of the statistics link (<see cref="Metrics.StatisticsLink"/>), with --metrics.</summary>
+    internal const int StatisticsDescriptor = 4;
+
+    /// <summary>Inherited descriptors are first copied to this number or above, clear of every target number.</summary>
+    private const int FirstCopyDescriptor = 10;
 
     private const int F_DUPFD_CLOEXEC = 1030;
 
@@ -29,11 +36,31 @@ internal sealed class ConnectorProcess
 
     public int Pid { get; }
 
-    /// <summary>Starts the connector inside <paramref name="connectNamespace"/> (or here when null).</summary>
-    public static ConnectorProcess Start(NetworkNamespace? connectNamespace, FileDescriptor channelEnd)
+    /// <summary>
+    /// Starts the connector inside <paramref name="connectNamespace"/> (or here when null). The
+    /// child gets its own copies of <paramref name="channelEnd"/> and <paramref name="statisticsEnd"/>;
+    /// the caller still owns (and must close) its own. With <paramref name="noNewPrivileges"/> the
+    /// child is born with no_new_privs on its first thread, so that every thread of it has it.
+    /// </summary>
+    public static ConnectorProcess Start(NetworkNamespace? connectNamespace, FileDescriptor channelEnd, FileDescriptor? statisticsEnd = null, bool noNewPrivileges = false)
     {
         string[] arguments = [.. SelfCommand(), ConnectorArgument];
-        int pid = NamespaceThread.Run(connectNamespace, "connect", () => Spawn(arguments, channelEnd));
+        List<(int Source, int Target)> inherited = [(channelEnd.Number, ChannelDescriptor)];
+        if (statisticsEnd is not null)
+        {
+            inherited.Add((statisticsEnd.Number, StatisticsDescriptor));
+        }
+
+        int pid = NamespaceThread.Run(connectNamespace, "connect", () =>
+        {
+            // A flag of this thread only (a throwaway one, unless there is no connect netns), kept across execve.
+            if (noNewPrivileges && Libc.Prctl(Libc.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+            {
+                throw SyscallException.FromLastError("prctl", "PR_SET_NO_NEW_PRIVS");
+            }
+
+            return Spawn(arguments, inherited);
+        });
         return new ConnectorProcess(pid);
     }
 
@@ -65,6 +92,9 @@ internal sealed class ConnectorProcess
     /// <summary>Sends a signal to the child, by its PID.</summary>
     public void Signal(int signal) => Libc.Kill(Pid, signal);
 
+    /// <summary>Sends a signal to the child; false when it could not be sent (e.g. EPERM).</summary>
+    public bool TrySignal(int signal) => Libc.Kill(Pid, signal) == 0;
+
     // Under Native AOT the process path is the executable itself; under "dotnet app.dll" it is the
     // dotnet host, which needs the assembly path as its first argument.
     private static string[] SelfCommand()
@@ -75,21 +105,13 @@ internal sealed class ConnectorProcess
             : [path];
     }
 
-    private static unsafe int Spawn(string[] arguments, FileDescriptor channelEnd)
+    private static unsafe int Spawn(string[] arguments, List<(int Source, int Target)> inherited)
     {
-        // dup2(fd, fd) would leave close-on-exec set: make sure the source is not already at 3.
-        int source = channelEnd.Number;
-        int moved = -1;
-        if (source == ChannelDescriptor)
-        {
-            moved = Libc.Fcntl(source, F_DUPFD_CLOEXEC, ChannelDescriptor + 1);
-            if (moved < 0)
-            {
-                throw SyscallException.FromLastError("fcntl(F_DUPFD_CLOEXEC)", $"fd {source}");
-            }
-
-            source = moved;
-        }
+        // Each source is first copied (close-on-exec) above every target: a source sitting at
+        // another's target number would be overwritten by an earlier dup2, and dup2(fd, fd) would
+        // leave close-on-exec set. The copies are ours and closed below; dup2 clears close-on-exec
+        // on the child's targets only.
+        var copies = new List<int>(inherited.Count);
 
         var environment = Environment.GetEnvironmentVariables();
         var environmentLines = new List<string>(environment.Count);
@@ -108,10 +130,20 @@ internal sealed class ConnectorProcess
                 throw new SyscallException("posix_spawn_file_actions_init", arguments[0], rc);
             }
 
-            rc = Libc.PosixSpawnFileActionsAddDup2(actions, source, ChannelDescriptor);
-            if (rc != 0)
+            foreach (var (source, target) in inherited)
             {
-                throw new SyscallException("posix_spawn_file_actions_adddup2", $"fd {source}", rc);
+                int copy = Libc.Fcntl(source, F_DUPFD_CLOEXEC, FirstCopyDescriptor);
+                if (copy < 0)
+                {
+                    throw SyscallException.FromLastError("fcntl(F_DUPFD_CLOEXEC)", $"fd {source}");
+                }
+
+                copies.Add(copy);
+                rc = Libc.PosixSpawnFileActionsAddDup2(actions, copy, target);
+                if (rc != 0)
+                {
+                    throw new SyscallException("posix_spawn_file_actions_adddup2", $"fd {copy} to {target}", rc);
+                }
             }
 
             byte** argv = NativeStringArray(arguments, strings);
@@ -135,9 +167,9 @@ internal sealed class ConnectorProcess
                 Marshal.FreeHGlobal(pointer);
             }
 
-            if (moved >= 0)
+            foreach (int copy in copies)
             {
-                _ = Libc.Close(moved);
+                _ = Libc.Close(copy);
             }
         }
     }

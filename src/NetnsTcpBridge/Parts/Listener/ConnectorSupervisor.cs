@@ -87,15 +87,24 @@ internal sealed class ConnectorSupervisor : IDisposable
     private void OnStopSignal(PosixSignalContext context)
     {
         context.Cancel = true;
+        RequestStop($"{context.Signal}", "again to stop at once");
+    }
+
+    /// <summary>
+    /// Acts as a stop signal would: the first request drains, the second resets, the third kills.
+    /// <paramref name="cause"/> says why, e.g. "SIGTERM"; <paramref name="howToHurry"/> how to stop at once.
+    /// </summary>
+    public void RequestStop(string cause, string howToHurry = "SIGTERM to stop at once")
+    {
         switch (Interlocked.Increment(ref _stopRequests))
         {
             case 1:
-                Log.Info($"{context.Signal}: no new clients; letting open connections finish (again to stop at once)");
+                Log.Info($"{cause}: no new clients; letting open connections finish ({howToHurry})");
                 Systemd.ServiceNotifier.Notify($"STOPPING=1\nSTATUS=draining: no new clients; open connections may finish within {_drainTimeout.TotalSeconds:0.###} s");
                 _beginDrain();
                 break;
             case 2:
-                Log.Info($"{context.Signal} again: resetting open connections and stopping");
+                Log.Info($"{cause} again: resetting open connections and stopping");
                 Systemd.ServiceNotifier.Notify("STATUS=stopping: resetting open connections");
                 SignalAll(Libc.SIGTERM);
                 break;

@@ -3,7 +3,9 @@ using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.Metrics;
 using NetnsTcpBridge.Namespaces;
+using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.Relay;
 using NetnsTcpBridge.Systemd;
 
@@ -23,6 +25,8 @@ internal static class ListenerPart
         // The connectors inherit the raised limit; the listener holds one descriptor per client briefly.
         DescriptorLimit.RaiseToHardLimit();
 
+        // Before the namespace files: see NamespaceOwnerWatch for why the order matters.
+        using var ownerWatch = settings.ExitWithNamespaceOwner ? NamespaceOwnerWatch.Open(settings.NamespaceOwners) : null;
         var listenSides = new List<(NetworkNamespace? Namespace, FileDescriptor Socket)>();
         foreach (var rule in rules)
         {
@@ -38,14 +42,23 @@ internal static class ListenerPart
             : null;
 
         var groups = ConnectorGroup.ByConnectNamespace(rules);
+        ownerWatch?.EnsureAllRunning();
         foreach (var group in groups)
         {
             group.ResolveRoutes(rules); // before any connector starts: a bad host name is a start-up error
         }
 
+        // Bound before any privilege is dropped; served by this process, which asks each connector
+        // for its counters. The metrics server owns it once started; any failure before ends the process.
+        var metricsSocket = MetricsSocket.Open(settings.Metrics, listenSides[0].Namespace, groups.Single(g => g.RuleIndexes.Contains(0)).Namespace);
         foreach (var group in groups)
         {
-            group.Start();
+            group.Start(statistics: metricsSocket is not null, noNewPrivileges: settings.RunAs is not null);
+        }
+
+        if (settings.RunAs is { } user)
+        {
+            DropPrivileges(user, groups);
         }
 
         if (settings.IsPlainForwarder)
@@ -59,6 +72,13 @@ internal static class ListenerPart
 
         var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(AcceptSources(rules, listenSides, groups));
         using var supervisor = new ConnectorSupervisor([.. groups.Select(group => group.Process)], settings.DrainTimeout, beginDrain: () => acceptLoop?.Stop());
+        ownerWatch?.Start(owner => supervisor.RequestStop($"{owner} has exited"));
+        if (metricsSocket is not null)
+        {
+            // The metrics server owns the socket from here, for the life of the process.
+            var collector = new StatisticsCollector([.. groups.Select(group => group.StatisticsLink!)]);
+            new MetricsServer(metricsSocket, collector.Render).Start();
+        }
         try
         {
             foreach (var group in groups)
@@ -68,6 +88,8 @@ internal static class ListenerPart
                 {
                     LogFormat = Log.Format,
                     LogTimestamps = Log.Timestamps,
+                    ServesMetrics = metricsSocket is not null,
+                    RunAs = settings.RunAs,
                 };
 
                 // With -C there is one rule, so one connector: it now holds its own copy of the
@@ -115,6 +137,32 @@ internal static class ListenerPart
 
         supervisor.WaitForConnectors();
         return 1;
+    }
+
+    /// <summary>
+    /// Namespaces entered, sockets bound, connectors started: nothing the listener does from here
+    /// on needs a privilege. If the drop fails, the connectors (which have no settings yet) are
+    /// ended too, so that the failure stays one line; one we may no longer signal, half-dropped,
+    /// ends when our end of its channel closes with us.
+    /// </summary>
+    private static void DropPrivileges(RunAsUser user, List<ConnectorGroup> groups)
+    {
+        try
+        {
+            PrivilegeDrop.To(user, "listener part");
+        }
+        catch
+        {
+            foreach (var group in groups)
+            {
+                if (group.Process.TrySignal(Libc.SIGKILL))
+                {
+                    _ = group.Process.WaitForExit();
+                }
+            }
+
+            throw;
+        }
     }
 
     private static void SendEnd(ConnectorGroup group, TimeSpan drain)
@@ -193,9 +241,17 @@ internal static class ListenerPart
                 try
                 {
                     ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack, backlog);
-                    if (rule.UnixSocketMode is { } mode && address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
+                    if (address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
                     {
-                        UnixSocketFile.SetMode(unix, mode);
+                        if (rule.UnixSocketMode is { } mode)
+                        {
+                            UnixSocketFile.SetMode(unix, mode);
+                        }
+
+                        if (rule.UnixSocketOwner is { } owner)
+                        {
+                            UnixSocketFile.SetOwner(unix, owner);
+                        }
                     }
 
                     return socket;

@@ -1,0 +1,16 @@
+using System.Net;
+
+namespace NetnsTcpBridge.Bridge;
+
+/// <summary>Which network namespace the metrics endpoint listens in.</summary>
+public enum MetricsNamespace
+{
+    /// <summary>Where clients are accepted: the listen netns (the default).</summary>
+    Listen,
+
+    /// <summary>Where the targets are reached from: the connect netns.</summary>
+    Connect,
+}
+
+/// <summary>Where the counters are served over HTTP in OpenMetrics text (<c>--metrics</c>, <c>--metrics-netns</c>).</summary>
+public sealed record MetricsEndpoint(IPEndPoint Address, MetricsNamespace Namespace);

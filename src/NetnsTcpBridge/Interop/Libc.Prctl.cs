@@ -1,0 +1,13 @@
+using System.Runtime.InteropServices;
+
+namespace NetnsTcpBridge.Interop;
+
+internal static partial class Libc
+{
+    /// <summary>From now on execve can never grant privileges (set-user-ID bits, file capabilities).</summary>
+    internal const int PR_SET_NO_NEW_PRIVS = 38;
+    internal const int PR_GET_NO_NEW_PRIVS = 39;
+
+    [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
+    internal static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+using NetnsTcpBridge.Relay;
+
+namespace NetnsTcpBridge.Metrics;
+
+/// <summary>
+/// The counters in the OpenMetrics text format 1.0.0: for each metric family its <c># TYPE</c>,
+/// <c># UNIT</c> (when it has one) and <c># HELP</c> lines, then its samples; counters' samples end
+/// in <c>_total</c>; the text ends with <c># EOF</c>. Every name starts with <c>netns_tcp_bridge_</c>.
+/// </summary>
+internal static class OpenMetricsText
+{
+    public const string ContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+    private const string Prefix = "netns_tcp_bridge_";
+
+    public static string Format(StatisticsSnapshot counters, int active)
+    {
+        var text = new StringBuilder(2048);
+        Family(text, "connections_active", "gauge", null, "Connections being relayed now: taken from the listener and not yet closed.");
+        Sample(text, "connections_active", null, active);
+
+        Family(text, "connections", "counter", null, "Clients taken from the listener since the bridge started.");
+        Sample(text, "connections_total", null, counters.Taken);
+
+        Family(text, "connections_ended", "counter", null,
+            "Connections that have ended, by how: fin (closed both ways), reset (one side reset, passed on), connect_failed (the target could not be reached), aborted (reset by the bridge: stopping, end of drain, idle timeout, per-source limit, internal error), bad_proxy_header (a bad PROXY header from the client).");
+        Sample(text, "connections_ended_total", "reason=\"fin\"", counters.Closed);
+        Sample(text, "connections_ended_total", "reason=\"reset\"", counters.Reset);
+        Sample(text, "connections_ended_total", "reason=\"connect_failed\"", counters.ConnectFailed);
+        Sample(text, "connections_ended_total", "reason=\"aborted\"", counters.Aborted);
+        Sample(text, "connections_ended_total", "reason=\"bad_proxy_header\"", counters.BadProxyHeader);
+
+        Family(text, "bytes", "counter", "bytes", "Bytes relayed, by direction; a connection's bytes are added when it ends.");
+        Sample(text, "bytes_total", "direction=\"client_to_server\"", counters.BytesClientToServer);
+        Sample(text, "bytes_total", "direction=\"server_to_client\"", counters.BytesServerToClient);
+
+        Family(text, "connect_failures", "counter", null,
+            "Attempts to connect to the target that failed (refused, unreachable, timed out); a client counts once per address tried.");
+        Sample(text, "connect_failures_total", null, counters.ConnectAttemptsFailed);
+
+        text.Append("# EOF\n");
+        return text.ToString();
+    }
+
+    private static void Family(StringBuilder text, string name, string type, string? unit, string help)
+    {
+        text.Append(CultureInfo.InvariantCulture, $"# TYPE {Prefix}{name} {type}\n");
+        if (unit is not null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"# UNIT {Prefix}{name} {unit}\n");
+        }
+
+        // Help text is ours and holds neither a backslash nor a line break, the two characters to escape.
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {Prefix}{name} {help}\n");
+    }
+
+    private static void Sample(StringBuilder text, string name, string? labels, long value) =>
+        text.Append(CultureInfo.InvariantCulture, $"{Prefix}{name}{(labels is null ? string.Empty : "{" + labels + "}")} {value}\n");
+}

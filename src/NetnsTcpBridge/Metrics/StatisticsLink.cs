@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text;
+using NetnsTcpBridge.Interop;
+using NetnsTcpBridge.Relay;
+
+namespace NetnsTcpBridge.Metrics;
+
+/// <summary>
+/// The channel over which the listener asks a connector for its counters, for the metrics
+/// endpoint: a <c>socketpair(AF_UNIX, SOCK_SEQPACKET)</c> of its own per connector (fd 4 in the
+/// connector), apart from the hand-over channel, so that a scrape never waits behind clients and
+/// never touches the event loops. A request is a record holding a sequence number; the answer is a
+/// record holding that number and the counters as <c>key=value</c> lines.
+/// </summary>
+internal static class StatisticsLink
+{
+    /// <summary>Largest answer; the counters' text is a few hundred bytes.</summary>
+    public const int MaxRecordBytes = 4096;
+
+    /// <summary>Both ends, close-on-exec; the listener keeps the first, the connector gets the second.</summary>
+    public static unsafe (FileDescriptor Listener, FileDescriptor Connector) CreatePair()
+    {
+        int* fds = stackalloc int[2];
+        if (Libc.SocketPair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0, fds) != 0)
+        {
+            throw SyscallException.FromLastError("socketpair", "AF_UNIX, SOCK_SEQPACKET (statistics)");
+        }
+
+        return (new FileDescriptor(fds[0]), new FileDescriptor(fds[1]));
+    }
+
+    /// <summary>An answer: the request's sequence number, then the counters.</summary>
+    public static string FormatAnswer(long sequence, StatisticsSnapshot counters, int active)
+    {
+        var text = new StringBuilder();
+        void Line(string key, long value) => text.Append(CultureInfo.InvariantCulture, $"{key}={value}\n");
+        Line("sequence", sequence);
+        Line("active", active);
+        Line("taken", counters.Taken);
+        Line("bytes-client-to-server", counters.BytesClientToServer);
+        Line("bytes-server-to-client", counters.BytesServerToClient);
+        Line("closed", counters.Closed);
+        Line("reset", counters.Reset);
+        Line("connect-failed", counters.ConnectFailed);
+        Line("aborted", counters.Aborted);
+        Line("connect-attempts-failed", counters.ConnectAttemptsFailed);
+        Line("bad-proxy-header", counters.BadProxyHeader);
+        return text.ToString();
+    }
+
+    /// <summary>Reads an answer; unknown keys are ignored (a newer connector may count more), missing ones are 0.</summary>
+    public static (long Sequence, StatisticsSnapshot Counters, int Active) ParseAnswer(string text)
+    {
+        var values = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || !long.TryParse(line.AsSpan(equals + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long value))
+            {
+                throw new InvalidDataException($"statistics answer: malformed line '{line}'");
+            }
+
+            values[line[..equals]] = value;
+        }
+
+        long Get(string key) => values.GetValueOrDefault(key);
+        var counters = new StatisticsSnapshot(
+            Get("taken"),
+            Get("bytes-client-to-server"),
+            Get("bytes-server-to-client"),
+            Get("closed"),
+            Get("reset"),
+            Get("connect-failed"),
+            Get("aborted"),
+            Get("connect-attempts-failed"),
+            Get("bad-proxy-header"));
+        return (values.TryGetValue("sequence", out long sequence) ? sequence : -1, counters, (int)Get("active"));
+    }
+
+    /// <summary>Sends one record; false when the other end is gone or (non-blocking) the record does not fit now.</summary>
+    public static unsafe bool TrySend(int fd, string text, bool dontWait)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        fixed (byte* start = bytes)
+        {
+            while (true)
+            {
+                nint sent = Libc.Send(fd, start, (nuint)bytes.Length, Libc.MSG_NOSIGNAL | (dontWait ? Libc.MSG_DONTWAIT : 0));
+                if (sent >= 0)
+                {
+                    return true;
+                }
+
+                if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != (int)Errno.EINTR)
+                {
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// <summary>Receives one record: its text, "" at end of file, or null when none is waiting (non-blocking) or on error.</summary>
+    public static unsafe string? Receive(int fd, bool dontWait)
+    {
+        byte* buffer = stackalloc byte[MaxRecordBytes];
+        while (true)
+        {
+            nint received = Libc.Recv(fd, buffer, MaxRecordBytes, dontWait ? Libc.MSG_DONTWAIT : 0);
+            if (received >= 0)
+            {
+                return Encoding.UTF8.GetString(buffer, (int)received);
+            }
+
+            if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != (int)Errno.EINTR)
+            {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.Globalization;
+using System.Net.Sockets;
+using NetnsTcpBridge.IntegrationTests.Infrastructure;
+
+namespace NetnsTcpBridge.IntegrationTests;
+
+/// <summary>
+/// --metrics: the counters in OpenMetrics text over HTTP, in the namespace chosen with
+/// --metrics-netns, scraped with curl from inside that namespace.
+/// </summary>
+public sealed class MetricsEndpointTests : IntegrationTest
+{
+    private const int MetricsPort = 9464;
+    private const string ContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+    public MetricsEndpointTests(ITestOutputHelper output)
+        : base(output)
+    {
+    }
+
+    [NamespaceFact]
+    public Task InTheListenNetns_ByDefault_CountersMoveExactlyWithWhatWasRelayed() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name,
+            "--metrics", $"127.0.0.1:{MetricsPort}"]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        await listenSide.WaitForListenerAsync(MetricsPort, bridge);
+        Assert.False(connectSide.HasListener(MetricsPort), "the metrics endpoint must listen in the listen netns only");
+
+        var before = await ScrapeAsync(listenSide, bridge);
+        Assert.All(before, sample => Assert.Equal(0, sample.Value));
+        Assert.Equal(10, before.Count);
+
+        // One client while nothing listens in the connect netns (a failed connect), then two echoed.
+        await Assert.ThrowsAnyAsync<SocketException>(async () =>
+        {
+            var refused = await ConnectAsync(listenSide, Loopback(8000));
+            await refused.ReceiveToEndAsync().WaitAsync(StepTimeout);
+        });
+        StartEchoServer(connectSide, Loopback(9000));
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 81, length: 1000);
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 82, length: 3000);
+
+        var after = await ScrapeUntilAsync(listenSide, bridge, s => s["netns_tcp_bridge_connections_active"] == 0 && Ended(s) == 3);
+        Assert.Equal(3, after["netns_tcp_bridge_connections_total"]);
+        Assert.Equal(2, after["netns_tcp_bridge_connections_ended_total{reason=\"fin\"}"]);
+        Assert.Equal(1, after["netns_tcp_bridge_connections_ended_total{reason=\"connect_failed\"}"]);
+        Assert.Equal(0, after["netns_tcp_bridge_connections_ended_total{reason=\"reset\"}"]);
+        Assert.Equal(0, after["netns_tcp_bridge_connections_ended_total{reason=\"aborted\"}"]);
+        Assert.Equal(0, after["netns_tcp_bridge_connections_ended_total{reason=\"bad_proxy_header\"}"]);
+        Assert.Equal(4000, after["netns_tcp_bridge_bytes_total{direction=\"client_to_server\"}"]);
+        Assert.Equal(4000, after["netns_tcp_bridge_bytes_total{direction=\"server_to_client\"}"]);
+        Assert.Equal(1, after["netns_tcp_bridge_connect_failures_total"]);
+    });
+
+    [NamespaceFact]
+    public Task InTheConnectNetns_ServedThereOnly_AndCountsARelayedConnection() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath,
+            "--metrics", $"127.0.0.1:{MetricsPort}", "--metrics-netns", "connect"]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        await connectSide.WaitForListenerAsync(MetricsPort, bridge);
+
+        var fromListenSide = await CurlAsync(listenSide);
+        Assert.True(fromListenSide.ExitCode == 7, $"nothing serves metrics in the listen netns, so curl cannot connect there (exit 7): {fromListenSide}");
+        Assert.Equal(0, (await ScrapeAsync(connectSide, bridge))["netns_tcp_bridge_connections_total"]);
+
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 83, length: 5000);
+
+        var after = await ScrapeUntilAsync(connectSide, bridge, s => Ended(s) == 1);
+        Assert.Equal(1, after["netns_tcp_bridge_connections_total"]);
+        Assert.Equal(1, after["netns_tcp_bridge_connections_ended_total{reason=\"fin\"}"]);
+        Assert.Equal(5000, after["netns_tcp_bridge_bytes_total{direction=\"client_to_server\"}"]);
+        Assert.Equal(5000, after["netns_tcp_bridge_bytes_total{direction=\"server_to_client\"}"]);
+        Assert.Equal(0, after["netns_tcp_bridge_connect_failures_total"]);
+    });
+
+    [NamespaceFact]
+    public Task WithTwoRulesInTwoConnectNetns_TheCountersOfBothConnectorsAddUp() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectA = CreateNamespace();
+        var connectB = CreateNamespace();
+        StartEchoServer(connectA, Loopback(9000));
+        StartEchoServer(connectB, Loopback(9000));
+        var bridge = StartBridge([
+            "--rule", $"name=a,listen=127.0.0.1:8001,listen-netns={listenSide.Name},connect=127.0.0.1:9000,connect-netns={connectA.Name}",
+            "--rule", $"name=b,listen=127.0.0.1:8002,listen-netns={listenSide.Name},connect=127.0.0.1:9000,connect-netns={connectB.Name}",
+            "--metrics", $"127.0.0.1:{MetricsPort}"]);
+        await listenSide.WaitForListenerAsync(8001, bridge);
+        await listenSide.WaitForListenerAsync(8002, bridge);
+        await listenSide.WaitForListenerAsync(MetricsPort, bridge);
+        Assert.Equal(0, (await ScrapeAsync(listenSide, bridge))["netns_tcp_bridge_connections_total"]);
+
+        await AssertEchoesAsync(listenSide, Loopback(8001), seed: 85, length: 1000);
+        await AssertEchoesAsync(listenSide, Loopback(8002), seed: 86, length: 2000);
+        await AssertEchoesAsync(listenSide, Loopback(8002), seed: 87, length: 4000);
+
+        Assert.Equal(2, ProcFs.Children(bridge.Pid).Count); // one connector per connect netns
+        var after = await ScrapeUntilAsync(listenSide, bridge, s => Ended(s) == 3);
+        Assert.Equal(3, after["netns_tcp_bridge_connections_total"]);
+        Assert.Equal(3, after["netns_tcp_bridge_connections_ended_total{reason=\"fin\"}"]);
+        Assert.Equal(7000, after["netns_tcp_bridge_bytes_total{direction=\"client_to_server\"}"]);
+        Assert.Equal(7000, after["netns_tcp_bridge_bytes_total{direction=\"server_to_client\"}"]);
+    });
+
+    [NamespaceFact]
+    public Task SilentScraper_DoesNotStopRelaying_NorLaterScrapes_AndIsDropped() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name,
+            "--metrics", $"127.0.0.1:{MetricsPort}"]);
+        await listenSide.WaitForListenerAsync(MetricsPort, bridge);
+
+        // Connected and silent: it holds the metrics thread until its deadline, never the relay.
+        var silent = await ConnectAsync(listenSide, Loopback(MetricsPort));
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 84, length: 20_000);
+
+        var counters = await ScrapeUntilAsync(listenSide, bridge, s => Ended(s) == 1);
+        Assert.Equal(20_000, counters["netns_tcp_bridge_bytes_total{direction=\"server_to_client\"}"]);
+        Assert.Empty(await silent.ReceiveToEndAsync().WaitAsync(StepTimeout)); // dropped without an answer
+        Assert.False(bridge.HasExited, bridge.Describe());
+    }, TimeSpan.FromSeconds(60));
+
+    [NamespaceFact]
+    public Task Metrics_OnAnAddressInUse_ExitsOneNamingTheMetricsEndpoint() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        Track(listenSide.Listen(Loopback(MetricsPort)));
+
+        var (status, bridge) = await RunBridgeToEndAsync(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000",
+            "--metrics", $"127.0.0.1:{MetricsPort}"]);
+
+        Assert.True(status == new ExitStatus(1, 0), bridge.Describe());
+        string line = Assert.Single(bridge.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"metrics endpoint (--metrics): cannot listen on 127.0.0.1:{MetricsPort}", line, StringComparison.Ordinal);
+        Assert.Contains("Address already in use", line, StringComparison.Ordinal);
+    });
+
+    private static long Ended(IReadOnlyDictionary<string, long> samples) =>
+        samples.Where(s => s.Key.StartsWith("netns_tcp_bridge_connections_ended_total", StringComparison.Ordinal)).Sum(s => s.Value);
+
+    private static Task<ProcessResult> CurlAsync(TestNamespace ns) =>
+        ExternalProcess.RunAsync(StepTimeout, "ip", "netns", "exec", ns.Name,
+            "curl", "--silent", "--show-error", "--noproxy", "*", "--max-time", "12", "--include", $"http://127.0.0.1:{MetricsPort}/metrics");
+
+    /// <summary>Scrapes until <paramref name="done"/> holds: a connection's counts arrive when it has closed, a moment after the client saw it end.</summary>
+    private static async Task<IReadOnlyDictionary<string, long>> ScrapeUntilAsync(TestNamespace ns, BridgeProcess bridge, Func<IReadOnlyDictionary<string, long>, bool> done)
+    {
+        var deadline = DateTime.UtcNow + StepTimeout;
+        while (true)
+        {
+            var samples = await ScrapeAsync(ns, bridge);
+            if (done(samples))
+            {
+                return samples;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the counters did not settle: {string.Join(", ", samples.Select(s => $"{s.Key} {s.Value}"))}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>One scrape with curl from inside <paramref name="ns"/>: checks the answer's form and returns its samples.</summary>
+    private static async Task<IReadOnlyDictionary<string, long>> ScrapeAsync(TestNamespace ns, BridgeProcess bridge)
+    {
+        var curl = await CurlAsync(ns);
+        Assert.True(curl.ExitCode == 0, $"{curl}; bridge: {bridge.Describe()}");
+        int split = curl.Stdout.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        Assert.True(split > 0, $"no HTTP head in: {curl.Stdout}");
+        string[] head = curl.Stdout[..split].Split("\r\n");
+        string body = curl.Stdout[(split + 4)..];
+        Assert.Equal("HTTP/1.1 200 OK", head[0]);
+        Assert.Contains($"Content-Type: {ContentType}", head);
+        Assert.EndsWith("\n# EOF\n", body, StringComparison.Ordinal);
+
+        var samples = new Dictionary<string, long>();
+        foreach (string line in body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')))
+        {
+            int space = line.LastIndexOf(' ');
+            samples.Add(line[..space], long.Parse(line[(space + 1)..], CultureInfo.InvariantCulture));
+        }
+
+        return samples;
+    }
+}

@@ -1,0 +1,153 @@
+using NetnsTcpBridge.Interop;
+using NetnsTcpBridge.Metrics;
+using NetnsTcpBridge.Relay;
+using Xunit;
+
+namespace NetnsTcpBridge.Tests.Metrics;
+
+/// <summary>The listener asking connectors for their counters over real SEQPACKET socket pairs.</summary>
+public sealed class StatisticsLinkTests : IDisposable
+{
+    private readonly List<FileDescriptor> _listenerEnds = [];
+    private readonly List<FileDescriptor> _connectorEnds = [];
+    private readonly List<Thread> _responders = [];
+
+    /// <summary>
+    /// The listener's ends first: each responder then reads end-of-file and stops, and only then
+    /// are the ends it reads closed, so that no responder ever uses a descriptor number reused by
+    /// another test.
+    /// </summary>
+    public void Dispose()
+    {
+        foreach (var descriptor in _listenerEnds)
+        {
+            descriptor.Dispose();
+        }
+
+        foreach (var responder in _responders)
+        {
+            responder.Join();
+        }
+
+        foreach (var descriptor in _connectorEnds)
+        {
+            descriptor.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Answer_FormatThenParse_KeepsEverything()
+    {
+        var counters = new StatisticsSnapshot(1, 2, 3, 4, 5, 6, 7, 8, 9);
+
+        var (sequence, parsed, active) = StatisticsLink.ParseAnswer(StatisticsLink.FormatAnswer(42, counters, 9));
+
+        Assert.Equal(42, sequence);
+        Assert.Equal(counters, parsed);
+        Assert.Equal(9, active);
+    }
+
+    [Fact]
+    public void Answer_UnknownKeysAreIgnored_MissingOnesAreZero()
+    {
+        var (sequence, counters, active) = StatisticsLink.ParseAnswer("sequence=3\ntaken=5\nsomething-new=7\n");
+
+        Assert.Equal(3, sequence);
+        Assert.Equal(new StatisticsSnapshot(5, 0, 0, 0, 0, 0, 0, 0), counters);
+        Assert.Equal(0, active);
+    }
+
+    [Theory]
+    [InlineData("taken")]
+    [InlineData("taken=-1")]
+    [InlineData("=5")]
+    [InlineData("taken=x")]
+    public void Answer_Malformed_IsRejected(string text)
+    {
+        Assert.Throws<InvalidDataException>(() => StatisticsLink.ParseAnswer(text));
+    }
+
+    [Fact]
+    public void Collector_AddsUpEveryConnector()
+    {
+        var first = Responder(new StatisticsSnapshot(3, 100, 200, 2, 1, 0, 0, 0), active: 1);
+        var second = Responder(new StatisticsSnapshot(4, 1000, 2000, 3, 0, 1, 0, 2), active: 2);
+
+        string? text = new StatisticsCollector([first, second]).Render();
+
+        Assert.Equal(OpenMetricsText.Format(new StatisticsSnapshot(7, 1100, 2200, 5, 1, 1, 0, 2), 3), text);
+    }
+
+    [Fact]
+    public void Collector_AConnectorThatDoesNotAnswer_FailsTheWholeScrape()
+    {
+        var answering = Responder(new StatisticsSnapshot(1, 0, 0, 1, 0, 0, 0, 0), active: 0);
+        var (silent, _) = Pair(); // its other end never reads nor answers
+
+        Assert.Null(new StatisticsCollector([answering, silent]).Render());
+    }
+
+    [Fact]
+    public void Collector_AConnectorThatIsGone_FailsTheScrape()
+    {
+        var (link, connectorEnd) = Pair();
+        connectorEnd.Dispose();
+
+        Assert.Null(new StatisticsCollector([link]).Render());
+    }
+
+    [Fact]
+    public void Collector_SkipsALateAnswerToAnEarlierScrape()
+    {
+        var (link, connectorEnd) = Pair();
+
+        // A stale answer already waits (sequence 0, which no scrape uses); then an honest responder.
+        Assert.True(StatisticsLink.TrySend(connectorEnd.Number, StatisticsLink.FormatAnswer(0, new StatisticsSnapshot(99, 0, 0, 0, 0, 0, 0, 0), 99), dontWait: true));
+        StartResponder(connectorEnd, new StatisticsSnapshot(1, 0, 0, 0, 0, 0, 0, 0), active: 0);
+
+        string? text = new StatisticsCollector([link]).Render();
+
+        Assert.Contains("netns_tcp_bridge_connections_total 1\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Collector_ScrapesAgainAndAgain()
+    {
+        var collector = new StatisticsCollector([Responder(new StatisticsSnapshot(2, 0, 0, 0, 0, 0, 0, 0), active: 0)]);
+
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.Contains("netns_tcp_bridge_connections_total 2\n", collector.Render(), StringComparison.Ordinal);
+        }
+    }
+
+    private FileDescriptor Responder(StatisticsSnapshot counters, int active)
+    {
+        var (link, connectorEnd) = Pair();
+        StartResponder(connectorEnd, counters, active);
+        return link;
+    }
+
+    /// <summary>What a connector's responder does, with fixed counters: answers each request with its sequence number.</summary>
+    private void StartResponder(FileDescriptor end, StatisticsSnapshot counters, int active)
+    {
+        var thread = new Thread(() =>
+        {
+            while (StatisticsLink.Receive(end.Number, dontWait: false) is { Length: > 0 } request)
+            {
+                StatisticsLink.TrySend(end.Number, StatisticsLink.FormatAnswer(long.Parse(request, System.Globalization.CultureInfo.InvariantCulture), counters, active), dontWait: false);
+            }
+        })
+        { IsBackground = true };
+        _responders.Add(thread);
+        thread.Start();
+    }
+
+    private (FileDescriptor Listener, FileDescriptor Connector) Pair()
+    {
+        var (listener, connector) = StatisticsLink.CreatePair();
+        _listenerEnds.Add(listener);
+        _connectorEnds.Add(connector);
+        return (listener, connector);
+    }
+}

@@ -29,7 +29,14 @@ internal static class ConnectorPart
         using var channel = new HandoverChannel(new FileDescriptor(ConnectorProcess.ChannelDescriptor));
 
         using var first = channel.Receive();
-        if (first is null || first.Kind != HandoverMessageKind.Settings)
+        if (first is null)
+        {
+            // The listener ended while starting (it failed, or was killed); it says why itself.
+            Log.Debug("the listener part ended before sending settings; exiting");
+            return 1;
+        }
+
+        if (first.Kind != HandoverMessageKind.Settings)
         {
             throw new BridgeException("the listener part sent no settings; the connector part is started by the listener, not by hand");
         }

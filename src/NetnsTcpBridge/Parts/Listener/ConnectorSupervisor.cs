@@ -45,11 +45,6 @@ internal sealed class ConnectorSupervisor : IDisposable
             waiter.Start();
         }
 
-        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP })
-        {
-            _signals.Add(PosixSignalRegistration.Create(signal, OnStopSignal));
-        }
-
         // The counters live in the connector; SIGUSR1 to the bridge's main process reaches them.
         _signals.Add(PosixSignalRegistration.Create(Signals.SIGUSR1, context =>
         {
@@ -81,17 +76,10 @@ internal sealed class ConnectorSupervisor : IDisposable
     /// <summary>True once a stop signal has come: the bridge is draining or stopping.</summary>
     public bool IsStopping => Volatile.Read(ref _stopRequests) > 0;
 
-    // First signal: stop taking clients; the connector finishes the open connections within the
-    // drain timeout, then exits 0. Second signal: the connector resets everything at once.
-    // Third: it is killed.
-    private void OnStopSignal(PosixSignalContext context)
-    {
-        context.Cancel = true;
-        RequestStop($"{context.Signal}", "again to stop at once");
-    }
-
     /// <summary>
-    /// Acts as a stop signal would: the first request drains, the second resets, the third kills.
+    /// Acts on a stop signal (see <see cref="StopSignals"/>) or another cause: the first request
+    /// stops taking clients and lets the connectors finish the open connections within the drain
+    /// timeout; the second resets everything at once; the third kills the connectors.
     /// <paramref name="cause"/> says why, e.g. "SIGTERM"; <paramref name="howToHurry"/> how to stop at once.
     /// </summary>
     public void RequestStop(string cause, string howToHurry = "SIGTERM to stop at once")

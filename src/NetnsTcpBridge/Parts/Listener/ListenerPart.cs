@@ -19,6 +19,8 @@ internal static class ListenerPart
 {
     public static int Run(BridgeSettings settings)
     {
+        // First of all, so that a stop signal during start-up is kept rather than fatal.
+        using var stopSignals = new StopSignals();
         settings = settings with { Listen = ResolveSocketActivation(settings.Listen) };
         var rules = settings.Rules;
 
@@ -72,6 +74,7 @@ internal static class ListenerPart
 
         var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(AcceptSources(rules, listenSides, groups));
         using var supervisor = new ConnectorSupervisor([.. groups.Select(group => group.Process)], settings.DrainTimeout, beginDrain: () => acceptLoop?.Stop());
+        stopSignals.Attach(signal => supervisor.RequestStop(signal, "again to stop at once"));
         ownerWatch?.Start(owner => supervisor.RequestStop($"{owner} has exited"));
         if (metricsSocket is not null)
         {

@@ -15,22 +15,24 @@ internal static class OpenMetricsText
 
     private const string Prefix = "netns_tcp_bridge_";
 
+    private static readonly string EndedHelp =
+        "Connections that have ended, by close reason (the close line's reason in snake_case): " + string.Join(", ", CloseReasons.All.Select(CloseReasons.Name)) + ".";
+
     public static string Format(StatisticsSnapshot counters, int active)
     {
-        var text = new StringBuilder(2048);
+        var text = new StringBuilder(3072);
         Family(text, "connections_active", "gauge", null, "Connections being relayed now: taken from the listener and not yet closed.");
         Sample(text, "connections_active", null, active);
 
         Family(text, "connections", "counter", null, "Clients taken from the listener since the bridge started.");
         Sample(text, "connections_total", null, counters.Taken);
 
-        Family(text, "connections_ended", "counter", null,
-            "Connections that have ended, by how: fin (closed both ways), reset (one side reset, passed on), connect_failed (the target could not be reached), aborted (reset by the bridge: stopping, end of drain, idle timeout, per-source limit, internal error), bad_proxy_header (a bad PROXY header from the client).");
-        Sample(text, "connections_ended_total", "reason=\"fin\"", counters.Closed);
-        Sample(text, "connections_ended_total", "reason=\"reset\"", counters.Reset);
-        Sample(text, "connections_ended_total", "reason=\"connect_failed\"", counters.ConnectFailed);
-        Sample(text, "connections_ended_total", "reason=\"aborted\"", counters.Aborted);
-        Sample(text, "connections_ended_total", "reason=\"bad_proxy_header\"", counters.BadProxyHeader);
+        Family(text, "connections_ended", "counter", null, EndedHelp);
+        foreach (var reason in CloseReasons.All)
+        {
+            // Every reason, even at 0: a series that appears only on its first ending hides that first increase from rate().
+            Sample(text, "connections_ended_total", $"reason=\"{CloseReasons.Name(reason)}\"", counters.Ended[reason]);
+        }
 
         Family(text, "bytes", "counter", "bytes", "Bytes relayed, by direction; a connection's bytes are added when it ends.");
         Sample(text, "bytes_total", "direction=\"client_to_server\"", counters.BytesClientToServer);

@@ -110,10 +110,6 @@ internal sealed class StatisticsCollector
         a.Taken + b.Taken,
         a.BytesClientToServer + b.BytesClientToServer,
         a.BytesServerToClient + b.BytesServerToClient,
-        a.Closed + b.Closed,
-        a.Reset + b.Reset,
-        a.ConnectFailed + b.ConnectFailed,
-        a.Aborted + b.Aborted,
         a.ConnectAttemptsFailed + b.ConnectAttemptsFailed,
-        a.BadProxyHeader + b.BadProxyHeader);
+        a.Ended.Add(b.Ended));
 }

@@ -14,7 +14,7 @@ namespace NetnsTcpBridge.Metrics;
 /// </summary>
 internal static class StatisticsLink
 {
-    /// <summary>Largest answer; the counters' text is a few hundred bytes.</summary>
+    /// <summary>Largest answer; the counters' text is under 700 bytes.</summary>
     public const int MaxRecordBytes = 4096;
 
     /// <summary>Both ends, close-on-exec; the listener keeps the first, the connector gets the second.</summary>
@@ -29,22 +29,25 @@ internal static class StatisticsLink
         return (new FileDescriptor(fds[0]), new FileDescriptor(fds[1]));
     }
 
-    /// <summary>An answer: the request's sequence number, then the counters.</summary>
+    /// <summary>Key prefix of the endings' lines: <c>ended.</c> + the reason's <see cref="CloseReasons.Name"/>.</summary>
+    private const string EndedPrefix = "ended.";
+
+    /// <summary>An answer: the request's sequence number, then the counters, every close reason on a line of its own.</summary>
     public static string FormatAnswer(long sequence, StatisticsSnapshot counters, int active)
     {
-        var text = new StringBuilder();
+        var text = new StringBuilder(512);
         void Line(string key, long value) => text.Append(CultureInfo.InvariantCulture, $"{key}={value}\n");
         Line("sequence", sequence);
         Line("active", active);
         Line("taken", counters.Taken);
         Line("bytes-client-to-server", counters.BytesClientToServer);
         Line("bytes-server-to-client", counters.BytesServerToClient);
-        Line("closed", counters.Closed);
-        Line("reset", counters.Reset);
-        Line("connect-failed", counters.ConnectFailed);
-        Line("aborted", counters.Aborted);
         Line("connect-attempts-failed", counters.ConnectAttemptsFailed);
-        Line("bad-proxy-header", counters.BadProxyHeader);
+        foreach (var reason in CloseReasons.All)
+        {
+            Line(EndedPrefix + CloseReasons.Name(reason), counters.Ended[reason]);
+        }
+
         return text.ToString();
     }
 
@@ -68,12 +71,8 @@ internal static class StatisticsLink
             Get("taken"),
             Get("bytes-client-to-server"),
             Get("bytes-server-to-client"),
-            Get("closed"),
-            Get("reset"),
-            Get("connect-failed"),
-            Get("aborted"),
             Get("connect-attempts-failed"),
-            Get("bad-proxy-header"));
+            EndingCounts.From(reason => Get(EndedPrefix + CloseReasons.Name(reason))));
         return (values.TryGetValue("sequence", out long sequence) ? sequence : -1, counters, (int)Get("active"));
     }
 

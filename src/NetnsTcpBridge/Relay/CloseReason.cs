@@ -48,6 +48,29 @@ public static class CloseReasons
 {
     public static IReadOnlyList<CloseReason> All { get; } = Enum.GetValues<CloseReason>();
 
+    /// <summary>
+    /// The reason as one snake_case word, for machines: the metrics endpoint's <c>reason</c> label,
+    /// the statistics link's keys and the JSON stats keys (<c>ended_</c> + name). Spelled out rather
+    /// than derived from <see cref="Text"/>, so that these names stay put whatever the prose does.
+    /// </summary>
+    public static string Name(CloseReason reason) => reason switch
+    {
+        CloseReason.FinBothWays => "fin_both_ways",
+        CloseReason.ResetByClient => "reset_by_client",
+        CloseReason.ResetByServer => "reset_by_server",
+        CloseReason.ConnectRefused => "connect_refused",
+        CloseReason.ConnectFailed => "connect_failed",
+        CloseReason.ConnectTimeout => "connect_timeout",
+        CloseReason.IdleTimeout => "idle_timeout",
+        CloseReason.ResetAtEndOfDrain => "reset_at_end_of_drain",
+        CloseReason.RefusedByPerSourceLimit => "refused_by_per_source_limit",
+        CloseReason.ResetOnStop => "reset_on_stop",
+        CloseReason.InternalError => "internal_error",
+        CloseReason.BadProxyHeader => "bad_proxy_header",
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "unknown close reason"),
+    };
+
+    /// <summary>The reason in words, as the close line and SIGUSR1's text line give it.</summary>
     public static string Text(CloseReason reason) => reason switch
     {
         CloseReason.FinBothWays => "FIN both ways",

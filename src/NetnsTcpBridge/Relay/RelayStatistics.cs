@@ -58,7 +58,7 @@ public sealed class RelayStatistics
 
     /// <summary>
     /// The same counters as JSON fields: active, total, bytes_client_to_server,
-    /// bytes_server_to_client, then ended_&lt;reason&gt; for each kind (words joined by underscores,
+    /// bytes_server_to_client, then ended_&lt;reason&gt; for each kind (its <see cref="CloseReasons.Name"/>,
     /// e.g. ended_fin_both_ways, ended_idle_timeout).
     /// </summary>
     public LogField[] Fields(int active)
@@ -78,44 +78,26 @@ public sealed class RelayStatistics
         return [.. fields];
     }
 
-    internal static string FieldName(CloseReason reason) =>
-        "ended_" + CloseReasons.Text(reason).ToLowerInvariant().Replace(' ', '_').Replace('-', '_');
+    internal static string FieldName(CloseReason reason) => "ended_" + CloseReasons.Name(reason);
 
-    /// <summary>
-    /// Every counter, each read atomically (together they may be a connection apart). The metrics
-    /// endpoint groups the close reasons into its five: fin, reset (by either side), connect_failed
-    /// (refused, failed, timed out), aborted (reset by the bridge: idle timeout, per-source limit,
-    /// end of drain, stop, internal error) and bad_proxy_header.
-    /// </summary>
+    /// <summary>Every counter, each read atomically (together they may be a connection apart).</summary>
     public StatisticsSnapshot Snapshot() => new(
         Interlocked.Read(ref _taken),
         BytesClientToServer,
         BytesServerToClient,
-        Ended(CloseReason.FinBothWays),
-        Ended(CloseReason.ResetByClient) + Ended(CloseReason.ResetByServer),
-        Ended(CloseReason.ConnectRefused) + Ended(CloseReason.ConnectFailed) + Ended(CloseReason.ConnectTimeout),
-        Ended(CloseReason.IdleTimeout) + Ended(CloseReason.ResetAtEndOfDrain) + Ended(CloseReason.RefusedByPerSourceLimit) + Ended(CloseReason.ResetOnStop) + Ended(CloseReason.InternalError),
         Interlocked.Read(ref _connectAttemptsFailed),
-        Ended(CloseReason.BadProxyHeader));
+        EndingCounts.From(Ended));
 }
 
 /// <summary>The counters of <see cref="RelayStatistics"/> at one moment.</summary>
 /// <param name="Taken">Clients taken since the start.</param>
 /// <param name="BytesClientToServer">Bytes relayed client to server by connections that have ended.</param>
 /// <param name="BytesServerToClient">Bytes relayed server to client by connections that have ended.</param>
-/// <param name="Closed">Connections ended by FIN both ways.</param>
-/// <param name="Reset">Connections ended by a reset on one side, passed on to the other.</param>
-/// <param name="ConnectFailed">Clients reset because the target could not be reached.</param>
-/// <param name="Aborted">Connections reset by the bridge itself: stopping, end of drain, idle timeout, per-source limit, internal error.</param>
 /// <param name="ConnectAttemptsFailed">Failed attempts to connect to one address of the target.</param>
-/// <param name="BadProxyHeader">Clients reset because their PROXY header was bad (--accept-proxy).</param>
+/// <param name="Ended">Connections ended, for each close reason.</param>
 public readonly record struct StatisticsSnapshot(
     long Taken,
     long BytesClientToServer,
     long BytesServerToClient,
-    long Closed,
-    long Reset,
-    long ConnectFailed,
-    long Aborted,
     long ConnectAttemptsFailed,
-    long BadProxyHeader = 0);
+    EndingCounts Ended);

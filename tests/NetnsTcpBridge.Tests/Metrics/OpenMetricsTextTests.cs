@@ -8,10 +8,14 @@ namespace NetnsTcpBridge.Tests.Metrics;
 public partial class OpenMetricsTextTests
 {
     private static readonly StatisticsSnapshot Counters = new(
-        Taken: 12, BytesClientToServer: 3000, BytesServerToClient: 4_000_000_000_000, Closed: 7, Reset: 2, ConnectFailed: 1, Aborted: 0, ConnectAttemptsFailed: 3, BadProxyHeader: 4);
+        Taken: 12, BytesClientToServer: 3000, BytesServerToClient: 4_000_000_000_000, ConnectAttemptsFailed: 3,
+        Ended: EndingCounts.Of(
+            (CloseReason.FinBothWays, 7), (CloseReason.ResetByClient, 1), (CloseReason.ResetByServer, 2), (CloseReason.ConnectRefused, 3),
+            (CloseReason.ConnectFailed, 4), (CloseReason.ConnectTimeout, 5), (CloseReason.IdleTimeout, 6), (CloseReason.ResetAtEndOfDrain, 8),
+            (CloseReason.RefusedByPerSourceLimit, 9), (CloseReason.ResetOnStop, 10), (CloseReason.BadProxyHeader, 11)));
 
     [Fact]
-    public void Format_IsTheExpectedText()
+    public void Format_IsTheExpectedText_WithOneEndedSamplePerCloseReason_ZeroIncluded()
     {
         string expected =
             "# TYPE netns_tcp_bridge_connections_active gauge\n" +
@@ -21,12 +25,21 @@ public partial class OpenMetricsTextTests
             "# HELP netns_tcp_bridge_connections Clients taken from the listener since the bridge started.\n" +
             "netns_tcp_bridge_connections_total 12\n" +
             "# TYPE netns_tcp_bridge_connections_ended counter\n" +
-            "# HELP netns_tcp_bridge_connections_ended Connections that have ended, by how: fin (closed both ways), reset (one side reset, passed on), connect_failed (the target could not be reached), aborted (reset by the bridge: stopping, end of drain, idle timeout, per-source limit, internal error), bad_proxy_header (a bad PROXY header from the client).\n" +
-            "netns_tcp_bridge_connections_ended_total{reason=\"fin\"} 7\n" +
-            "netns_tcp_bridge_connections_ended_total{reason=\"reset\"} 2\n" +
-            "netns_tcp_bridge_connections_ended_total{reason=\"connect_failed\"} 1\n" +
-            "netns_tcp_bridge_connections_ended_total{reason=\"aborted\"} 0\n" +
-            "netns_tcp_bridge_connections_ended_total{reason=\"bad_proxy_header\"} 4\n" +
+            "# HELP netns_tcp_bridge_connections_ended Connections that have ended, by close reason (the close line's reason in snake_case): " +
+            "fin_both_ways, reset_by_client, reset_by_server, connect_refused, connect_failed, connect_timeout, idle_timeout, reset_at_end_of_drain, " +
+            "refused_by_per_source_limit, reset_on_stop, internal_error, bad_proxy_header.\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"fin_both_ways\"} 7\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"reset_by_client\"} 1\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"reset_by_server\"} 2\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"connect_refused\"} 3\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"connect_failed\"} 4\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"connect_timeout\"} 5\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"idle_timeout\"} 6\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"reset_at_end_of_drain\"} 8\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"refused_by_per_source_limit\"} 9\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"reset_on_stop\"} 10\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"internal_error\"} 0\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"bad_proxy_header\"} 11\n" +
             "# TYPE netns_tcp_bridge_bytes counter\n" +
             "# UNIT netns_tcp_bridge_bytes bytes\n" +
             "# HELP netns_tcp_bridge_bytes Bytes relayed, by direction; a connection's bytes are added when it ends.\n" +
@@ -81,6 +94,19 @@ public partial class OpenMetricsTextTests
         }
 
         Assert.Equal(5, families.Count);
+    }
+
+    [Fact]
+    public void Format_WithNothingCounted_StillHasEveryReasonAtZero()
+    {
+        string text = OpenMetricsText.Format(default, active: 0);
+
+        foreach (var reason in CloseReasons.All)
+        {
+            Assert.Contains($"netns_tcp_bridge_connections_ended_total{{reason=\"{CloseReasons.Name(reason)}\"}} 0\n", text, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(CloseReasons.All.Count, text.Split('\n').Count(line => line.StartsWith("netns_tcp_bridge_connections_ended_total{", StringComparison.Ordinal)));
     }
 
     [GeneratedRegex("^# (TYPE|UNIT|HELP) ([a-z_]+) (.+)$")]

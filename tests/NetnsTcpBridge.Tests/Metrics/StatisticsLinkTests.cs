@@ -38,7 +38,8 @@ public sealed class StatisticsLinkTests : IDisposable
     [Fact]
     public void Answer_FormatThenParse_KeepsEverything()
     {
-        var counters = new StatisticsSnapshot(1, 2, 3, 4, 5, 6, 7, 8, 9);
+        // Every reason a different count, so that a reason read under another's key shows.
+        var counters = new StatisticsSnapshot(1, 2, 3, 4, EndingCounts.From(reason => 100 + (int)reason));
 
         var (sequence, parsed, active) = StatisticsLink.ParseAnswer(StatisticsLink.FormatAnswer(42, counters, 9));
 
@@ -50,10 +51,10 @@ public sealed class StatisticsLinkTests : IDisposable
     [Fact]
     public void Answer_UnknownKeysAreIgnored_MissingOnesAreZero()
     {
-        var (sequence, counters, active) = StatisticsLink.ParseAnswer("sequence=3\ntaken=5\nsomething-new=7\n");
+        var (sequence, counters, active) = StatisticsLink.ParseAnswer("sequence=3\ntaken=5\nsomething-new=7\nended.connect_refused=2\nended.some_new_reason=4\n");
 
         Assert.Equal(3, sequence);
-        Assert.Equal(new StatisticsSnapshot(5, 0, 0, 0, 0, 0, 0, 0), counters);
+        Assert.Equal(new StatisticsSnapshot(5, 0, 0, 0, EndingCounts.Of((CloseReason.ConnectRefused, 2))), counters);
         Assert.Equal(0, active);
     }
 
@@ -70,18 +71,24 @@ public sealed class StatisticsLinkTests : IDisposable
     [Fact]
     public void Collector_AddsUpEveryConnector()
     {
-        var first = Responder(new StatisticsSnapshot(3, 100, 200, 2, 1, 0, 0, 0), active: 1);
-        var second = Responder(new StatisticsSnapshot(4, 1000, 2000, 3, 0, 1, 0, 2), active: 2);
+        var first = Responder(
+            new StatisticsSnapshot(3, 100, 200, 0, EndingCounts.Of((CloseReason.FinBothWays, 2), (CloseReason.ResetByServer, 1), (CloseReason.IdleTimeout, 4))), active: 1);
+        var second = Responder(
+            new StatisticsSnapshot(4, 1000, 2000, 2, EndingCounts.Of((CloseReason.FinBothWays, 3), (CloseReason.ConnectRefused, 1), (CloseReason.IdleTimeout, 5))), active: 2);
 
         string? text = new StatisticsCollector([first, second]).Render();
 
-        Assert.Equal(OpenMetricsText.Format(new StatisticsSnapshot(7, 1100, 2200, 5, 1, 1, 0, 2), 3), text);
+        var sum = EndingCounts.Of(
+            (CloseReason.FinBothWays, 5), (CloseReason.ResetByServer, 1), (CloseReason.ConnectRefused, 1), (CloseReason.IdleTimeout, 9));
+        Assert.Equal(OpenMetricsText.Format(new StatisticsSnapshot(7, 1100, 2200, 2, sum), 3), text);
+        Assert.Contains("netns_tcp_bridge_connections_ended_total{reason=\"idle_timeout\"} 9\n", text, StringComparison.Ordinal);
+        Assert.Contains("netns_tcp_bridge_connections_ended_total{reason=\"connect_refused\"} 1\n", text, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Collector_AConnectorThatDoesNotAnswer_FailsTheWholeScrape()
     {
-        var answering = Responder(new StatisticsSnapshot(1, 0, 0, 1, 0, 0, 0, 0), active: 0);
+        var answering = Responder(new StatisticsSnapshot(1, 0, 0, 0, EndingCounts.Of((CloseReason.FinBothWays, 1))), active: 0);
         var (silent, _) = Pair(); // its other end never reads nor answers
 
         Assert.Null(new StatisticsCollector([answering, silent]).Render());
@@ -102,8 +109,8 @@ public sealed class StatisticsLinkTests : IDisposable
         var (link, connectorEnd) = Pair();
 
         // A stale answer already waits (sequence 0, which no scrape uses); then an honest responder.
-        Assert.True(StatisticsLink.TrySend(connectorEnd.Number, StatisticsLink.FormatAnswer(0, new StatisticsSnapshot(99, 0, 0, 0, 0, 0, 0, 0), 99), dontWait: true));
-        StartResponder(connectorEnd, new StatisticsSnapshot(1, 0, 0, 0, 0, 0, 0, 0), active: 0);
+        Assert.True(StatisticsLink.TrySend(connectorEnd.Number, StatisticsLink.FormatAnswer(0, new StatisticsSnapshot(99, 0, 0, 0, default), 99), dontWait: true));
+        StartResponder(connectorEnd, new StatisticsSnapshot(1, 0, 0, 0, default), active: 0);
 
         string? text = new StatisticsCollector([link]).Render();
 
@@ -113,7 +120,7 @@ public sealed class StatisticsLinkTests : IDisposable
     [Fact]
     public void Collector_ScrapesAgainAndAgain()
     {
-        var collector = new StatisticsCollector([Responder(new StatisticsSnapshot(2, 0, 0, 0, 0, 0, 0, 0), active: 0)]);
+        var collector = new StatisticsCollector([Responder(new StatisticsSnapshot(2, 0, 0, 0, default), active: 0)]);
 
         for (int i = 0; i < 20; i++)
         {

@@ -74,6 +74,35 @@ public class ConnectionCloseTests
     }
 
     [Fact]
+    public void ReasonNames_AreTheDocumentedSnakeCaseNames_OnePerReason_MatchingTheWords()
+    {
+        string[] names = [.. CloseReasons.All.Select(CloseReasons.Name)];
+
+        Assert.Equal(
+            ["fin_both_ways", "reset_by_client", "reset_by_server", "connect_refused", "connect_failed", "connect_timeout", "idle_timeout",
+             "reset_at_end_of_drain", "refused_by_per_source_limit", "reset_on_stop", "internal_error", "bad_proxy_header"],
+            names);
+
+        // The machine names are the words of the close line, lower case, joined by underscores.
+        Assert.Equal(CloseReasons.All.Select(r => CloseReasons.Text(r).ToLowerInvariant().Replace(' ', '_').Replace('-', '_')), names);
+    }
+
+    [Fact]
+    public void Statistics_Snapshot_HasEachReasonsCount()
+    {
+        var statistics = new RelayStatistics();
+        statistics.Record(CloseReason.ConnectTimeout, 0, 0);
+        statistics.Record(CloseReason.ConnectTimeout, 0, 0);
+        statistics.Record(CloseReason.ResetByClient, 3, 4);
+
+        var snapshot = statistics.Snapshot();
+
+        Assert.Equal(EndingCounts.Of((CloseReason.ConnectTimeout, 2), (CloseReason.ResetByClient, 1)), snapshot.Ended);
+        Assert.Equal(3, snapshot.Ended.Total);
+        Assert.Equal(3, snapshot.BytesClientToServer);
+    }
+
+    [Fact]
     public void Statistics_CountEachReason_AndDescribeEveryKind()
     {
         var statistics = new RelayStatistics();

@@ -31,7 +31,8 @@ public sealed class MetricsEndpointTests : IntegrationTest
 
         var before = await ScrapeAsync(listenSide, bridge);
         Assert.All(before, sample => Assert.Equal(0, sample.Value));
-        Assert.Equal(10, before.Count);
+        Assert.Equal(5 + ReasonNames.Length, before.Count);
+        Assert.All(ReasonNames, name => Assert.Contains(EndedSample(name), before)); // every reason present even at 0
 
         // One client while nothing listens in the connect netns (a failed connect), then two echoed.
         await Assert.ThrowsAnyAsync<SocketException>(async () =>
@@ -45,11 +46,7 @@ public sealed class MetricsEndpointTests : IntegrationTest
 
         var after = await ScrapeUntilAsync(listenSide, bridge, s => s["netns_tcp_bridge_connections_active"] == 0 && Ended(s) == 3);
         Assert.Equal(3, after["netns_tcp_bridge_connections_total"]);
-        Assert.Equal(2, after["netns_tcp_bridge_connections_ended_total{reason=\"fin\"}"]);
-        Assert.Equal(1, after["netns_tcp_bridge_connections_ended_total{reason=\"connect_failed\"}"]);
-        Assert.Equal(0, after["netns_tcp_bridge_connections_ended_total{reason=\"reset\"}"]);
-        Assert.Equal(0, after["netns_tcp_bridge_connections_ended_total{reason=\"aborted\"}"]);
-        Assert.Equal(0, after["netns_tcp_bridge_connections_ended_total{reason=\"bad_proxy_header\"}"]);
+        AssertEndings(after, ("fin_both_ways", 2), ("connect_refused", 1));
         Assert.Equal(4000, after["netns_tcp_bridge_bytes_total{direction=\"client_to_server\"}"]);
         Assert.Equal(4000, after["netns_tcp_bridge_bytes_total{direction=\"server_to_client\"}"]);
         Assert.Equal(1, after["netns_tcp_bridge_connect_failures_total"]);
@@ -74,39 +71,56 @@ public sealed class MetricsEndpointTests : IntegrationTest
 
         var after = await ScrapeUntilAsync(connectSide, bridge, s => Ended(s) == 1);
         Assert.Equal(1, after["netns_tcp_bridge_connections_total"]);
-        Assert.Equal(1, after["netns_tcp_bridge_connections_ended_total{reason=\"fin\"}"]);
+        AssertEndings(after, ("fin_both_ways", 1));
         Assert.Equal(5000, after["netns_tcp_bridge_bytes_total{direction=\"client_to_server\"}"]);
         Assert.Equal(5000, after["netns_tcp_bridge_bytes_total{direction=\"server_to_client\"}"]);
         Assert.Equal(0, after["netns_tcp_bridge_connect_failures_total"]);
     });
 
     [NamespaceFact]
-    public Task WithTwoRulesInTwoConnectNetns_TheCountersOfBothConnectorsAddUp() => WithTimeout(async () =>
+    public Task WithTwoRulesInTwoConnectNetns_TheCountersOfBothConnectorsAddUp_ReasonByReason() => WithTimeout(async () =>
     {
         var listenSide = CreateNamespace();
         var connectA = CreateNamespace();
         var connectB = CreateNamespace();
         StartEchoServer(connectA, Loopback(9000));
         StartEchoServer(connectB, Loopback(9000));
+
+        // In B only: a server that resets each client on its first byte (connect netns B, port
+        // 9001). Resetting at accept instead races with the bridge's connect, which then may fail
+        // with ECONNRESET (connect_failed) rather than relay and see the reset (reset_by_server).
+        StartServer(connectB, Loopback(9001), async socket =>
+        {
+            await socket.ReceiveAsync(new byte[1]);
+            socket.Reset();
+        });
         var bridge = StartBridge([
             "--rule", $"name=a,listen=127.0.0.1:8001,listen-netns={listenSide.Name},connect=127.0.0.1:9000,connect-netns={connectA.Name}",
             "--rule", $"name=b,listen=127.0.0.1:8002,listen-netns={listenSide.Name},connect=127.0.0.1:9000,connect-netns={connectB.Name}",
+            "--rule", $"name=refused,listen=127.0.0.1:8003,listen-netns={listenSide.Name},connect=127.0.0.1:9009,connect-netns={connectA.Name}",
+            "--rule", $"name=resets,listen=127.0.0.1:8004,listen-netns={listenSide.Name},connect=127.0.0.1:9001,connect-netns={connectB.Name}",
             "--metrics", $"127.0.0.1:{MetricsPort}"]);
-        await listenSide.WaitForListenerAsync(8001, bridge);
-        await listenSide.WaitForListenerAsync(8002, bridge);
-        await listenSide.WaitForListenerAsync(MetricsPort, bridge);
+        foreach (int port in new[] { 8001, 8002, 8003, 8004, MetricsPort })
+        {
+            await listenSide.WaitForListenerAsync(port, bridge);
+        }
+
         Assert.Equal(0, (await ScrapeAsync(listenSide, bridge))["netns_tcp_bridge_connections_total"]);
 
         await AssertEchoesAsync(listenSide, Loopback(8001), seed: 85, length: 1000);
         await AssertEchoesAsync(listenSide, Loopback(8002), seed: 86, length: 2000);
         await AssertEchoesAsync(listenSide, Loopback(8002), seed: 87, length: 4000);
+        await AssertResetAsync(listenSide, Loopback(8003)); // connector A: nothing listens on 9009
+        await AssertResetAsync(listenSide, Loopback(8004), sendFirst: true); // connector B: the server resets
+        await AssertResetAsync(listenSide, Loopback(8004), sendFirst: true);
 
         Assert.Equal(2, ProcFs.Children(bridge.Pid).Count); // one connector per connect netns
-        var after = await ScrapeUntilAsync(listenSide, bridge, s => Ended(s) == 3);
-        Assert.Equal(3, after["netns_tcp_bridge_connections_total"]);
-        Assert.Equal(3, after["netns_tcp_bridge_connections_ended_total{reason=\"fin\"}"]);
-        Assert.Equal(7000, after["netns_tcp_bridge_bytes_total{direction=\"client_to_server\"}"]);
+        var after = await ScrapeUntilAsync(listenSide, bridge, s => Ended(s) == 6);
+        Assert.Equal(6, after["netns_tcp_bridge_connections_total"]);
+        AssertEndings(after, ("fin_both_ways", 3), ("connect_refused", 1), ("reset_by_server", 2));
+        Assert.Equal(7000 + 2, after["netns_tcp_bridge_bytes_total{direction=\"client_to_server\"}"]); // + the byte of each reset client
         Assert.Equal(7000, after["netns_tcp_bridge_bytes_total{direction=\"server_to_client\"}"]);
+        Assert.Equal(1, after["netns_tcp_bridge_connect_failures_total"]);
     });
 
     [NamespaceFact]
@@ -143,6 +157,49 @@ public sealed class MetricsEndpointTests : IntegrationTest
         Assert.Contains($"metrics endpoint (--metrics): cannot listen on 127.0.0.1:{MetricsPort}", line, StringComparison.Ordinal);
         Assert.Contains("Address already in use", line, StringComparison.Ordinal);
     });
+
+    /// <summary>The documented label values of connections_ended_total (man page, METRICS), one per close reason.</summary>
+    private static readonly string[] ReasonNames =
+    [
+        "fin_both_ways", "reset_by_client", "reset_by_server", "connect_refused", "connect_failed", "connect_timeout", "idle_timeout",
+        "reset_at_end_of_drain", "refused_by_per_source_limit", "reset_on_stop", "internal_error", "bad_proxy_header",
+    ];
+
+    private static string EndedSample(string reason) => $"netns_tcp_bridge_connections_ended_total{{reason=\"{reason}\"}}";
+
+    /// <summary>Every reason's sample is there, the named ones with their counts, every other one at 0.</summary>
+    private static void AssertEndings(IReadOnlyDictionary<string, long> samples, params (string Reason, long Count)[] expected)
+    {
+        var wanted = ReasonNames.ToDictionary(name => name, _ => 0L);
+        foreach (var (reason, count) in expected)
+        {
+            Assert.True(wanted.ContainsKey(reason), $"not a documented reason: {reason}");
+            wanted[reason] = count;
+        }
+
+        var actual = ReasonNames.ToDictionary(name => name, name => samples.TryGetValue(EndedSample(name), out long value) ? value : -1);
+        Assert.Equal(wanted, actual);
+    }
+
+    /// <summary>
+    /// A client the bridge accepts and then resets (its target refused or reset): it sees
+    /// ECONNRESET, never a clean end. On loopback the reset may come before the client's connect
+    /// has reported success, so either step may be the one that fails.
+    /// </summary>
+    private async Task AssertResetAsync(TestNamespace ns, System.Net.IPEndPoint endpoint, bool sendFirst = false)
+    {
+        var error = await Assert.ThrowsAnyAsync<SocketException>(async () =>
+        {
+            var client = await ConnectAsync(ns, endpoint);
+            if (sendFirst)
+            {
+                await client.SendAsync("x"u8.ToArray());
+            }
+
+            await client.ReceiveToEndAsync().WaitAsync(StepTimeout);
+        });
+        Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+    }
 
     private static long Ended(IReadOnlyDictionary<string, long> samples) =>
         samples.Where(s => s.Key.StartsWith("netns_tcp_bridge_connections_ended_total", StringComparison.Ordinal)).Sum(s => s.Value);

@@ -128,14 +128,9 @@ internal static partial class CommandLineParser
     {
         var given = ExactlyOne(values, "a place to forward to", Connect, ConnectFd);
         string text = values[given]!;
-        if (given == ConnectFd)
-        {
-            return new ConnectTarget.ConnectedDescriptor(ParseDescriptor(text, given));
-        }
-
-        return HostName.TryParse(text, out string? host, out int port)
-            ? new ConnectTarget.HostName(host, port)
-            : new ConnectTarget.Address(ParseAddress(text, given, allowPortZero: false));
+        return given == ConnectFd
+            ? new ConnectTarget.ConnectedDescriptor(ParseDescriptor(text, given))
+            : ParseTarget(text, given);
     }
 
     private static NamespaceReference? ParseNamespace(Dictionary<OptionDefinition, string?> values, OptionDefinition file, OptionDefinition descriptor, OptionDefinition any)

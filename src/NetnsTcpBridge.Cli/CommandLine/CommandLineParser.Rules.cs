@@ -48,27 +48,7 @@ internal static partial class CommandLineParser
         for (int i = 0; i < ruleValues.Count; i++)
         {
             string where = $"{Rule.Spellings} #{i + 1}";
-            var pairs = new List<RuleParser.Pair>();
-            string? name = null;
-            foreach (string item in ruleValues[i].Split(','))
-            {
-                int equals = item.IndexOf('=', StringComparison.Ordinal);
-                if (equals <= 0)
-                {
-                    throw new UsageException($"{where}: expected key=value pairs separated by commas, got '{item}' in '{ruleValues[i]}'");
-                }
-
-                string key = item[..equals].Trim();
-                string value = item[(equals + 1)..].Trim();
-                if (key == "name")
-                {
-                    name = RuleParser.IsValidName(value) ? value : throw new UsageException($"{where}: invalid rule name '{value}': expected {RuleParser.NameSyntax}");
-                }
-                else
-                {
-                    pairs.Add(new RuleParser.Pair(key, value, where));
-                }
-            }
+            var pairs = SplitRuleValue(ruleValues[i], where, out string? name);
 
             // Unnamed rules are numbered by their place among all rules, so that log lines still say which.
             name ??= string.Create(CultureInfo.InvariantCulture, $"rule{rules.Count + 1}");
@@ -82,5 +62,33 @@ internal static partial class CommandLineParser
             DualStack = first.DualStack,
             NamedRules = rules,
         };
+    }
+
+    /// <summary>The key=value pairs of one --rule value, but for its name, which is checked and returned apart.</summary>
+    private static List<RuleParser.Pair> SplitRuleValue(string text, string where, out string? name)
+    {
+        var pairs = new List<RuleParser.Pair>();
+        name = null;
+        foreach (string item in text.Split(','))
+        {
+            int equals = item.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new UsageException($"{where}: expected key=value pairs separated by commas, got '{item}' in '{text}'");
+            }
+
+            string key = item[..equals].Trim();
+            string value = item[(equals + 1)..].Trim();
+            if (key == "name")
+            {
+                name = RuleParser.IsValidName(value) ? value : throw new UsageException($"{where}: invalid rule name '{value}': expected {RuleParser.NameSyntax}");
+            }
+            else
+            {
+                pairs.Add(new RuleParser.Pair(key, value, where));
+            }
+        }
+
+        return pairs;
     }
 }

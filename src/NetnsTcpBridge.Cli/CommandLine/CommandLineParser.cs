@@ -6,7 +6,11 @@ using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;
 
 namespace NetnsTcpBridge.Cli.CommandLine;
 
-/// <summary>Turns argv into a checked request, enforcing the original tool's rules on which options go together.</summary>
+/// <summary>
+/// Turns argv into a checked request, enforcing the original tool's rules on which options go together.
+/// This file holds Parse and the single forward; the other parts: .Rules (--rule, --config), .Relay
+/// (relaying, limits, PROXY), .Service (running as a service), .Values (one option value at a time).
+/// </summary>
 internal static partial class CommandLineParser
 {
     /// <param name="socketsPassed">How many sockets a service manager passed (LISTEN_FDS for this process); 0 when none.</param>

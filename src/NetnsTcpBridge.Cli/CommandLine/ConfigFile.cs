@@ -27,7 +27,8 @@ internal static class ConfigFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new UsageException($"cannot read config file {path}: {e.Message}");
+            string why = Directory.Exists(path) ? "it is a directory" : FileReadError.Describe(e);
+            throw new UsageException($"cannot read config file {path}: {why}");
         }
 
         return Parse(path, lines);

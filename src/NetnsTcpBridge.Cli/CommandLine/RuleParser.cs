@@ -1,6 +1,5 @@
 using System.Globalization;
 using NetnsTcpBridge.Bridge;
-using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.ProxyProtocol;
 
@@ -48,7 +47,7 @@ internal static class RuleParser
         var connect = Required("connect");
         var rule = new ForwardRule(
             name,
-            new ListenSource.Address(ParseAddress(listen, allowPortZero: false)),
+            new ListenSource.Address(ParseListenAddress(listen)),
             ParseTarget(connect),
             seen.TryGetValue("listen-netns", out var listenNetns) ? NamespaceSpec.Parse(listenNetns.Value, Describe(listenNetns)) : null,
             seen.TryGetValue("connect-netns", out var connectNetns) ? NamespaceSpec.Parse(connectNetns.Value, Describe(connectNetns)) : null)
@@ -76,28 +75,23 @@ internal static class RuleParser
 
     private static string Describe(Pair pair) => $"{pair.Where}: key {pair.Key}";
 
-    private static System.Net.EndPoint ParseAddress(Pair pair, bool allowPortZero)
-    {
-        if (UnixAddress.IsUnix(pair.Value))
-        {
-            return UnixAddress.TryParse(pair.Value, out var unix, out string? unixError)
-                ? unix
-                : throw new UsageException($"{Describe(pair)}: invalid UNIX socket address '{pair.Value}': {unixError}");
-        }
-
-        return TcpAddress.TryParse(pair.Value, allowPortZero, out var endpoint, out string? error)
+    // The syntax of each value is the option's (CommandLineParser.Values); the messages name the key.
+    private static System.Net.EndPoint ParseListenAddress(Pair pair) =>
+        CommandLineParser.TryParseEndpoint(pair.Value, allowPortZero: false, out var endpoint, out string what, out string why)
             ? endpoint
-            : throw new UsageException($"{Describe(pair)}: invalid address '{pair.Value}': {error}; expected {TcpAddress.Syntax}, or unix:/path or unix:@name");
-    }
+            : throw InvalidAddress(pair, what, why);
 
     private static ConnectTarget ParseTarget(Pair pair) =>
-        HostName.TryParse(pair.Value, out string? host, out int port)
-            ? new ConnectTarget.HostName(host, port)
-            : new ConnectTarget.Address(ParseAddress(pair, allowPortZero: false));
+        CommandLineParser.TryParseTarget(pair.Value, out var target, out string what, out string why)
+            ? target
+            : throw InvalidAddress(pair, what, why);
+
+    private static UsageException InvalidAddress(Pair pair, string what, string why) =>
+        new($"{Describe(pair)}: invalid {what} '{pair.Value}': {why}");
 
     private static UnixFileMode ParseMode(Pair pair) =>
-        pair.Value.Length is >= 1 and <= 4 && pair.Value.All(c => c is >= '0' and <= '7')
-            ? (UnixFileMode)Convert.ToInt32(pair.Value, 8)
+        CommandLineParser.TryParseFileMode(pair.Value, out var mode)
+            ? mode
             : throw new UsageException($"{Describe(pair)}: invalid file mode '{pair.Value}': expected octal such as 660 or 0600");
 
     private static ProxyProtocolVersion ParseProxyProtocol(Pair pair) => pair.Value switch
@@ -108,10 +102,9 @@ internal static class RuleParser
         _ => throw new UsageException($"{Describe(pair)}: invalid value '{pair.Value}': expected v1, v2 or none"),
     };
 
-    private static bool ParseYesNo(Pair pair) => pair.Value.ToLower(CultureInfo.InvariantCulture) switch
-    {
-        "yes" => true,
-        "no" => false,
-        _ => throw new UsageException($"{Describe(pair)}: invalid value '{pair.Value}': expected yes or no"),
-    };
+    // A rule takes yes or no in any case (Yes, NO); the options take lower case only.
+    private static bool ParseYesNo(Pair pair) =>
+        CommandLineParser.TryParseYesNo(pair.Value.ToLower(CultureInfo.InvariantCulture), out bool value)
+            ? value
+            : throw new UsageException($"{Describe(pair)}: invalid value '{pair.Value}': expected yes or no");
 }

@@ -29,7 +29,7 @@ public sealed class RelayEngine
             loop.Start();
         }
 
-        Log.Debug($"relay: {_loops.Length} event loop(s), copying with {options.CopyMethod}");
+        Log.Debug($"relay: {_loops.Length} event loop(s), copying with {(options.CopyMethod == CopyMethod.Splice ? "splice" : "buffered")}");
     }
 
     public RelayOptions Options { get; }

@@ -120,7 +120,25 @@ public sealed class RuleAndConfigTests : IDisposable
 
         var error = Assert.Throws<UsageException>(() => CommandLineParser.Parse(["--config", path]));
 
-        Assert.StartsWith($"cannot read config file {path}:", error.Message, StringComparison.Ordinal);
+        Assert.Equal($"cannot read config file {path}: no such file", error.Message);
+    }
+
+    [Fact]
+    public void ConfigFile_ADirectory_IsAOneLineError_SayingSo()
+    {
+        var error = Assert.Throws<UsageException>(() => CommandLineParser.Parse(["--config", _directory]));
+
+        Assert.Equal($"cannot read config file {_directory}: it is a directory", error.Message);
+    }
+
+    [Theory]
+    [InlineData("YES", true)]
+    [InlineData("No", false)]
+    public void RuleKeys_YesNo_AnyCase(string value, bool expected)
+    {
+        var rules = Run("--rule", $"listen=[::]:1,connect=127.0.0.1:2,dual-stack={value}").Settings.Rules;
+
+        Assert.Equal(expected, rules[0].DualStack);
     }
 
     [Theory]

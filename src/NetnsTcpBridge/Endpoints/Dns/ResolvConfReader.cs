@@ -30,7 +30,8 @@ internal static class ResolvConfReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new BridgeException($"cannot read {path}: {e.Message}", e);
+            string why = Directory.Exists(path) ? "it is a directory" : FileReadError.Describe(e);
+            throw new BridgeException($"cannot read {path}: {why}", e);
         }
 
         return Parse(text, path, System.Net.Dns.GetHostName());

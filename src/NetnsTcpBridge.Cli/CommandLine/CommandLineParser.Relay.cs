@@ -1,0 +1,84 @@
+using NetnsTcpBridge.ProxyProtocol;
+using NetnsTcpBridge.Relay;
+using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;
+
+namespace NetnsTcpBridge.Cli.CommandLine;
+
+// How the connector relays each connection: timeouts, keepalive, copy method, limits, threads, and the PROXY protocol.
+internal static partial class CommandLineParser
+{
+    private static RelayOptions ParseRelayOptions(Dictionary<OptionDefinition, string?> values, RelayOptions defaults)
+    {
+        var relay = defaults;
+        if (values.TryGetValue(ConnectTimeout, out string? timeout))
+        {
+            relay = relay with { ConnectTimeout = ParseSeconds(timeout!, ConnectTimeout) };
+        }
+
+        if (values.TryGetValue(KeepAlive, out string? keepAlive))
+        {
+            // Probe every third of the idle time, three times: a dead peer is noticed after about twice the idle time.
+            var idle = TimeSpan.FromSeconds(Math.Max(1, Math.Round(ParseSeconds(keepAlive!, KeepAlive).TotalSeconds)));
+            relay = relay with { KeepAlive = new KeepAliveSettings(idle, TimeSpan.FromSeconds(Math.Max(1, Math.Round(idle.TotalSeconds / 3))), 3) };
+        }
+
+        if (values.TryGetValue(Copy, out string? copy))
+        {
+            relay = relay with
+            {
+                CopyMethod = copy switch
+                {
+                    "splice" => CopyMethod.Splice,
+                    "buffered" => CopyMethod.Buffered,
+                    _ => throw new UsageException($"invalid value '{copy}' for {Copy.Spellings}: expected splice or buffered"),
+                },
+            };
+        }
+
+        if (values.TryGetValue(MaxConnections, out string? maxConnections))
+        {
+            relay = relay with { MaxConnections = ParseCount(maxConnections!, MaxConnections, 1, 10_000_000) };
+        }
+
+        if (values.TryGetValue(MaxConnectionsPerSource, out string? perSource))
+        {
+            relay = relay with { MaxConnectionsPerSource = ParseCount(perSource!, MaxConnectionsPerSource, 1, 10_000_000) };
+        }
+
+        if (values.TryGetValue(IdleTimeout, out string? idleTimeout))
+        {
+            relay = relay with { IdleTimeout = ParseSeconds(idleTimeout!, IdleTimeout) };
+        }
+
+        relay = ParseProxyProtocolOptions(values, relay);
+        if (values.TryGetValue(Threads, out string? threads))
+        {
+            relay = relay with { Threads = ParseCount(threads!, Threads, 1, 1024) };
+        }
+
+        if (values.TryGetValue(PipeSize, out string? pipeSize))
+        {
+            relay = relay with { PipeSize = ParseCount(pipeSize!, PipeSize, 4096, 256 * 1024 * 1024) };
+        }
+
+        return relay;
+    }
+
+    // The single forward's PROXY settings, and with rules the defaults of every rule (each rule
+    // may set its own; see RuleParser). The timeout applies to every rule that accepts a header.
+    private static RelayOptions ParseProxyProtocolOptions(Dictionary<OptionDefinition, string?> values, RelayOptions relay)
+    {
+        relay = relay with { SendProxyHeader = ParseProxyProtocolVersion(values), AcceptProxyHeader = values.ContainsKey(AcceptProxy) };
+        return values.TryGetValue(AcceptProxyTimeout, out string? timeout)
+            ? relay with { ProxyHeaderTimeout = ParseSeconds(timeout!, AcceptProxyTimeout) }
+            : relay;
+    }
+
+    private static ProxyProtocolVersion ParseProxyProtocolVersion(Dictionary<OptionDefinition, string?> values) =>
+        !values.TryGetValue(OptionDefinitions.ProxyProtocol, out string? version) ? ProxyProtocolVersion.None : version switch
+        {
+            "v1" => ProxyProtocolVersion.V1,
+            "v2" => ProxyProtocolVersion.V2,
+            _ => throw new UsageException($"invalid value '{version}' for {OptionDefinitions.ProxyProtocol.Spellings}: expected v1 or v2"),
+        };
+}

@@ -33,10 +33,11 @@ public sealed class HostileInputTests : ReliabilityTest
             ? int.Parse(given, CultureInfo.InvariantCulture)
             : Random.Shared.Next();
         Output.WriteLine($"fuzz seeds: fixed {FixedSeed}, random {randomSeed} (replay with NTB_FUZZ_SEED={randomSeed})");
+        var configFiles = Track(new FuzzConfigFiles());
         var cases = new List<FuzzCase>(CommandLineFuzzer.Fixed());
         foreach (int seed in new[] { FixedSeed, randomSeed })
         {
-            var fuzzer = new CommandLineFuzzer(seed);
+            var fuzzer = new CommandLineFuzzer(seed, configFiles);
             cases.AddRange(Enumerable.Range(0, perSeed).Select(_ => fuzzer.Next() with { Kind = $"seed {seed}" }));
         }
 

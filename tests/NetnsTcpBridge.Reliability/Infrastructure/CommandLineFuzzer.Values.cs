@@ -60,4 +60,33 @@ public sealed partial class CommandLineFuzzer
 
     /// <summary>Well-formed --listen-netns/--connect-netns values naming nothing usable (never pid:1 or another live process).</summary>
     private static readonly string[] RuntimeBadNetnsSpecs = ["ntbr-absent-fuzz", "pid:2147483647", "/nonexistent-ntbr/ns", "/dev/null", "noéxist"];
+
+    private static readonly string[] BadLogFormats = ["JSON", "Text", "", "xml", " json", "json ", "text,json", "plain", "\uDCff"];
+
+    /// <summary>Refused by the options' yes|no (lower case only).</summary>
+    private static readonly string[] BadYesNo = ["YES", "No", "true", "1", "", "y", "yes ", "on", "nein"];
+
+    /// <summary>Refused by a rule's yes|no, which takes any case.</summary>
+    private static readonly string[] BadRuleYesNo = ["true", "1", "", "y", "on", "nein", "yes no"];
+
+    /// <summary>Refused by a rule's proxy-protocol, which also takes none.</summary>
+    private static readonly string[] BadRuleProxyVersions = ["V1", "1", "2", "v3", "v0", "NONE", "", "PROXY"];
+
+    private static readonly string[] BadBacklogs = [.. BadCounts, "0", "65536", "4294967296"];
+
+    private static readonly string[] BadRuleNames = ["", "a b", "a/b", "\u00e4", new string('n', 65), "a:b", "[x]", "\uDCff", "a;b"];
+
+    /// <summary>A rule's listen (no port 0 there, unlike -l).</summary>
+    private static readonly string[] GoodRuleListen = ["127.0.0.1:8000", "[::1]:8001", "0.0.0.0:65535", "127.0.0.2:8002"];
+
+    private static readonly string[] UnknownRuleKeys = ["frobnicate", "Listen", "listen_netns", "netns", "timeout", "idle-timeout", "backlog", "rule", "LISTEN"];
+
+    /// <summary>Items of a --rule value that are no key=value pair.</summary>
+    private static readonly string[] BadRuleItems = ["oops", "", "=x", " ", "listen", "==", "name"];
+
+    /// <summary>Names of --config files that cannot be read as one (never a FIFO or an endless device, which would hang the read).</summary>
+    private static readonly string[] UnreadableConfigPaths = ["/nonexistent-ntbr/rules.conf", "/", "/dev/null", "", "relative-ntbr-missing.conf", "/proc/self/ns/net"];
+
+    /// <summary>A value as a rule can carry it: one item (no comma) that trimming leaves unchanged (" 660" would become a good "660").</summary>
+    private static string[] InRule(IEnumerable<string> values) => [.. values.Where(v => !v.Contains(',', StringComparison.Ordinal) && v == v.Trim())];
 }

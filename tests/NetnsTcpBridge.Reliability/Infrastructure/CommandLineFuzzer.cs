@@ -36,6 +36,9 @@ public sealed record FuzzCase(int Number, string Kind, IReadOnlyList<string> Arg
 /// unknown option; a stray argument; a value given to a flag). Expected status 2.</item>
 /// <item>"runtime": well-formed, but naming a namespace file or descriptor that cannot be used
 /// (missing, not a namespace, not open, not a socket). Expected status 1.</item>
+/// <item>The same two for named forwards (<c>--rule</c> values and <c>--config</c> files, see
+/// CommandLineFuzzer.Rules.cs): one defect in a rule, a file or the options around them (2), or
+/// every rule naming an unusable netns (1).</item>
 /// <item>"random": tokens of random characters (controls, non-UTF-8 bytes, very long). Status 1 or 2.</item>
 /// </list>
 /// No case ever holds -h/--help/--version (which would rightly exit 0) or a usable namespace
@@ -44,11 +47,14 @@ public sealed record FuzzCase(int Number, string Kind, IReadOnlyList<string> Arg
 public sealed partial class CommandLineFuzzer
 {
     private readonly Random _random;
+    private readonly FuzzConfigFiles _configFiles;
     private int _number;
 
-    public CommandLineFuzzer(int seed)
+    /// <param name="configFiles">The --config files to draw from; the caller keeps and deletes them.</param>
+    public CommandLineFuzzer(int seed, FuzzConfigFiles configFiles)
     {
         _random = new Random(seed);
+        _configFiles = configFiles;
     }
 
     public FuzzCase Next()
@@ -79,14 +85,50 @@ public sealed partial class CommandLineFuzzer
         yield return new FuzzCase(-12, "fixed", ["-L", "0", "-c", "127.0.0.1:9000"], 1);
         yield return new FuzzCase(-13, "fixed", ["-S", "1", "-c", "127.0.0.1:9000"], 1);
         yield return new FuzzCase(-14, "fixed", ["-S", "2", "-C", "1"], 1);
+        const string Rule = "name=a,listen=127.0.0.1:8000,connect=127.0.0.1:9000,connect-netns=ntbr-absent-fuzz";
+        yield return new FuzzCase(-15, "fixed", ["--rule", ""], 2);
+        yield return new FuzzCase(-16, "fixed", ["--rule", Rule, "--rule", Rule], 2);
+        yield return new FuzzCase(-17, "fixed", ["--rule", "listen=127.0.0.1:8000,connect=127.0.0.1:9000,listen-netns=ntbr-absent-fuzz", "--rule=connect=[::1]:9,listen=[::1]:8001,connect-netns=/dev/null"], 1);
+        yield return new FuzzCase(-18, "fixed", ["--config", "/nonexistent-ntbr/rules.conf"], 2);
+        yield return new FuzzCase(-19, "fixed", ["--rule", "name=a," + new string('x', 100_000)], 2);
+        yield return new FuzzCase(-20, "fixed", ["--log-format", "json", "-l", "127.0.0.1:8000", "-c", "127.0.0.1:9000", "-f", "/nonexistent-ntbr/ns"], 1);
+        yield return new FuzzCase(-21, "fixed", ["--log-format", "json", "--log-format=text", "-l", "127.0.0.1:8000", "-c", "127.0.0.1:9000"], 2);
     }
 
     private FuzzCase Usage(int number)
     {
         var options = Template(out bool listenIsAddress, out bool connectIsAddress);
         string defect;
-        switch (_random.Next(23))
+        switch (_random.Next(32))
         {
+            case >= 28:
+                return RuleUsage(number);
+            case 23:
+                Set(options, "log-format", Pick(BadLogFormats));
+                defect = "bad log format";
+                break;
+            case 24 when listenIsAddress:
+                Set(options, "backlog", Pick(BadBacklogs));
+                defect = "bad backlog";
+                break;
+            case 24:
+                Set(options, "backlog", Pick(["1", "128", "65535"]));
+                defect = "--backlog with an inherited listening socket";
+                break;
+            case 25:
+                Set(options, "max-connections-per-source", Pick([.. BadCounts, "0", "10000001"]));
+                defect = "bad per-source connection limit";
+                break;
+            case 26:
+                Set(options, "dual-stack", Pick(BadYesNo));
+                defect = "bad dual-stack";
+                break;
+            case 27:
+                Insert(options, _random.Next(2) == 0
+                    ? ("rule", "name=x,listen=127.0.0.1:8000,connect=127.0.0.1:9000,connect-netns=ntbr-absent-fuzz")
+                    : ("config", Pick(_configFiles.Usable)));
+                defect = "--rule or --config with the single forward's options";
+                break;
             case 19:
                 Set(options, "user", Pick(BadUsers));
                 defect = "bad user";
@@ -156,7 +198,7 @@ public sealed partial class CommandLineFuzzer
                 defect = "two ways to name a netns, or a netns with a descriptor source";
                 break;
             case 2:
-                Set(options, Pick(["connect-timeout", "keepalive", "drain-timeout"]), Pick(BadSeconds));
+                Set(options, Pick(["connect-timeout", "keepalive", "drain-timeout", "idle-timeout"]), Pick(BadSeconds));
                 defect = "bad seconds";
                 break;
             case 3:
@@ -213,8 +255,10 @@ public sealed partial class CommandLineFuzzer
     {
         // Well-formed; one namespace file or descriptor that cannot be used.
         var options = new List<(string Name, string? Value)>();
-        switch (_random.Next(5))
+        switch (_random.Next(7))
         {
+            case >= 5:
+                return RuleRuntime(number);
             case 0:
                 options.Add(("listen", Pick(GoodListen)));
                 options.Add(("connect", Pick(GoodConnect)));
@@ -245,7 +289,7 @@ public sealed partial class CommandLineFuzzer
                 break;
         }
 
-        AddDecorations(options, verbose: false);
+        AddDecorations(options, verbose: false, backlogApplies: options.Any(o => o.Name == "listen"));
         if (_random.Next(4) == 0)
         {
             options.Add(("quiet", null));
@@ -264,7 +308,8 @@ public sealed partial class CommandLineFuzzer
             {
                 0 => "-" + RandomText(_random.Next(1, 4)),
                 1 => "--" + RandomText(_random.Next(1, 12)),
-                2 => Pick(["-l", "-c", "-f", "-t", "-L", "-S", "-C", "-F", "-T", "--copy", "--threads", "--listen", "--connect-timeout"]),
+                2 => Pick(["-l", "-c", "-f", "-t", "-L", "-S", "-C", "-F", "-T", "--copy", "--threads", "--listen", "--connect-timeout", "--rule", "--config",
+                    "--log-format", "--backlog", "--dual-stack", "--idle-timeout", "--max-connections-per-source"]),
                 _ => RandomText(_random.Next(0, _random.Next(10) == 0 ? 3000 : 24)),
             };
             tokens.Add(token);
@@ -296,11 +341,12 @@ public sealed partial class CommandLineFuzzer
             options.Add(("connect-netns-file", Pick(RuntimeBadPaths)));
         }
 
-        AddDecorations(options, verbose: true);
+        AddDecorations(options, verbose: true, backlogApplies: listenIsAddress);
         return options;
     }
 
-    private void AddDecorations(List<(string Name, string? Value)> options, bool verbose)
+    /// <param name="backlogApplies">Whether the bridge creates its listening socket (-l or rules), without which --backlog is refused.</param>
+    private void AddDecorations(List<(string Name, string? Value)> options, bool verbose, bool backlogApplies)
     {
         if (verbose && _random.Next(4) == 0)
         {
@@ -359,6 +405,31 @@ public sealed partial class CommandLineFuzzer
             {
                 options.Add(("accept-proxy-timeout", Pick(["0.001", "5", "86400"])));
             }
+        }
+
+        if (_random.Next(5) == 0)
+        {
+            options.Add(("log-format", Pick(["text", "json"])));
+        }
+
+        if (_random.Next(5) == 0)
+        {
+            options.Add(("idle-timeout", Pick(["0.001", "300", "86400"])));
+        }
+
+        if (_random.Next(5) == 0)
+        {
+            options.Add(("max-connections-per-source", Pick(["1", "64", "10000000"])));
+        }
+
+        if (_random.Next(6) == 0)
+        {
+            options.Add(("dual-stack", Pick(["yes", "no"])));
+        }
+
+        if (backlogApplies && _random.Next(5) == 0)
+        {
+            options.Add(("backlog", Pick(["1", "4096", "65535"])));
         }
 
         // Valid, and harmless in a case that fails: the bridge binds the metrics socket and drops

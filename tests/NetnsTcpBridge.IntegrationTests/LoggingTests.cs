@@ -41,6 +41,7 @@ public sealed partial class LoggingTests : IntegrationTest
             Assert.Equal(Upload, root.GetProperty("bytes_client_to_server").GetInt64());
             Assert.Equal(Download, root.GetProperty("bytes_server_to_client").GetInt64());
             Assert.Equal("FIN both ways", root.GetProperty("reason").GetString());
+            Assert.Equal("fin_both_ways", root.GetProperty("reason_code").GetString());
             Assert.InRange(root.GetProperty("duration_s").GetDouble(), 0, 3600);
             Assert.False(root.TryGetProperty("rule", out _), "no rule name is set, so none is printed");
             Assert.False(root.TryGetProperty("error", out _), "a clean close has no error");

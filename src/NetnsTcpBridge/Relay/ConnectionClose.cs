@@ -33,7 +33,7 @@ public readonly record struct ConnectionClose(
     /// <summary>The JSON fields, in this order; "rule" and "error" only when set.</summary>
     public LogField[] Fields()
     {
-        var fields = new List<LogField>(9);
+        var fields = new List<LogField>(10);
         if (Rule is not null)
         {
             fields.Add(LogField.Text("rule", Rule));
@@ -45,6 +45,9 @@ public readonly record struct ConnectionClose(
         fields.Add(LogField.Number("bytes_server_to_client", BytesServerToClient));
         fields.Add(LogField.Seconds("duration_s", Duration));
         fields.Add(LogField.Text("reason", CloseReasons.Text(Reason)));
+
+        // For machines: the same snake_case name as the metrics' reason label.
+        fields.Add(LogField.Text("reason_code", CloseReasons.Name(Reason)));
         if (Error is not null)
         {
             fields.Add(LogField.Text("error", Error));

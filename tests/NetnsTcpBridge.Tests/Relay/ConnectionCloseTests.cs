@@ -42,7 +42,7 @@ public class ConnectionCloseTests
 
         Assert.Equal(
             "{\"level\":\"debug\",\"part\":\"connector\",\"message\":\"m\",\"event\":\"close\",\"client\":\"10.0.0.2:40000\",\"target\":\"127.0.0.1:80\","
-            + "\"bytes_client_to_server\":120,\"bytes_server_to_client\":4096,\"duration_s\":1.250,\"reason\":\"reset by server\",\"error\":\"read: ECONNRESET (Connection reset by peer)\"}\n",
+            + "\"bytes_client_to_server\":120,\"bytes_server_to_client\":4096,\"duration_s\":1.250,\"reason\":\"reset by server\",\"reason_code\":\"reset_by_server\",\"error\":\"read: ECONNRESET (Connection reset by peer)\"}\n",
             line);
     }
 
@@ -55,13 +55,14 @@ public class ConnectionCloseTests
         var root = document.RootElement;
 
         Assert.Equal(
-            ["time", "level", "part", "message", "event", "rule", "client", "target", "bytes_client_to_server", "bytes_server_to_client", "duration_s", "reason"],
+            ["time", "level", "part", "message", "event", "rule", "client", "target", "bytes_client_to_server", "bytes_server_to_client", "duration_s", "reason", "reason_code"],
             root.EnumerateObject().Select(p => p.Name).ToArray());
         Assert.Equal("db \"main\"", root.GetProperty("rule").GetString());
         Assert.Equal(120, root.GetProperty("bytes_client_to_server").GetInt64());
         Assert.Equal(4096, root.GetProperty("bytes_server_to_client").GetInt64());
         Assert.Equal(1.25, root.GetProperty("duration_s").GetDouble());
         Assert.Equal("idle timeout", root.GetProperty("reason").GetString());
+        Assert.Equal("idle_timeout", root.GetProperty("reason_code").GetString());
     }
 
     [Fact]

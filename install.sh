@@ -2,6 +2,7 @@
 # Installs netns_tcp_bridge and its manual page:
 #   ${DESTDIR}${PREFIX:-/usr/local}/bin/netns_tcp_bridge              (mode 755)
 #   ${DESTDIR}${PREFIX:-/usr/local}/share/man/man1/netns_tcp_bridge.1 (mode 644)
+#   ${DESTDIR}${PREFIX:-/usr/local}/share/doc/netns_tcp_bridge/       (example config and systemd units)
 # Builds first (./build.sh) if artifacts/bin/netns_tcp_bridge is missing.
 # Usage: sudo ./install.sh
 #        PREFIX=$HOME/.local ./install.sh
@@ -32,6 +33,7 @@ binary=artifacts/bin/netns_tcp_bridge
 manpage=docs/netns_tcp_bridge.1
 bin_dir=$destdir$prefix/bin
 man_dir=$destdir$prefix/share/man/man1
+doc_dir=$destdir$prefix/share/doc/netns_tcp_bridge
 
 [[ -f $manpage ]] || fail "$PWD/$manpage is missing: run this script from a complete checkout"
 
@@ -44,7 +46,7 @@ if [[ ! -x $binary ]]; then
 fi
 
 # Check before touching anything: the nearest existing parent of each target directory must be writable.
-for dir in "$bin_dir" "$man_dir"; do
+for dir in "$bin_dir" "$man_dir" "$doc_dir"; do
   existing=$dir
   while [[ ! -e $existing ]]; do
     existing=$(dirname "$existing")
@@ -53,13 +55,15 @@ for dir in "$bin_dir" "$man_dir"; do
   [[ -w $existing ]] || fail "cannot write to $existing: run as root (sudo ./install.sh), or choose another PREFIX or DESTDIR"
 done
 
-install -d -m 755 "$bin_dir" "$man_dir"
+install -d -m 755 "$bin_dir" "$man_dir" "$doc_dir"
 # install(1) replaces the file rather than writing into it, so a running bridge keeps working.
 install -m 755 "$binary" "$bin_dir/netns_tcp_bridge"
 install -m 644 "$manpage" "$man_dir/netns_tcp_bridge.1"
+install -m 644 contrib/netns_tcp_bridge.conf contrib/systemd/netns-bridge-web.socket contrib/systemd/netns-bridge-web.service "$doc_dir"
 
 echo "installed $bin_dir/netns_tcp_bridge"
 echo "installed $man_dir/netns_tcp_bridge.1"
+echo "installed $doc_dir/ (netns_tcp_bridge.conf, systemd units: examples)"
 if [[ -z $destdir ]]; then
   echo "try: netns_tcp_bridge --help; man netns_tcp_bridge"
 fi

@@ -33,10 +33,10 @@ internal static class Program
         switch (request)
         {
             case CommandLineRequest.ShowHelp:
-                Console.Out.Write(HelpText.Build());
+                StandardOutput.Write(HelpText.Build());
                 return 0;
             case CommandLineRequest.ShowVersion:
-                Console.Out.WriteLine($"netns_tcp_bridge {typeof(Program).Assembly.GetName().Version?.ToString(3)}");
+                StandardOutput.Write($"netns_tcp_bridge {typeof(Program).Assembly.GetName().Version?.ToString(3)}\n");
                 return 0;
             case CommandLineRequest.RunBridge run:
                 Log.Level = run.Verbose ? LogLevel.Debug : run.Quiet ? LogLevel.Error : LogLevel.Info;

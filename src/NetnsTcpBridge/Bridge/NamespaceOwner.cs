@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace NetnsTcpBridge.Bridge;
 
 /// <summary>A process whose network namespace the user named by its PID, and which side that namespace is.</summary>
-public sealed partial record NamespaceOwner(int Pid, string Role)
+public sealed record NamespaceOwner(int Pid, string Role)
 {
     /// <summary>
     /// The process behind <paramref name="reference"/> when it names one: <c>pid:PID</c>, or a
@@ -13,14 +12,28 @@ public sealed partial record NamespaceOwner(int Pid, string Role)
     public static NamespaceOwner? Of(NamespaceReference? reference, string role) => reference switch
     {
         NamespaceReference.OfProcess process => new NamespaceOwner(process.Pid, role),
-        NamespaceReference.File file when ProcNetPath().Match(file.Path) is { Success: true } match
-            && int.TryParse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) =>
-            new NamespaceOwner(pid, role),
+        NamespaceReference.File file when PidOfProcNetPath(file.Path) is int pid => new NamespaceOwner(pid, role),
         _ => null,
     };
 
     public override string ToString() => $"process {Pid} (whose netns is the {Role} netns)";
 
-    [GeneratedRegex("^/proc/([1-9][0-9]*)/ns/net$")]
-    private static partial Regex ProcNetPath();
+    // "/proc/PID/ns/net" exactly, PID without a leading zero; null for any other path.
+    private static int? PidOfProcNetPath(string path)
+    {
+        const string Prefix = "/proc/";
+        const string Suffix = "/ns/net";
+        if (!path.StartsWith(Prefix, StringComparison.Ordinal) || !path.EndsWith(Suffix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var digits = path.AsSpan(Prefix.Length, Math.Max(0, path.Length - Prefix.Length - Suffix.Length));
+        return digits.Length > 0 && digits[0] != '0' && !digits.ContainsAnyExcept(Digits)
+            && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+            ? pid
+            : null;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> Digits = System.Buffers.SearchValues.Create("0123456789");
 }

@@ -34,7 +34,21 @@ internal static class ResolvConfReader
             throw new BridgeException($"cannot read {path}: {why}", e);
         }
 
-        return Parse(text, path, System.Net.Dns.GetHostName());
+        return Parse(text, path, HostNameOfThisSystem());
+    }
+
+    // What gethostname(2) returns: the UTS namespace's name. Read from /proc rather than through
+    // System.Net.Dns, which would bring its name-resolution machinery into the executable.
+    private static string HostNameOfThisSystem()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/kernel/hostname").Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty; // no name: no default search domain
+        }
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using NetnsTcpBridge.Endpoints.Dns;
 using NetnsTcpBridge.Logging;
 
@@ -36,19 +35,9 @@ public static class TargetResolver
             }
         }
 
-        IPAddress[] addresses;
-        try
-        {
-            addresses = System.Net.Dns.GetHostAddresses(host);
-        }
-        catch (SocketException e)
-        {
-            throw new BridgeException($"cannot resolve host '{host}' in the connect netns: {e.Message}; check the name, or give an address", e);
-        }
-
-        var usable = addresses.Where(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6).ToList();
-        return usable.Count > 0
-            ? [.. usable.Select(address => new IPEndPoint(address, port))]
+        var addresses = SystemResolver.Resolve(host);
+        return addresses.Count > 0
+            ? [.. addresses.Select(address => new IPEndPoint(address, port))]
             : throw new BridgeException($"cannot resolve host '{host}' in the connect netns: it has no IPv4 or IPv6 address");
     }
 

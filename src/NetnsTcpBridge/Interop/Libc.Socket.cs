@@ -5,6 +5,7 @@ namespace NetnsTcpBridge.Interop;
 internal static partial class Libc
 {
     internal const int AF_UNIX = 1;
+    internal const int AF_UNSPEC = 0;
     internal const int AF_INET = 2;
     internal const int AF_INET6 = 10;
     internal const int SOCK_STREAM = 1;

@@ -1,0 +1,66 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using NetnsTcpBridge.Interop;
+
+namespace NetnsTcpBridge.Endpoints;
+
+/// <summary>
+/// glibc's synchronous getaddrinfo, called directly: it runs on the calling thread, so its DNS
+/// queries leave from that thread's network namespace. (System.Net.Dns does the same call, but
+/// brings its telemetry and async machinery into the executable, which every process of the bridge
+/// then carries in memory.)
+/// </summary>
+internal static class SystemResolver
+{
+    /// <summary>The IPv4 and IPv6 addresses of <paramref name="host"/>, in getaddrinfo's order, without repeats.</summary>
+    /// <exception cref="BridgeException">The lookup failed; the message says why.</exception>
+    public static unsafe List<IPAddress> Resolve(string host)
+    {
+        // No AI_ADDRCONFIG: it ignores loopback addresses, and a namespace with only lo is common here.
+        var hints = new Libc.AddrInfo { Family = Libc.AF_UNSPEC, SocketType = Libc.SOCK_STREAM };
+        Libc.AddrInfo* list = null;
+        int code = Libc.GetAddrInfo(host, null, &hints, &list);
+        if (code != 0)
+        {
+            string reason = code == Libc.EAI_SYSTEM
+                ? SyscallException.DescribeErrno(Marshal.GetLastPInvokeError())
+                : Marshal.PtrToStringUTF8(Libc.GaiStrError(code)) ?? $"getaddrinfo error {code}";
+            throw new BridgeException($"cannot resolve host '{host}' in the connect netns: {reason}; check the name, or give an address");
+        }
+
+        try
+        {
+            var addresses = new List<IPAddress>();
+            for (var entry = list; entry is not null; entry = entry->Next)
+            {
+                if (ToAddress(entry) is { } address && !addresses.Contains(address))
+                {
+                    addresses.Add(address);
+                }
+            }
+
+            return addresses;
+        }
+        finally
+        {
+            Libc.FreeAddrInfo(list);
+        }
+    }
+
+    // sockaddr_in: family(2) port(2) addr(4); sockaddr_in6: family(2) port(2) flowinfo(4) addr(16) scope_id(4).
+    private static unsafe IPAddress? ToAddress(Libc.AddrInfo* entry)
+    {
+        if (entry->Family == Libc.AF_INET && entry->AddressLength >= 8)
+        {
+            return new IPAddress(new ReadOnlySpan<byte>(entry->Address + 4, 4));
+        }
+
+        if (entry->Family == Libc.AF_INET6 && entry->AddressLength >= 28)
+        {
+            uint scope = *(uint*)(entry->Address + 24);
+            return new IPAddress(new ReadOnlySpan<byte>(entry->Address + 8, 16), scope);
+        }
+
+        return null;
+    }
+}

@@ -22,13 +22,30 @@ public static class SocketIo
         }
     }
 
-    public static async Task SendAllAsync(this Socket socket, ReadOnlyMemory<byte> data)
+    public static async Task SendAllAsync(this Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancel = default)
     {
         while (!data.IsEmpty)
         {
-            int sent = await socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
+            int sent = await socket.SendAsync(data, SocketFlags.None, cancel).ConfigureAwait(false);
             data = data[sent..];
         }
+    }
+
+    /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes; false if the stream ended first.</summary>
+    public static async Task<bool> ReceiveExactlyAsync(this Socket socket, Memory<byte> buffer, CancellationToken cancel = default)
+    {
+        while (!buffer.IsEmpty)
+        {
+            int count = await socket.ReceiveAsync(buffer, SocketFlags.None, cancel).ConfigureAwait(false);
+            if (count == 0)
+            {
+                return false;
+            }
+
+            buffer = buffer[count..];
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -51,7 +51,7 @@ public sealed class BridgeProcess : IDisposable
     /// </summary>
     public static bool IsSubreaper { get; }
 
-    /// <summary>PID of the listener part (the process started; <c>ip netns exec</c> execs, it does not fork).</summary>
+    /// <summary>PID of the listener part (the process started; a launcher such as prlimit or <c>ip netns exec</c> execs, it does not fork).</summary>
     public int Pid { get; }
 
     public string CommandLine { get; }
@@ -73,21 +73,25 @@ public sealed class BridgeProcess : IDisposable
     }
 
     /// <summary>
-    /// Starts <c>netns_tcp_bridge ARGUMENTS</c> in the test's own network namespace, or, with
-    /// <paramref name="runInside"/>, as <c>ip netns exec NAME netns_tcp_bridge ARGUMENTS</c>.
-    /// Each of <paramref name="inherited"/> is duplicated to its target number in the child; the
-    /// caller keeps (and closes) its own descriptors. Stdin is /dev/null.
+    /// Starts <c>LAUNCHER... netns_tcp_bridge ARGUMENTS</c>. A launcher must exec the bridge in
+    /// the same process (<c>prlimit --nofile=N:N --</c> and <c>ip netns exec NAME</c> do), so that
+    /// <see cref="Pid"/> is the bridge's. <paramref name="runInside"/> is the launcher
+    /// <c>ip netns exec NAME</c>. With <paramref name="spawnIn"/> posix_spawn is called from a
+    /// thread inside that namespace, so the bridge is born there (its plain-forwarder mode listens
+    /// there, not here).
     /// </summary>
-    public static BridgeProcess Start(IReadOnlyList<string> arguments, IReadOnlyList<InheritedFd>? inherited = null, TestNamespace? runInside = null)
+    public static BridgeProcess Start(IReadOnlyList<string> arguments, IReadOnlyList<InheritedFd>? inherited = null, TestNamespace? runInside = null, IReadOnlyList<string>? launcher = null, TestNamespace? spawnIn = null)
     {
         string binary = BridgeBinary.Path;
         string[] argv = runInside is null
-            ? [binary, .. arguments]
-            : ["ip", "netns", "exec", runInside.Name, binary, .. arguments];
+            ? [.. launcher ?? [], binary, .. arguments]
+            : ["ip", "netns", "exec", runInside.Name, .. launcher ?? [], binary, .. arguments];
         string directory = Directory.CreateTempSubdirectory("ntb-bridge-").FullName;
         try
         {
-            int pid = Spawn(argv, directory, inherited ?? []);
+            int pid = spawnIn is null
+                ? Spawn(argv, directory, inherited ?? [])
+                : spawnIn.Enter(() => Spawn(argv, directory, inherited ?? []));
             return new BridgeProcess(pid, argv, directory);
         }
         catch
@@ -478,7 +482,7 @@ public sealed class BridgeProcess : IDisposable
         allocations.Add((IntPtr)array);
         for (int i = 0; i < values.Count; i++)
         {
-            byte[] bytes = Encoding.UTF8.GetBytes(values[i] + "\0");
+            byte[] bytes = EncodeArgument(values[i]);
             var copy = (byte*)NativeMemory.Alloc((nuint)bytes.Length);
             allocations.Add((IntPtr)copy);
             bytes.CopyTo(new Span<byte>(copy, bytes.Length));
@@ -486,5 +490,38 @@ public sealed class BridgeProcess : IDisposable
         }
 
         return array;
+    }
+
+    /// <summary>
+    /// UTF-8 with a terminating NUL, except that U+DC80..U+DCFF (lone low surrogates, the
+    /// "surrogateescape" convention) stand for the raw bytes 0x80..0xFF: a test can pass argv
+    /// strings that are not valid UTF-8.
+    /// </summary>
+    public static byte[] EncodeArgument(string value)
+    {
+        var bytes = new List<byte>(value.Length + 1);
+        var run = new StringBuilder();
+        void Flush()
+        {
+            bytes.AddRange(Encoding.UTF8.GetBytes(run.ToString()));
+            run.Clear();
+        }
+
+        foreach (char c in value)
+        {
+            if (c is >= '\uDC80' and <= '\uDCFF')
+            {
+                Flush();
+                bytes.Add((byte)(c - 0xDC00));
+            }
+            else
+            {
+                run.Append(c);
+            }
+        }
+
+        Flush();
+        bytes.Add(0);
+        return [.. bytes];
     }
 }

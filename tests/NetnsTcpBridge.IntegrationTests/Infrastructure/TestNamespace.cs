@@ -8,7 +8,9 @@ namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A fresh network namespace for one test, <c>ntb-&lt;pid&gt;-&lt;counter&gt;</c>, with only <c>lo</c>, up.
-/// Dispose deletes it.
+/// The test keeps a descriptor of it, so it can still enter it after its <c>/run/netns</c> name
+/// is deleted (<see cref="DeleteName"/>). Dispose deletes the name (if still there) and closes
+/// the descriptor; the kernel frees the namespace once nothing else holds it.
 /// </summary>
 /// <remarks>
 /// Sockets "in" the namespace are created by the test process itself: a new dedicated thread
@@ -19,10 +21,15 @@ namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
 /// </remarks>
 public sealed partial class TestNamespace : IDisposable
 {
+    /// <summary>Every namespace of the test suites is named <c>ntb-PID-N</c>: unique per test process, so runs can overlap.</summary>
+    public const string Prefix = "ntb-";
+
     private static readonly TimeSpan IpTimeout = TimeSpan.FromSeconds(20);
     private static readonly object IpGate = new();
     private static int s_counter;
-    private bool _deleted;
+    private readonly OwnedFd _handle;
+    private bool _nameDeleted;
+    private bool _disposed;
 
     static TestNamespace()
     {
@@ -38,9 +45,10 @@ public sealed partial class TestNamespace : IDisposable
         }
     }
 
-    private TestNamespace(string name)
+    private TestNamespace(string name, OwnedFd handle)
     {
         Name = name;
+        _handle = handle;
     }
 
     public string Name { get; }
@@ -50,7 +58,7 @@ public sealed partial class TestNamespace : IDisposable
 
     public static TestNamespace Create()
     {
-        string name = $"ntb-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}";
+        string name = $"{Prefix}{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}";
         lock (IpGate)
         {
             // Serialised: the first 'ip netns add' of a boot sets up the /run/netns mount, and
@@ -58,7 +66,22 @@ public sealed partial class TestNamespace : IDisposable
             Ip("netns", "add", name);
         }
 
-        var created = new TestNamespace(name);
+        OwnedFd handle;
+        try
+        {
+            handle = OwnedFd.OpenReadOnly($"/run/netns/{name}");
+        }
+        catch
+        {
+            lock (IpGate)
+            {
+                Ip("netns", "delete", name);
+            }
+
+            throw;
+        }
+
+        var created = new TestNamespace(name, handle);
         try
         {
             Ip("-n", name, "link", "set", "lo", "up");
@@ -187,17 +210,49 @@ public sealed partial class TestNamespace : IDisposable
             .Select(line => line.Split(':', 3)[1].Trim().Split('@')[0])];
     }
 
-    public void Dispose()
+    /// <summary>True while <c>/run/netns/NAME</c> exists (until <see cref="DeleteName"/> or Dispose).</summary>
+    public bool HasName => !_nameDeleted;
+
+    /// <summary>
+    /// <c>ip netns delete NAME</c>: removes the name only. The namespace lives on while a process
+    /// (the bridge, and this object) holds it; the test still enters it through its descriptor.
+    /// </summary>
+    public void DeleteName()
     {
-        if (_deleted)
+        if (_nameDeleted)
         {
             return;
         }
 
-        _deleted = true;
+        _nameDeleted = true;
         lock (IpGate)
         {
             Ip("netns", "delete", Name);
+        }
+    }
+
+    /// <summary>Writes a per-namespace sysctl such as <c>net/ipv4/ip_local_port_range</c> from inside.</summary>
+    public void SetSysctl(string key, string value) => Enter(() =>
+    {
+        File.WriteAllText($"/proc/sys/{key}", value);
+        return 0;
+    });
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            DeleteName();
+        }
+        finally
+        {
+            _handle.Dispose();
         }
     }
 
@@ -213,22 +268,11 @@ public sealed partial class TestNamespace : IDisposable
 
         try
         {
-            int target = Native.Open(FilePath, Native.O_RDONLY | Native.O_CLOEXEC, 0);
-            if (target < 0)
-            {
-                throw new InvalidOperationException($"open {FilePath}: {Native.LastError()}");
-            }
+            ObjectDisposedException.ThrowIf(_disposed, this);
 
-            try
+            if (Native.Setns(_handle.Number, Native.CLONE_NEWNET) != 0)
             {
-                if (Native.Setns(target, Native.CLONE_NEWNET) != 0)
-                {
-                    throw new InvalidOperationException($"setns into {FilePath}: {Native.LastError()}");
-                }
-            }
-            finally
-            {
-                Native.Close(target);
+                throw new InvalidOperationException($"setns into netns {Name}: {Native.LastError()}");
             }
 
             try

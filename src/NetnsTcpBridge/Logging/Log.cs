@@ -117,25 +117,12 @@ public static class Log
     /// Straight to descriptor 2 with write(2). System.Console opens its stream lazily by duplicating
     /// the descriptor, which fails exactly when a message matters most: out of descriptors (EMFILE).
     /// </summary>
-    private static unsafe void WriteToStandardError(string line)
+    private static void WriteToStandardError(string line)
     {
         byte[] bytes = System.Text.Encoding.UTF8.GetBytes(line);
         lock (Gate)
         {
-            fixed (byte* start = bytes)
-            {
-                int written = 0;
-                while (written < bytes.Length)
-                {
-                    nint result = Interop.Libc.Write(2, start + written, (nuint)(bytes.Length - written));
-                    if (result <= 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != (int)Interop.Errno.EINTR)
-                    {
-                        return; // stderr is gone; nothing better to do with a log line
-                    }
-
-                    written += (int)Math.Max(0, result);
-                }
-            }
+            _ = StandardOutput.WriteAll(2, bytes); // stderr gone: nothing better to do with a log line
         }
     }
 

@@ -7,15 +7,18 @@ namespace NetnsTcpBridge.Logging;
 /// </summary>
 public static class StandardOutput
 {
-    public static unsafe void Write(string text)
+    public static void Write(string text) =>
+        _ = WriteAll(1, System.Text.Encoding.UTF8.GetBytes(text)); // stdout closed (e.g. piped into head): nothing more to say
+
+    /// <summary>Writes every byte to <paramref name="fd"/> with write(2), again after EINTR; false when the descriptor refuses.</summary>
+    internal static unsafe bool WriteAll(int fd, ReadOnlySpan<byte> bytes)
     {
-        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
         fixed (byte* start = bytes)
         {
             int written = 0;
             while (written < bytes.Length)
             {
-                nint result = Interop.Libc.Write(1, start + written, (nuint)(bytes.Length - written));
+                nint result = Interop.Libc.Write(fd, start + written, (nuint)(bytes.Length - written));
                 if (result < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == (int)Interop.Errno.EINTR)
                 {
                     continue;
@@ -23,11 +26,13 @@ public static class StandardOutput
 
                 if (result <= 0)
                 {
-                    return; // stdout closed (e.g. piped into head): nothing more to say
+                    return false;
                 }
 
                 written += (int)result;
             }
         }
+
+        return true;
     }
 }

@@ -4,9 +4,6 @@ namespace NetnsTcpBridge.Interop;
 
 internal static partial class Libc
 {
-    internal const int SIGKILL = 9;
-    internal const int SIGTERM = 15;
-
     [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_init", SetLastError = false)]
     internal static partial int PosixSpawnFileActionsInit(IntPtr actions);
 
@@ -15,6 +12,23 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_destroy", SetLastError = false)]
     internal static partial int PosixSpawnFileActionsDestroy(IntPtr actions);
+
+    /// <summary>posix_spawnattr_t is 336 bytes in glibc on x86-64; room to spare.</summary>
+    internal const int PosixSpawnAttrSize = 512;
+
+    internal const short POSIX_SPAWN_SETSIGMASK = 0x08;
+
+    [LibraryImport("libc", EntryPoint = "posix_spawnattr_init", SetLastError = false)]
+    internal static partial int PosixSpawnAttrInit(IntPtr attributes);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigmask", SetLastError = false)]
+    internal static unsafe partial int PosixSpawnAttrSetSigMask(IntPtr attributes, SigSet* mask);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setflags", SetLastError = false)]
+    internal static partial int PosixSpawnAttrSetFlags(IntPtr attributes, short flags);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawnattr_destroy", SetLastError = false)]
+    internal static partial int PosixSpawnAttrDestroy(IntPtr attributes);
 
     /// <summary>Returns an errno value (0 on success); it does not set errno.</summary>
     [LibraryImport("libc", EntryPoint = "posix_spawn", SetLastError = false, StringMarshalling = StringMarshalling.Utf8)]

@@ -80,7 +80,13 @@ public sealed class BridgeProcess : IDisposable
     /// thread inside that namespace, so the bridge is born there (its plain-forwarder mode listens
     /// there, not here).
     /// </summary>
-    public static BridgeProcess Start(IReadOnlyList<string> arguments, IReadOnlyList<InheritedFd>? inherited = null, TestNamespace? runInside = null, IReadOnlyList<string>? launcher = null, TestNamespace? spawnIn = null)
+    /// <para>
+    /// With <paramref name="asServiceManager"/> it starts as a careful service manager would start
+    /// it: in a process group of its own (see <see cref="SignalGroup"/>), with SIGTERM, SIGINT,
+    /// SIGHUP and SIGUSR1 blocked until its own code unblocks them, so that not even the kernel's
+    /// exec and the dynamic loader leave a moment in which they would kill it.
+    /// </para>
+    public static BridgeProcess Start(IReadOnlyList<string> arguments, IReadOnlyList<InheritedFd>? inherited = null, TestNamespace? runInside = null, IReadOnlyList<string>? launcher = null, TestNamespace? spawnIn = null, bool asServiceManager = false)
     {
         string binary = BridgeBinary.Path;
         string[] argv = runInside is null
@@ -90,8 +96,8 @@ public sealed class BridgeProcess : IDisposable
         try
         {
             int pid = spawnIn is null
-                ? Spawn(argv, directory, inherited ?? [])
-                : spawnIn.Enter(() => Spawn(argv, directory, inherited ?? []));
+                ? Spawn(argv, directory, inherited ?? [], asServiceManager)
+                : spawnIn.Enter(() => Spawn(argv, directory, inherited ?? [], asServiceManager));
             return new BridgeProcess(pid, argv, directory);
         }
         catch
@@ -109,6 +115,18 @@ public sealed class BridgeProcess : IDisposable
             if (!TryReap() && Native.Kill(Pid, signal) != 0)
             {
                 throw new InvalidOperationException($"kill({Pid}, {signal}): {Native.LastError()}");
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to every process of the bridge's process group (started with asServiceManager).</summary>
+    public void SignalGroup(int signal)
+    {
+        lock (_gate)
+        {
+            if (!TryReap() && Native.Kill(-Pid, signal) != 0)
+            {
+                throw new InvalidOperationException($"kill(-{Pid}, {signal}): {Native.LastError()}");
             }
         }
     }
@@ -352,7 +370,7 @@ public sealed class BridgeProcess : IDisposable
     private static bool BecomeSubreaper() =>
         Native.Prctl(Native.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
 
-    private static unsafe int Spawn(string[] argv, string directory, IReadOnlyList<InheritedFd> inherited)
+    private static unsafe int Spawn(string[] argv, string directory, IReadOnlyList<InheritedFd> inherited, bool asServiceManager)
     {
         var opened = new List<int>();
         var allocations = new List<IntPtr>();
@@ -412,18 +430,33 @@ public sealed class BridgeProcess : IDisposable
             }
 
             // The test host ignores SIGPIPE and may have handlers: give the child default signal
-            // dispositions and an empty signal mask, as a shell would.
+            // dispositions and an empty signal mask, as a shell would (or the documented signals
+            // blocked, as a careful service manager would).
             attributes = NativeMemory.AllocZeroed(Native.SpawnAttrSize);
             Check(Native.PosixSpawnAttrInit(attributes), "posix_spawnattr_init");
             void* signals = NativeMemory.AllocZeroed(Native.SigSetSize);
             allocations.Add((IntPtr)signals);
             Native.SigEmptySet(signals);
+            if (asServiceManager)
+            {
+                foreach (int signal in (int[])[Native.SIGTERM, Native.SIGINT, Native.SIGHUP, Native.SIGUSR1])
+                {
+                    _ = Native.SigAddSet(signals, signal);
+                }
+            }
+
             Check(Native.PosixSpawnAttrSetSigMask(attributes, signals), "posix_spawnattr_setsigmask");
             void* defaults = NativeMemory.AllocZeroed(Native.SigSetSize);
             allocations.Add((IntPtr)defaults);
             Native.SigFillSet(defaults);
             Check(Native.PosixSpawnAttrSetSigDefault(attributes, defaults), "posix_spawnattr_setsigdefault");
-            Check(Native.PosixSpawnAttrSetFlags(attributes, Native.POSIX_SPAWN_SETSIGMASK | Native.POSIX_SPAWN_SETSIGDEF), "posix_spawnattr_setflags");
+            short flags = Native.POSIX_SPAWN_SETSIGMASK | Native.POSIX_SPAWN_SETSIGDEF;
+            if (asServiceManager)
+            {
+                flags |= Native.POSIX_SPAWN_SETPGROUP; // process group 0: a new one, led by the child
+            }
+
+            Check(Native.PosixSpawnAttrSetFlags(attributes, flags), "posix_spawnattr_setflags");
 
             var environment = new List<string>();
             foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())

@@ -20,7 +20,10 @@ internal static unsafe partial class Native
 
     public const int WNOHANG = 1;
 
+    public const int SIGHUP = 1;
+    public const int SIGINT = 2;
     public const int SIGKILL = 9;
+    public const int SIGUSR1 = 10;
     public const int SIGTERM = 15;
 
     public const int EINTR = 4;
@@ -28,6 +31,7 @@ internal static unsafe partial class Native
 
     public const int PR_SET_CHILD_SUBREAPER = 36;
 
+    public const short POSIX_SPAWN_SETPGROUP = 0x02;
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;
     public const short POSIX_SPAWN_SETSIGMASK = 0x08;
 
@@ -95,6 +99,9 @@ internal static unsafe partial class Native
 
     [LibraryImport("libc", EntryPoint = "sigemptyset", SetLastError = true)]
     public static partial int SigEmptySet(void* sigset);
+
+    [LibraryImport("libc", EntryPoint = "sigaddset", SetLastError = true)]
+    public static partial int SigAddSet(void* sigset, int signal);
 
     [LibraryImport("libc", EntryPoint = "sigfillset", SetLastError = true)]
     public static partial int SigFillSet(void* sigset);

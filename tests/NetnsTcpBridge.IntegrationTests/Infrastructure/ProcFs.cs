@@ -37,6 +37,27 @@ internal static partial class ProcFs
         return [.. children];
     }
 
+    /// <summary>Each thread of <paramref name="pid"/>, by thread ID: its name and its blocked-signal mask (SigBlk).</summary>
+    public static Dictionary<int, (string Name, ulong Blocked)> ThreadSignalMasks(int pid)
+    {
+        var threads = new Dictionary<int, (string, ulong)>();
+        foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                string name = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
+                string blocked = File.ReadAllLines(Path.Combine(task, "status")).Single(line => line.StartsWith("SigBlk:", StringComparison.Ordinal))["SigBlk:".Length..].Trim();
+                threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = (name, ulong.Parse(blocked, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        return threads;
+    }
+
     /// <summary>How many descriptors <paramref name="pid"/> has open now.</summary>
     public static int DescriptorCount(int pid) => Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Count();
 

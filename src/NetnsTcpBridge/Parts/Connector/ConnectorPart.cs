@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Handover;
@@ -25,6 +24,13 @@ internal static class ConnectorPart
     public static int Run()
     {
         Log.Part = "connector";
+
+        // First of all, so that no signal kills this part by its default action. The listener
+        // decides when to stop: a SIGTERM or Ctrl-C that reaches the whole process group (a
+        // service manager's, a shell's) reaches the listener too, which then tells this part
+        // over the channel to drain, or with SIGUSR2 to reset at once.
+        using var signals = new SignalInbox();
+        signals.Ignore(Libc.SIGTERM, Libc.SIGINT, Libc.SIGHUP);
         EnsureChannel(ConnectorProcess.ChannelDescriptor);
         using var channel = new HandoverChannel(new FileDescriptor(ConnectorProcess.ChannelDescriptor));
 
@@ -68,21 +74,14 @@ internal static class ConnectorPart
             StatisticsResponder.Start(statisticsLink, engine);
         }
 
-        using var stop = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        signals.On(Libc.SIGUSR2, _ =>
         {
-            context.Cancel = true;
             Log.Debug($"stopping: resetting {engine.ActiveConnections} connection(s)");
             engine.AbortAll(AbortLimit, CloseReason.ResetOnStop);
             Environment.Exit(0);
         });
-
-        // The listener decides when to stop; a Ctrl-C that reaches the whole process group must
-        // not make this part exit first and look like a crash.
-        using var ignoreInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
-        using var ignoreHangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context => context.Cancel = true);
-        using var stats = PosixSignalRegistration.Create(Signals.SIGUSR1, context =>
+        signals.On(Libc.SIGUSR1, _ =>
         {
-            context.Cancel = true;
             int active = engine.ActiveConnections;
             Log.Event(LogLevel.Info, "stats", $"stats: {engine.Statistics.Describe(active)}", engine.Statistics.Fields(active));
         });

@@ -121,6 +121,7 @@ internal sealed class ConnectorProcess
         }
 
         IntPtr actions = Marshal.AllocHGlobal(256); // posix_spawn_file_actions_t is 80 bytes in glibc
+        IntPtr attributes = Marshal.AllocHGlobal(Libc.PosixSpawnAttrSize);
         var strings = new List<IntPtr>();
         try
         {
@@ -129,6 +130,13 @@ internal sealed class ConnectorProcess
             {
                 throw new SyscallException("posix_spawn_file_actions_init", arguments[0], rc);
             }
+
+            // Born with the handled signals blocked, as the executable keeps them until its
+            // handlers are in place: one sent to the whole process group now waits for them.
+            Check(Libc.PosixSpawnAttrInit(attributes), "posix_spawnattr_init", arguments[0]);
+            var blocked = SignalInbox.HandledSet();
+            Check(Libc.PosixSpawnAttrSetSigMask(attributes, &blocked), "posix_spawnattr_setsigmask", arguments[0]);
+            Check(Libc.PosixSpawnAttrSetFlags(attributes, Libc.POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags", arguments[0]);
 
             foreach (var (source, target) in inherited)
             {
@@ -149,7 +157,7 @@ internal sealed class ConnectorProcess
             byte** argv = NativeStringArray(arguments, strings);
             byte** envp = NativeStringArray(environmentLines, strings);
             int pid;
-            rc = Libc.PosixSpawn(&pid, arguments[0], actions, IntPtr.Zero, argv, envp);
+            rc = Libc.PosixSpawn(&pid, arguments[0], actions, attributes, argv, envp);
             if (rc != 0)
             {
                 var error = new SyscallException("posix_spawn", arguments[0], rc);
@@ -162,6 +170,8 @@ internal sealed class ConnectorProcess
         {
             _ = Libc.PosixSpawnFileActionsDestroy(actions);
             Marshal.FreeHGlobal(actions);
+            _ = Libc.PosixSpawnAttrDestroy(attributes);
+            Marshal.FreeHGlobal(attributes);
             foreach (IntPtr pointer in strings)
             {
                 Marshal.FreeHGlobal(pointer);
@@ -171,6 +181,14 @@ internal sealed class ConnectorProcess
             {
                 _ = Libc.Close(copy);
             }
+        }
+    }
+
+    private static void Check(int rc, string call, string subject)
+    {
+        if (rc != 0)
+        {
+            throw new SyscallException(call, subject, rc);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
 
@@ -18,13 +17,12 @@ namespace NetnsTcpBridge.Parts.Listener;
 /// The other direction is covered by the channel: when the listener dies, the connector reads
 /// end-of-file on its end and exits.
 /// </remarks>
-internal sealed class ConnectorSupervisor : IDisposable
+internal sealed class ConnectorSupervisor
 {
     private readonly IReadOnlyList<ConnectorProcess> _connectors;
     private readonly Thread[] _waiters;
     private int _running;
     private int _worstStatus;
-    private readonly List<PosixSignalRegistration> _signals = [];
     private int _stopRequests;
     private volatile bool _finishExpected;
 
@@ -44,13 +42,6 @@ internal sealed class ConnectorSupervisor : IDisposable
         {
             waiter.Start();
         }
-
-        // The counters live in the connector; SIGUSR1 to the bridge's main process reaches them.
-        _signals.Add(PosixSignalRegistration.Create(Signals.SIGUSR1, context =>
-        {
-            context.Cancel = true;
-            SignalAll((int)Signals.SIGUSR1);
-        }));
     }
 
     /// <summary>Tells the supervisor the connector has been sent its last client and will exit by itself.</summary>
@@ -65,19 +56,11 @@ internal sealed class ConnectorSupervisor : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        foreach (var registration in _signals)
-        {
-            registration.Dispose();
-        }
-    }
-
     /// <summary>True once a stop signal has come: the bridge is draining or stopping.</summary>
     public bool IsStopping => Volatile.Read(ref _stopRequests) > 0;
 
     /// <summary>
-    /// Acts on a stop signal (see <see cref="StopSignals"/>) or another cause: the first request
+    /// Acts on a stop signal (see <see cref="SignalInbox"/>) or another cause: the first request
     /// stops taking clients and lets the connectors finish the open connections within the drain
     /// timeout; the second resets everything at once; the third kills the connectors.
     /// <paramref name="cause"/> says why, e.g. "SIGTERM"; <paramref name="howToHurry"/> how to stop at once.
@@ -94,7 +77,7 @@ internal sealed class ConnectorSupervisor : IDisposable
             case 2:
                 Log.Info($"{cause} again: resetting open connections and stopping");
                 Systemd.ServiceNotifier.Notify("STATUS=stopping: resetting open connections");
-                SignalAll(Libc.SIGTERM);
+                SignalAll(Libc.SIGUSR2); // the connectors' "reset now"; they leave stop signals to us
                 break;
             default:
                 SignalAll(Libc.SIGKILL);
@@ -102,7 +85,8 @@ internal sealed class ConnectorSupervisor : IDisposable
         }
     }
 
-    private void SignalAll(int signal)
+    /// <summary>Sends <paramref name="signal"/> to every connector.</summary>
+    public void SignalAll(int signal)
     {
         foreach (var connector in _connectors)
         {

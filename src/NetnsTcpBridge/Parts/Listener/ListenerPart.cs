@@ -19,8 +19,9 @@ internal static class ListenerPart
 {
     public static int Run(BridgeSettings settings)
     {
-        // First of all, so that a stop signal during start-up is kept rather than fatal.
-        using var stopSignals = new StopSignals();
+        // First of all: a signal during start-up is kept, and acted on once there is something to act on.
+        using var signals = new SignalInbox();
+        signals.Ignore(Libc.SIGUSR2); // meant for connectors
         settings = settings with { Listen = ResolveSocketActivation(settings.Listen) };
         var rules = settings.Rules;
 
@@ -73,8 +74,14 @@ internal static class ListenerPart
         ServiceNotifier.Notify($"READY=1\nSTATUS={DescribeService(rules, listenSides, groups)}");
 
         var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(AcceptSources(rules, listenSides, groups));
-        using var supervisor = new ConnectorSupervisor([.. groups.Select(group => group.Process)], settings.DrainTimeout, beginDrain: () => acceptLoop?.Stop());
-        stopSignals.Attach(signal => supervisor.RequestStop(signal, "again to stop at once"));
+        var supervisor = new ConnectorSupervisor([.. groups.Select(group => group.Process)], settings.DrainTimeout, beginDrain: () => acceptLoop?.Stop());
+        foreach (int stop in (int[])[Libc.SIGTERM, Libc.SIGINT, Libc.SIGHUP])
+        {
+            signals.On(stop, signal => supervisor.RequestStop(signal, "again to stop at once"));
+        }
+
+        // The counters live in the connectors; SIGUSR1 to the bridge's main process reaches them.
+        signals.On(Libc.SIGUSR1, _ => supervisor.SignalAll(Libc.SIGUSR1));
         ownerWatch?.Start(owner => supervisor.RequestStop($"{owner} has exited"));
         if (metricsSocket is not null)
         {

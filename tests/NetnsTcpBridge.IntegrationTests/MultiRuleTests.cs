@@ -136,6 +136,48 @@ public sealed class MultiRuleTests : IntegrationTest
         }
     });
 
+    /// <summary>
+    /// Each connector accepts on its own rules' listening sockets: a rule whose connector is full
+    /// (--max-connections) leaves its new clients in its own queue, and another rule's clients are
+    /// still served at once; a stop signal still drains and ends the bridge.
+    /// </summary>
+    [NamespaceFact]
+    public Task OneRulesConnectorFull_AnotherRulesClientsAreStillServed_AndAStopStillDrains() => WithTimeout(async () =>
+    {
+        var front = CreateNamespace();
+        var heldSide = CreateNamespace();
+        var freeSide = CreateNamespace();
+        StartEchoServer(heldSide, Loopback(9001));
+        StartGreeter(freeSide, 9002, "free-server");
+        var bridge = StartBridge([
+            "--rule", $"name=held,listen=127.0.0.1:8001,listen-netns={front.Name},connect=127.0.0.1:9001,connect-netns={heldSide.Name}",
+            "--rule", $"name=free,listen=127.0.0.1:8002,listen-netns={front.Name},connect=127.0.0.1:9002,connect-netns={freeSide.Name}",
+            "--max-connections", "1", "--drain-timeout", "1",
+        ]);
+        await front.WaitForListenerAsync(8001, bridge);
+        await front.WaitForListenerAsync(8002, bridge);
+
+        // The held rule's one connection stays open; hundreds more of its clients wait, more than
+        // a hand-over channel between the parts could buffer.
+        var held = await ConnectAsync(front, Loopback(8001));
+        byte[] ping = [1, 2, 3];
+        await held.SendAsync(ping);
+        Assert.Equal(ping.Length, await held.ReceiveAsync(new byte[16]).WaitAsync(StepTimeout));
+        for (int i = 0; i < 400; i++)
+        {
+            await ConnectAsync(front, Loopback(8001));
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal("free-server", await ReadGreetingAsync(front, 8002).WaitAsync(StepTimeout));
+        }
+
+        bridge.Signal(Native.SIGTERM);
+        var status = await bridge.WaitForExitAsync(StepTimeout);
+        Assert.True(status == new ExitStatus(0, 0), $"expected a clean stop, got {status}: {bridge.Describe()}");
+    });
+
     private void StartGreeter(TestNamespace ns, int port, string greeting) =>
         StartServer(ns, Loopback(port), async socket =>
         {

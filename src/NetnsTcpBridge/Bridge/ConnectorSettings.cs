@@ -26,6 +26,12 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
     /// <summary>The user the connector switches to once set up; null stays as started.</summary>
     public RunAsUser? RunAs { get; init; }
 
+    /// <summary>
+    /// True: the one client follows in a Client record (-S, or socket activation with
+    /// Accept=yes). False: a Listening record follows for each route, and the connector accepts.
+    /// </summary>
+    public bool Preaccepted { get; init; }
+
     public string Format()
     {
         var text = new StringBuilder();
@@ -89,6 +95,11 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         }
 
         Line("one-shot", OneShot ? 1 : 0);
+        if (Preaccepted)
+        {
+            Line("preaccepted", 1);
+        }
+
         Line("log-level", (int)LogLevel);
         if (LogFormat == LogFormat.Json)
         {
@@ -196,13 +207,14 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         };
         bool timestamps = values.ContainsKey("log-timestamps") && Take("log-timestamps") == "1";
         bool metrics = values.ContainsKey("metrics") && Take("metrics") == "1";
+        bool preaccepted = values.ContainsKey("preaccepted") && Take("preaccepted") == "1";
         var user = values.ContainsKey("user") ? ParseUser(Take("user")) : null;
         if (values.Count > 0)
         {
             throw new InvalidDataException($"connector settings: unknown key '{values.Keys.First()}'");
         }
 
-        return new ConnectorSettings(relay, oneShot, level) { LogFormat = format, LogTimestamps = timestamps, ServesMetrics = metrics, RunAs = user };
+        return new ConnectorSettings(relay, oneShot, level) { LogFormat = format, LogTimestamps = timestamps, ServesMetrics = metrics, RunAs = user, Preaccepted = preaccepted };
     }
 
     private static System.Net.EndPoint ParseTarget(string value)

@@ -10,13 +10,6 @@ namespace NetnsTcpBridge.Handover;
 /// </summary>
 public sealed class HandoverChannel : IDisposable
 {
-    /// <summary>
-    /// Text of a client record whose socket the listener already made non-blocking with
-    /// TCP_NODELAY (accept4 flags and inheritance from the listening socket), so the connector
-    /// need not spend system calls on it.
-    /// </summary>
-    public const string PreparedClient = "nonblock,nodelay";
-
     /// <summary>Largest record accepted; the settings text is far smaller.</summary>
     internal const int MaxMessageBytes = 4096;
 

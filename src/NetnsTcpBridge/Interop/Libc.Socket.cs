@@ -25,6 +25,7 @@ internal static partial class Libc
     internal const int TCP_KEEPIDLE = 4;
     internal const int TCP_KEEPINTVL = 5;
     internal const int TCP_KEEPCNT = 6;
+    internal const int SHUT_RD = 0;
     internal const int SHUT_WR = 1;
 
     /// <summary>SIOCATMARK: is the read position at the urgent mark?</summary>

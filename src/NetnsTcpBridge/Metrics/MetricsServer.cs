@@ -50,12 +50,10 @@ internal sealed class MetricsServer : IDisposable
     public void Dispose()
     {
         _stopped = true;
-        _ = Libc.Shutdown(_listening.Number, SHUT_RD);
+        _ = Libc.Shutdown(_listening.Number, Libc.SHUT_RD);
         _thread?.Join();
         _listening.Dispose();
     }
-
-    private const int SHUT_RD = 0;
 
     private void Run()
     {

@@ -40,7 +40,7 @@ internal sealed partial class EventLoop
 
         long connect = _connectDeadlines.TryPeek(out var first) ? first.Deadline : long.MaxValue;
         long idle = _idleDeadlines.TryPeek(out var earliest) ? ((IDeadlineHeapItem)earliest).DeadlineTicks : long.MaxValue;
-        long next = Math.Min(Math.Min(connect, idle), NextProxyHeaderDeadline());
+        long next = Math.Min(Math.Min(connect, idle), Math.Min(NextProxyHeaderDeadline(), NextSourceDeadline()));
         return next == long.MaxValue ? -1 : (int)Math.Clamp(next - Environment.TickCount64, 0, int.MaxValue);
     }
 
@@ -57,6 +57,7 @@ internal sealed partial class EventLoop
         }
 
         CheckProxyHeaderDeadlines(now);
+        CheckSourceDeadline(now);
         CheckIdleDeadlines(now);
 
         for (int i = _resetDrains.Count - 1; i >= 0; i--)

@@ -18,19 +18,11 @@ internal sealed partial class EventLoop
 {
     private const int MaxEvents = 256;
     private const ulong WakeToken = ulong.MaxValue;
-    private const ulong SourceToken = ulong.MaxValue - 1;
-    private const uint EPOLLEXCLUSIVE = 1u << 28;
-
-    /// <summary>Clients taken per wake-up before serving events again, so a burst cannot starve open connections.</summary>
-    private const int MaxClientsPerWake = 64;
     private const int ResetDrainPollMilliseconds = 1;
 
     private readonly int _epoll;
     private readonly int _wake;
     private readonly RelayContext _context;
-    private readonly IClientSource _source;
-    private bool _watchingSource;
-    private bool _sourceFinished;
     private readonly ConcurrentQueue<Action<EventLoop>> _inbox = new();
     private readonly List<RelayConnection?> _slots = [];
     private readonly Stack<int> _freeSlots = new();
@@ -42,7 +34,6 @@ internal sealed partial class EventLoop
 
     public EventLoop(RelayOptions options, RelayEngine engine, IClientSource source, int index)
     {
-        _source = source;
         _epoll = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
         if (_epoll < 0)
         {
@@ -56,10 +47,9 @@ internal sealed partial class EventLoop
         }
 
         Register(_wake, Libc.EPOLLIN, WakeToken);
-
-        // Level-triggered and exclusive: a waiting client wakes one loop (or a few), not all.
-        Register(source.ReadinessDescriptor, Libc.EPOLLIN | EPOLLEXCLUSIVE, SourceToken);
-        _watchingSource = true;
+        _source = source;
+        _sources = new SourceState[source.ReadinessDescriptors.Count];
+        WatchSources();
         _context = new RelayContext(options, this, engine);
         _thread = new Thread(Run) { IsBackground = true, Name = $"relay loop {index}" };
     }
@@ -98,7 +88,8 @@ internal sealed partial class EventLoop
         int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : AddSlot();
         _slots[slot] = connection;
         connection.Slot = slot;
-        connection.Generation = ++_nextGeneration;
+        // Generation uint.MaxValue would make tokens that could match the loop's own (WakeToken, source tokens).
+        connection.Generation = _nextGeneration = _nextGeneration >= uint.MaxValue - 1 ? 1 : _nextGeneration + 1;
         try
         {
             connection.Start(this);
@@ -187,9 +178,9 @@ internal sealed partial class EventLoop
                 {
                     DrainInbox();
                 }
-                else if (events[i].Data == SourceToken)
+                else if (IsSourceToken(events[i].Data, out int source))
                 {
-                    TakeClients();
+                    TakeClients(source);
                 }
                 else
                 {
@@ -227,60 +218,6 @@ internal sealed partial class EventLoop
         Log.Error($"{connection.LogName}: internal error, resetting this connection: {e.Message}");
         Log.DebugDetails(e.ToString());
         connection.Abort(CloseReason.InternalError);
-    }
-
-    private unsafe void TakeClients()
-    {
-        for (int taken = 0; _watchingSource && taken < MaxClientsPerWake; taken++)
-        {
-            if (!_context.Engine.HasRoom)
-            {
-                // Full: leave further clients in the channel and the listener's queue until
-                // connections close (see OnConnectionClosed), rather than fail for descriptors.
-                StopWatchingSource(finished: false);
-                return;
-            }
-
-            // Counted before taking: whoever later reads "no more clients" from the source and
-            // waits for the engine to be idle must already see this client.
-            _context.Engine.OnConnectionOpened();
-            var take = _source.TryTake(out var client);
-            if (take != ClientTake.Client)
-            {
-                _context.Engine.OnConnectionClosed();
-            }
-
-            switch (take)
-            {
-                case ClientTake.Client:
-                    _context.Engine.Statistics.RecordTaken();
-                    Adopt(client);
-                    break;
-                case ClientTake.NoneYet:
-                    return;
-                default:
-                    // Level-triggered end-of-file would wake this loop forever: stop watching.
-                    StopWatchingSource(finished: true);
-                    return;
-            }
-        }
-    }
-
-    private unsafe void StopWatchingSource(bool finished)
-    {
-        _ = Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_DEL, _source.ReadinessDescriptor, null);
-        _watchingSource = false;
-        _sourceFinished |= finished;
-    }
-
-    /// <summary>Called on this loop's thread when one of its connections has closed.</summary>
-    public void OnConnectionClosed()
-    {
-        if (!_watchingSource && !_sourceFinished && _context.Engine.HasRoomToResume)
-        {
-            Register(_source.ReadinessDescriptor, Libc.EPOLLIN | EPOLLEXCLUSIVE, SourceToken);
-            _watchingSource = true;
-        }
     }
 
     private unsafe void DrainInbox()

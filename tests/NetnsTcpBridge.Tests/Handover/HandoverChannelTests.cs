@@ -336,14 +336,14 @@ public sealed class HandoverChannelTests : IDisposable
         using (mine)
         using (peer)
         {
-            _listener.Send(HandoverMessageKind.Client, HandoverChannel.PreparedClient, UnixSockets.Number(mine));
+            _listener.Send(HandoverMessageKind.Client, "route=1", UnixSockets.Number(mine));
 
             Assert.True(_connector.TryReceive(out var message));
             using (message)
             {
                 Assert.NotNull(message);
                 Assert.Equal(HandoverMessageKind.Client, message.Kind);
-                Assert.Equal(HandoverChannel.PreparedClient, message.Text);
+                Assert.Equal("route=1", message.Text);
                 Assert.Equal(UnixSockets.OpenFile(UnixSockets.Number(mine)), UnixSockets.OpenFile(message.Descriptor!.Number));
             }
 

@@ -24,7 +24,7 @@ internal sealed class TestClientSource : IClientSource
         }
     }
 
-    public int ReadinessDescriptor => _ready;
+    public IReadOnlyList<int> ReadinessDescriptors => [_ready];
 
     /// <summary>Gives the engine a client descriptor and a pre-connected server descriptor (or -1 to connect to the target); it owns both from here.</summary>
     public unsafe void Add(int client, int server)
@@ -37,7 +37,7 @@ internal sealed class TestClientSource : IClientSource
         }
     }
 
-    public unsafe ClientTake TryTake(out HandedOverClient client)
+    public unsafe ClientTake TryTake(int index, out HandedOverClient client)
     {
         ulong count;
         if (Libc.Read(_ready, &count, sizeof(ulong)) != sizeof(ulong))

@@ -65,9 +65,12 @@ internal static class ConnectorPart
             PrivilegeDrop.To(user, "connector part");
         }
 
-        // Ownership of the pre-connected socket (-C), if any, moves to the source, then to the first client.
-        using var source = new ChannelClientSource(channel, first.TakeDescriptor()?.Release() ?? -1);
-        var engine = new RelayEngine(relay, source);
+        // The clients' source: the routes' listening sockets, or the one pre-accepted client.
+        // The pre-connected socket (-C), if any, goes with the first client.
+        var clients = ReceiveClientSource(channel, settings);
+        using var ownedClients = (IDisposable)clients;
+        using var preconnected = first.TakeDescriptor() is { } server ? new PreconnectedServerSource(clients, server.Release()) : null;
+        var engine = new RelayEngine(relay, (IClientSource?)preconnected ?? clients);
         if (statisticsLink is not null)
         {
             // The responder thread owns the link from here, for the life of the process.
@@ -86,17 +89,23 @@ internal static class ConnectorPart
             Log.Event(LogLevel.Info, "stats", $"stats: {engine.Statistics.Describe(active)}", engine.Statistics.Fields(active));
         });
 
-        // The event loops take the clients themselves; this thread only waits for the end.
-        source.WaitUntilFinished();
-        if (source.UntakenPreconnected >= 0)
+        // The event loops take the clients themselves; this thread waits for the end, which the
+        // listener announces on the channel (a stop, or the end of a pre-accepted client's bridge),
+        // or which comes by itself when a one-shot bridge's client is done.
+        using var channelEnd = ChannelEndWatch.Start(channel);
+        var oneShotDone = settings.OneShot && clients is ListeningClientSource listening ? OneShotWatch.Start(listening, engine) : null;
+        WaitHandle.WaitAny(oneShotDone is null ? [channelEnd.Ended] : [channelEnd.Ended, oneShotDone]);
+        if (!channelEnd.Ended.WaitOne(0))
         {
-            _ = Libc.Close(source.UntakenPreconnected);
+            Log.Debug("the one client has been served; exiting");
+            return 0;
         }
 
-        switch (source.Ending)
+        switch (channelEnd.Ending)
         {
             case ChannelEnding.EndReceived:
-                if (!engine.WaitUntilIdle(source.DrainTimeout))
+                (clients as ListeningClientSource)?.Stop();
+                if (!engine.WaitUntilIdle(channelEnd.DrainTimeout))
                 {
                     Log.Info($"drain time over: resetting {engine.ActiveConnections} connection(s) still open");
                     engine.AbortAll(AbortLimit, CloseReason.ResetAtEndOfDrain);
@@ -107,12 +116,60 @@ internal static class ConnectorPart
                 Log.Error($"the listener part has gone away; resetting {engine.ActiveConnections} connection(s) and exiting");
                 break;
             default:
-                Log.Error($"hand-over channel: {source.Problem}; resetting {engine.ActiveConnections} connection(s) and exiting");
+                Log.Error($"hand-over channel: {channelEnd.Problem}; resetting {engine.ActiveConnections} connection(s) and exiting");
                 break;
         }
 
         engine.AbortAll(AbortLimit, CloseReason.ResetOnStop);
         return 1;
+    }
+
+    /// <summary>
+    /// Receives what follows the settings: a Listening record per route, each with its listening
+    /// socket, or the one Client record of a pre-accepted client.
+    /// </summary>
+    private static IClientSource ReceiveClientSource(HandoverChannel channel, ConnectorSettings settings)
+    {
+        if (settings.Preaccepted)
+        {
+            using var record = ReceiveRecord(channel, HandoverMessageKind.Client);
+            return new PreacceptedClientSource(record.TakeDescriptor()!.Release());
+        }
+
+        int routes = settings.Relay.AllRoutes().Count;
+        var listening = new List<(FileDescriptor Socket, int Route)>(routes);
+        try
+        {
+            for (int i = 0; i < routes; i++)
+            {
+                using var record = ReceiveRecord(channel, HandoverMessageKind.Listening);
+                if (!int.TryParse(record.Text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int route) || route >= routes)
+                {
+                    throw new BridgeException($"the listener part sent a listening socket for route '{record.Text}' of {routes}");
+                }
+
+                listening.Add((record.TakeDescriptor()!, route));
+            }
+        }
+        catch
+        {
+            listening.ForEach(entry => entry.Socket.Dispose());
+            throw;
+        }
+
+        return new ListeningClientSource(listening, settings.OneShot ? 1 : null);
+    }
+
+    private static HandoverMessage ReceiveRecord(HandoverChannel channel, HandoverMessageKind kind)
+    {
+        var record = channel.Receive() ?? throw new BridgeException("the listener part ended while starting the connector part");
+        if (record.Kind != kind || record.Descriptor is null)
+        {
+            record.Dispose();
+            throw new BridgeException($"the listener part sent record '{(char)record.Kind}' where '{(char)kind}' with a socket was due");
+        }
+
+        return record;
     }
 
     // Started by hand, descriptor 3 is missing or is something the runtime opened itself

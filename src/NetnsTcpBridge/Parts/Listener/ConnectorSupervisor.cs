@@ -26,12 +26,12 @@ internal sealed class ConnectorSupervisor
     private int _stopRequests;
     private volatile bool _finishExpected;
 
-    private readonly Action _beginDrain;
+    private readonly Action<TimeSpan> _beginDrain;
     private readonly TimeSpan _drainTimeout;
 
     /// <param name="drainTimeout">How long open connections may go on after the first stop signal (for the status line).</param>
-    /// <param name="beginDrain">Called on the first stop signal: stop taking clients, so that the connector can drain.</param>
-    public ConnectorSupervisor(IReadOnlyList<ConnectorProcess> connectors, TimeSpan drainTimeout, Action beginDrain)
+    /// <param name="beginDrain">Called on the first stop signal with the drain time: tell the connectors to stop taking clients and finish the open connections within it.</param>
+    public ConnectorSupervisor(IReadOnlyList<ConnectorProcess> connectors, TimeSpan drainTimeout, Action<TimeSpan> beginDrain)
     {
         _connectors = connectors;
         _drainTimeout = drainTimeout;
@@ -72,7 +72,7 @@ internal sealed class ConnectorSupervisor
             case 1:
                 Log.Info($"{cause}: no new clients; letting open connections finish ({howToHurry})");
                 Systemd.ServiceNotifier.Notify($"STOPPING=1\nSTATUS=draining: no new clients; open connections may finish within {_drainTimeout.TotalSeconds:0.###} s");
-                _beginDrain();
+                _beginDrain(_drainTimeout);
                 break;
             case 2:
                 Log.Info($"{cause} again: resetting open connections and stopping");

@@ -70,11 +70,32 @@ internal static class ListenerPart
             Log.Info("no netns option given: running as a plain TCP forwarder in the current network namespace");
         }
 
+        var supervisor = new ConnectorSupervisor([.. groups.Select(group => group.Process)], settings.DrainTimeout, beginDrain: drain => SendEndToAll(groups, drain));
+        try
+        {
+            HandOverToConnectors(settings, groups, listenSides, preconnected, metricsSocket is not null);
+        }
+        catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
+        {
+            // A connector is gone; the supervisor reports why and ends the process.
+            supervisor.WaitForConnectors();
+            return 1;
+        }
+
+        if (settings.IsOneShot)
+        {
+            // The connector ends by itself after the one client.
+            supervisor.ExpectFinish();
+        }
+
         // Only now is the bridge really serving: tell a service manager (NOTIFY_SOCKET), if any.
         ServiceNotifier.Notify($"READY=1\nSTATUS={DescribeService(rules, listenSides, groups)}");
+        foreach (var (_, socket) in listenSides)
+        {
+            socket.Dispose(); // the connectors hold their own copies
+        }
 
-        var acceptLoop = settings.Listen is ListenSource.PreacceptedDescriptor ? null : new AcceptLoop(AcceptSources(rules, listenSides, groups));
-        var supervisor = new ConnectorSupervisor([.. groups.Select(group => group.Process)], settings.DrainTimeout, beginDrain: () => acceptLoop?.Stop());
+        // Only now, with every record sent: a stop sends the End record, which must come last.
         foreach (int stop in (int[])[Libc.SIGTERM, Libc.SIGINT, Libc.SIGHUP])
         {
             signals.On(stop, signal => supervisor.RequestStop(signal, "again to stop at once"));
@@ -89,64 +110,58 @@ internal static class ListenerPart
             var collector = new StatisticsCollector([.. groups.Select(group => group.StatisticsLink!)]);
             new MetricsServer(metricsSocket, collector.Render).Start();
         }
-        try
-        {
-            foreach (var group in groups)
-            {
-                // Both parts write to the same stderr, so the connector logs as the listener decided.
-                var connectorSettings = new ConnectorSettings(group.RelayOptionsFrom(settings.Relay), settings.IsOneShot, Log.Level)
-                {
-                    LogFormat = Log.Format,
-                    LogTimestamps = Log.Timestamps,
-                    ServesMetrics = metricsSocket is not null,
-                    RunAs = settings.RunAs,
-                };
-
-                // With -C there is one rule, so one connector: it now holds its own copy of the
-                // pre-connected socket, and ours closes with this scope.
-                group.Channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
-            }
-
-            preconnected?.Dispose();
-            if (settings.Listen is ListenSource.PreacceptedDescriptor)
-            {
-                // The connector now holds its own copy of the client; ours is closed at once.
-                groups[0].Channel.Send(HandoverMessageKind.Client, descriptor: listenSides[0].Socket.Number);
-                listenSides[0].Socket.Dispose();
-            }
-            else
-            {
-                for (int i = 0; i < rules.Count; i++)
-                {
-                    string where = listenSides[i].Namespace is { } ns ? $" in netns {ns.Description}" : string.Empty;
-                    string name = rules[i].Name is { } ruleName ? $"[{ruleName}] " : string.Empty;
-                    Log.Debug($"{name}listening on {SocketNames.Local(listenSides[i].Socket.Number)}{where}");
-                }
-
-                acceptLoop!.Run(settings.IsOneShot ? 1 : null);
-                foreach (var (_, socket) in listenSides)
-                {
-                    socket.Dispose();
-                }
-            }
-
-            supervisor.ExpectFinish();
-
-            // After a stop signal the open connections get the drain time; after the last client
-            // of a one-shot bridge, that client gets all the time it needs.
-            var drain = supervisor.IsStopping ? settings.DrainTimeout : Timeout.InfiniteTimeSpan;
-            foreach (var group in groups)
-            {
-                SendEnd(group, drain);
-            }
-        }
-        catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
-        {
-            // A connector is gone; the supervisor reports why and ends the process.
-        }
 
         supervisor.WaitForConnectors();
         return 1;
+    }
+
+    /// <summary>
+    /// Tells each connector its settings, then gives it the listening sockets of its rules (it
+    /// accepts on them itself from then on) or the one pre-accepted client, which is then the
+    /// whole of that bridge's work (End follows at once).
+    /// </summary>
+    private static void HandOverToConnectors(
+        BridgeSettings settings,
+        List<ConnectorGroup> groups,
+        List<(NetworkNamespace? Namespace, FileDescriptor Socket)> listenSides,
+        FileDescriptor? preconnected,
+        bool servesMetrics)
+    {
+        bool preaccepted = settings.Listen is ListenSource.PreacceptedDescriptor;
+        foreach (var group in groups)
+        {
+            // Both parts write to the same stderr, so the connector logs as the listener decided.
+            var connectorSettings = new ConnectorSettings(group.RelayOptionsFrom(settings.Relay), settings.IsOneShot, Log.Level)
+            {
+                LogFormat = Log.Format,
+                LogTimestamps = Log.Timestamps,
+                ServesMetrics = servesMetrics,
+                RunAs = settings.RunAs,
+                Preaccepted = preaccepted,
+            };
+
+            // With -C there is one rule, so one connector: it now holds its own copy of the
+            // pre-connected socket, and ours is closed below. The same holds for every socket
+            // sent: the kernel gives the connector its own copy.
+            group.Channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
+            foreach (int rule in group.RuleIndexes)
+            {
+                var (listenNamespace, socket) = listenSides[rule];
+                if (preaccepted)
+                {
+                    group.Channel.Send(HandoverMessageKind.Client, descriptor: socket.Number);
+                    group.Channel.Send(HandoverMessageKind.End, EndRecord.Format(Timeout.InfiniteTimeSpan));
+                    continue;
+                }
+
+                string where = listenNamespace is { } ns ? $" in netns {ns.Description}" : string.Empty;
+                string name = settings.Rules[rule].Name is { } ruleName ? $"[{ruleName}] " : string.Empty;
+                Log.Debug($"{name}listening on {SocketNames.Local(socket.Number)}{where}");
+                group.Channel.Send(HandoverMessageKind.Listening, group.RouteOf(rule).ToString(System.Globalization.CultureInfo.InvariantCulture), socket.Number);
+            }
+        }
+
+        preconnected?.Dispose();
     }
 
     /// <summary>
@@ -175,31 +190,19 @@ internal static class ListenerPart
         }
     }
 
-    private static void SendEnd(ConnectorGroup group, TimeSpan drain)
+    private static void SendEndToAll(List<ConnectorGroup> groups, TimeSpan drain)
     {
-        try
+        foreach (var group in groups)
         {
-            group.Channel.Send(HandoverMessageKind.End, EndRecord.Format(drain));
+            try
+            {
+                group.Channel.Send(HandoverMessageKind.End, EndRecord.Format(drain));
+            }
+            catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
+            {
+                // That connector is gone already: nothing to tell it.
+            }
         }
-        catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
-        {
-            // That connector is gone already (reset by a second signal): nothing to tell it.
-        }
-    }
-
-    private static List<AcceptSource> AcceptSources(
-        IReadOnlyList<ForwardRule> rules,
-        List<(NetworkNamespace? Namespace, FileDescriptor Socket)> listenSides,
-        List<ConnectorGroup> groups)
-    {
-        var sources = new List<AcceptSource>(rules.Count);
-        for (int i = 0; i < rules.Count; i++)
-        {
-            var group = groups.Single(g => g.RuleIndexes.Contains(i));
-            sources.Add(new AcceptSource(listenSides[i].Socket, group.Channel, ClientRecordText.Prepared(group.RouteOf(i))));
-        }
-
-        return sources;
     }
 
     private static ListenSource ResolveSocketActivation(ListenSource source) => source switch

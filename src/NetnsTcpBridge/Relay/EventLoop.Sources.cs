@@ -1,0 +1,155 @@
+using NetnsTcpBridge.Interop;
+using NetnsTcpBridge.Logging;
+
+namespace NetnsTcpBridge.Relay;
+
+// Taking clients: every loop watches every descriptor of the client source (a listening socket per
+// route) and accepts by itself. A loop stops watching while the engine is full, for a moment when
+// descriptors run out, and for good once a descriptor will give no more clients.
+internal sealed partial class EventLoop
+{
+    /// <summary>Source descriptor i is registered with token <c>FirstSourceToken - i</c>, just below <see cref="WakeToken"/>.</summary>
+    private const ulong FirstSourceToken = WakeToken - 1;
+
+    private const uint EPOLLEXCLUSIVE = 1u << 28;
+
+    /// <summary>Clients taken from one descriptor per wake-up before serving events again, so a burst cannot starve open connections.</summary>
+    private const int MaxClientsPerWake = 64;
+
+    /// <summary>How long a loop leaves the sources alone after running out of descriptors or memory.</summary>
+    private const int ResourceBackoffMilliseconds = 100;
+
+    private static readonly TimeSpan ResourceWarningInterval = TimeSpan.FromSeconds(10);
+    private static long s_lastResourceWarningTicks = long.MinValue / 2;
+
+    private readonly IClientSource _source;
+    private readonly SourceState[] _sources;
+
+    /// <summary>When the sources paused for want of resources are watched again (TickCount64), or long.MaxValue.</summary>
+    private long _sourcesPausedUntil = long.MaxValue;
+
+    private enum SourceState
+    {
+        Unwatched,
+        Watched,
+        Finished,
+    }
+
+    private bool IsSourceToken(ulong token, out int index)
+    {
+        ulong offset = FirstSourceToken - token;
+        index = (int)Math.Min(offset, int.MaxValue);
+        return token != WakeToken && offset < (ulong)_sources.Length;
+    }
+
+    /// <summary>Watches every source descriptor not watched yet and not finished. Level-triggered and exclusive: a waiting client wakes one loop (or a few), not all.</summary>
+    private void WatchSources()
+    {
+        for (int i = 0; i < _sources.Length; i++)
+        {
+            if (_sources[i] == SourceState.Unwatched)
+            {
+                Register(_source.ReadinessDescriptors[i], Libc.EPOLLIN | EPOLLEXCLUSIVE, FirstSourceToken - (ulong)i);
+                _sources[i] = SourceState.Watched;
+            }
+        }
+    }
+
+    private unsafe void UnwatchSource(int index, SourceState becomes)
+    {
+        if (_sources[index] == SourceState.Watched)
+        {
+            _ = Libc.EpollCtl(_epoll, Libc.EPOLL_CTL_DEL, _source.ReadinessDescriptors[index], null);
+        }
+
+        _sources[index] = becomes;
+    }
+
+    private void UnwatchSources()
+    {
+        for (int i = 0; i < _sources.Length; i++)
+        {
+            if (_sources[i] == SourceState.Watched)
+            {
+                UnwatchSource(i, SourceState.Unwatched);
+            }
+        }
+    }
+
+    private void TakeClients(int index)
+    {
+        for (int taken = 0; _sources[index] == SourceState.Watched && taken < MaxClientsPerWake; taken++)
+        {
+            if (!_context.Engine.HasRoom)
+            {
+                // Full: leave further clients in the kernel's queues until connections close
+                // (see OnConnectionClosed), rather than fail for descriptors.
+                UnwatchSources();
+                return;
+            }
+
+            // Counted before taking: whoever later sees "no more clients" from the source and
+            // waits for the engine to be idle must already see this client.
+            _context.Engine.OnConnectionOpened();
+            var take = _source.TryTake(index, out var client);
+            if (take != ClientTake.Client)
+            {
+                _context.Engine.OnConnectionClosed();
+            }
+
+            switch (take)
+            {
+                case ClientTake.Client:
+                    _context.Engine.Statistics.RecordTaken();
+                    Adopt(client);
+                    break;
+                case ClientTake.NoneYet:
+                    return;
+                case ClientTake.OutOfResources:
+                    WarnAboutResources();
+                    UnwatchSources();
+                    _sourcesPausedUntil = Environment.TickCount64 + ResourceBackoffMilliseconds;
+                    return;
+                default:
+                    // Level-triggered end-of-file would wake this loop forever: stop watching.
+                    UnwatchSource(index, SourceState.Finished);
+                    return;
+            }
+        }
+    }
+
+    /// <summary>Called on this loop's thread when one of its connections has closed.</summary>
+    public void OnConnectionClosed()
+    {
+        if (_sourcesPausedUntil == long.MaxValue && _context.Engine.HasRoomToResume)
+        {
+            WatchSources();
+        }
+    }
+
+    /// <summary>Part of <see cref="NextTimeout"/>: when the paused sources are due again.</summary>
+    private long NextSourceDeadline() => _sourcesPausedUntil;
+
+    /// <summary>Part of <see cref="CheckDeadlines"/>: watches the sources again once the pause is over.</summary>
+    private void CheckSourceDeadline(long now)
+    {
+        if (_sourcesPausedUntil <= now)
+        {
+            _sourcesPausedUntil = long.MaxValue;
+            if (_context.Engine.HasRoomToResume)
+            {
+                WatchSources();
+            }
+        }
+    }
+
+    private static void WarnAboutResources()
+    {
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref s_lastResourceWarningTicks);
+        if (now - last >= (long)ResourceWarningInterval.TotalMilliseconds && Interlocked.CompareExchange(ref s_lastResourceWarningTicks, now, last) == last)
+        {
+            Log.Warning("cannot take new clients: out of descriptors or memory; they wait in the queue until some are free (raise the limit with ulimit -n)");
+        }
+    }
+}

@@ -19,6 +19,12 @@ internal static class Program
             return RunGuarded(BridgeRunner.RunConnectorPart, verbose: false);
         }
 
+        // The listener, set up, has replaced its image with this one inside the listen netns.
+        if (BridgeRunner.ServingListenerHandoff() is { } handoff)
+        {
+            return RunGuarded(() => BridgeRunner.RunServingListener(handoff), verbose: false);
+        }
+
         CommandLineRequest request;
         try
         {

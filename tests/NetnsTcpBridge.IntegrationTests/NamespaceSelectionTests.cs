@@ -16,6 +16,42 @@ public sealed class NamespaceSelectionTests : IntegrationTest
     {
     }
 
+    /// <summary>
+    /// Each part lives wholly in its namespace, every thread of it, as the original's do: so
+    /// <c>ip netns identify PID</c> and <c>ip netns pids NAME</c> tell the truth, and the part
+    /// facing a sandbox has no thread left in the namespace the bridge was started from.
+    /// </summary>
+    [NamespaceFact]
+    public Task EveryThreadOfEachPart_IsInItsNamespace_AsIpNetnsSeesIt() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        int connector = await bridge.WaitForConnectorAsync();
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 81);
+
+        // The listener moves in once set up (it replaces its image there): wait for that.
+        var deadline = DateTime.UtcNow + StepTimeout;
+        while (ProcFs.ReadLink($"/proc/{bridge.Pid}/ns/net") != listenSide.Identity && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        foreach (var (pid, side) in new[] { (bridge.Pid, listenSide), (connector, connectSide) })
+        {
+            var threads = Directory.GetDirectories($"/proc/{pid}/task");
+            Assert.NotEmpty(threads);
+            Assert.All(threads, task => Assert.Equal(side.Identity, ProcFs.ReadLink(Path.Combine(task, "ns/net"))));
+            Assert.Equal(side.Name, (await ExternalProcess.RunAsync(StepTimeout, "ip", "netns", "identify", pid.ToString(System.Globalization.CultureInfo.InvariantCulture))).Stdout.Trim());
+            var listed = (await ExternalProcess.RunAsync(StepTimeout, "ip", "netns", "pids", side.Name)).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Contains(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), listed);
+        }
+
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 82);
+    });
+
     [NamespaceFact]
     public Task NetnsFilesForBothSides_RelaysFromListenNetnsToServerInConnectNetns() => WithTimeout(async () =>
     {

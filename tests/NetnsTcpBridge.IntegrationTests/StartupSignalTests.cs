@@ -80,6 +80,13 @@ public sealed class StartupSignalTests : IntegrationTest
         const ulong documented = (1UL << (Native.SIGHUP - 1)) | (1UL << (Native.SIGINT - 1)) | (1UL << (Native.SIGUSR1 - 1)) | (1UL << (Native.SIGTERM - 1));
         foreach (int pid in (int[])[bridge.Pid, connector])
         {
+            // The listener sets up with them blocked, then takes them in the image it becomes.
+            var deadline = DateTime.UtcNow + StepTimeout;
+            while ((ProcFs.ThreadSignalMasks(pid)[pid].Blocked & documented) != 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+
             var threads = ProcFs.ThreadSignalMasks(pid);
             Assert.Equal(0UL, threads[pid].Blocked & documented); // the main thread takes them
             var runtimeThreads = threads.Where(thread => thread.Value.Name is ".NET Finalizer" or ".NET SigHandler").ToList();

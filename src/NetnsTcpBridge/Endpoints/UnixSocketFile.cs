@@ -66,21 +66,45 @@ public static class UnixSocketFile
     /// </summary>
     public static void RemoveAtExit(UnixDomainSocketEndPoint endpoint)
     {
-        string? path = UnixAddress.FilePath(endpoint);
-        if (path is not null)
+        if (UnixAddress.FilePath(endpoint) is { } path)
         {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-            {
-                if (Interop.Libc.Unlink(path) != 0)
-                {
-                    var error = Interop.SyscallException.FromLastError("unlink", path);
-                    if (error.Errno != Interop.Errno.ENOENT)
-                    {
-                        string hint = error.Errno is Interop.Errno.EACCES or Interop.Errno.EPERM ? " (with --user, that user needs write access to the directory)" : string.Empty;
-                        Logging.Log.Warning($"cannot remove the socket file unix:{path} at exit: {error.Reason}{hint}; the next start replaces it");
-                    }
-                }
-            };
+            RemoveAtExit(path);
         }
+    }
+
+    private static readonly List<string> s_removedAtExit = [];
+
+    /// <summary>The files registered with <see cref="RemoveAtExit(UnixDomainSocketEndPoint)"/>, for an image that takes over (it registers them again).</summary>
+    public static IReadOnlyList<string> RemovedAtExit
+    {
+        get
+        {
+            lock (s_removedAtExit)
+            {
+                return [.. s_removedAtExit];
+            }
+        }
+    }
+
+    /// <summary>Removes the socket file at <paramref name="path"/> when the process exits (see the overload).</summary>
+    public static void RemoveAtExit(string path)
+    {
+        lock (s_removedAtExit)
+        {
+            s_removedAtExit.Add(path);
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (Interop.Libc.Unlink(path) != 0)
+            {
+                var error = Interop.SyscallException.FromLastError("unlink", path);
+                if (error.Errno != Interop.Errno.ENOENT)
+                {
+                    string hint = error.Errno is Interop.Errno.EACCES or Interop.Errno.EPERM ? " (with --user, that user needs write access to the directory)" : string.Empty;
+                    Logging.Log.Warning($"cannot remove the socket file unix:{path} at exit: {error.Reason}{hint}; the next start replaces it");
+                }
+            }
+        };
     }
 }

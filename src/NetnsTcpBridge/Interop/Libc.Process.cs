@@ -37,9 +37,22 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
     internal static unsafe partial int WaitPid(int pid, int* status, int options);
 
+    internal const int P_PID = 1;
+    internal const int WNOHANG = 1;
+    internal const int WEXITED = 4;
+    internal const int WNOWAIT = 0x01000000;
+
+    /// <summary>siginfo_t is 128 bytes; si_pid is at offset 16 on Linux (0 when no child has changed state).</summary>
+    [LibraryImport("libc", EntryPoint = "waitid", SetLastError = true)]
+    internal static unsafe partial int WaitId(int idType, int id, byte* info, int options);
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);
 
     [LibraryImport("libc", EntryPoint = "getpid")]
     internal static partial int GetPid();
+
+    /// <summary>Replaces the process image; returns only on failure (-1, errno set). Every other thread ends with the old image.</summary>
+    [LibraryImport("libc", EntryPoint = "execve", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial int Execve(string path, byte** argv, byte** envp);
 }

@@ -1,5 +1,4 @@
 using NetnsTcpBridge.Interop;
-using NetnsTcpBridge.Logging;
 
 namespace NetnsTcpBridge.Relay;
 
@@ -18,9 +17,6 @@ internal sealed partial class EventLoop
 
     /// <summary>How long a loop leaves the sources alone after running out of descriptors or memory.</summary>
     private const int ResourceBackoffMilliseconds = 100;
-
-    private static readonly TimeSpan ResourceWarningInterval = TimeSpan.FromSeconds(10);
-    private static long s_lastResourceWarningTicks = long.MinValue / 2;
 
     private readonly IClientSource _source;
     private readonly SourceState[] _sources;
@@ -88,6 +84,14 @@ internal sealed partial class EventLoop
                 return;
             }
 
+            if (!HoldReserveDescriptor())
+            {
+                // Not even one descriptor to spare: a client taken now could get no server socket.
+                UnwatchSources();
+                _sourcesPausedUntil = Environment.TickCount64 + ResourceBackoffMilliseconds;
+                return;
+            }
+
             // Counted before taking: whoever later sees "no more clients" from the source and
             // waits for the engine to be idle must already see this client.
             _context.Engine.OnConnectionOpened();
@@ -106,7 +110,7 @@ internal sealed partial class EventLoop
                 case ClientTake.NoneYet:
                     return;
                 case ClientTake.OutOfResources:
-                    WarnAboutResources();
+                    // The source has said why (rate-limited); the clients stay in the kernel's queue.
                     UnwatchSources();
                     _sourcesPausedUntil = Environment.TickCount64 + ResourceBackoffMilliseconds;
                     return;
@@ -116,6 +120,40 @@ internal sealed partial class EventLoop
                     return;
             }
         }
+    }
+
+    /// <summary>
+    /// A descriptor kept open (on /dev/null) so that a client taken now can always get its server
+    /// socket: without it, a process at its descriptor limit would accept a client and then have
+    /// to reset it for want of a socket. Held again before each client is taken.
+    /// </summary>
+    private int _reserveDescriptor = -1;
+
+    private bool HoldReserveDescriptor()
+    {
+        if (_reserveDescriptor < 0)
+        {
+            _reserveDescriptor = Libc.Open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC);
+            if (_reserveDescriptor < 0)
+            {
+                ResourceWarning.Report(SyscallException.FromLastError("open", "/dev/null"));
+            }
+        }
+
+        return _reserveDescriptor >= 0;
+    }
+
+    /// <summary>Gives up the reserve descriptor, so that the socket about to be created fits; false when there was none.</summary>
+    public bool ReleaseReserveDescriptor()
+    {
+        if (_reserveDescriptor < 0)
+        {
+            return false;
+        }
+
+        _ = Libc.Close(_reserveDescriptor);
+        _reserveDescriptor = -1;
+        return true;
     }
 
     /// <summary>Called on this loop's thread when one of its connections has closed.</summary>
@@ -140,16 +178,6 @@ internal sealed partial class EventLoop
             {
                 WatchSources();
             }
-        }
-    }
-
-    private static void WarnAboutResources()
-    {
-        long now = Environment.TickCount64;
-        long last = Interlocked.Read(ref s_lastResourceWarningTicks);
-        if (now - last >= (long)ResourceWarningInterval.TotalMilliseconds && Interlocked.CompareExchange(ref s_lastResourceWarningTicks, now, last) == last)
-        {
-            Log.Warning("cannot take new clients: out of descriptors or memory; they wait in the queue until some are free (raise the limit with ulimit -n)");
         }
     }
 }

@@ -49,6 +49,7 @@ internal sealed partial class EventLoop
         Register(_wake, Libc.EPOLLIN, WakeToken);
         _source = source;
         _sources = new SourceState[source.ReadinessDescriptors.Count];
+        _ = HoldReserveDescriptor(); // from the start, so the number of descriptors held does not drift
         WatchSources();
         _context = new RelayContext(options, this, engine);
         _thread = new Thread(Run) { IsBackground = true, Name = $"relay loop {index}" };

@@ -15,6 +15,12 @@ internal sealed partial class RelayConnection
         var target = _route.Targets[Attempt];
         _connectBegun = true;
         int result = ServerConnector.Begin(target, _context.Options, out int server);
+        if (server < 0 && result is (int)Errno.EMFILE or (int)Errno.ENFILE && loop.ReleaseReserveDescriptor())
+        {
+            // Kept for this moment: the loop held a descriptor back when it took the client.
+            result = ServerConnector.Begin(target, _context.Options, out server);
+        }
+
         Server = server;
         if (result == 0)
         {

@@ -72,7 +72,7 @@ internal sealed class ListeningClientSource : IClientSource, IDisposable
                 // Nothing waiting (another loop took it), or the client went away before we took it,
                 // or a firewall refused it.
                 Errno.EAGAIN or Errno.EINTR or Errno.ECONNABORTED or Errno.EPROTO or Errno.EPERM => ClientTake.NoneYet,
-                Errno.EMFILE or Errno.ENFILE or Errno.ENOBUFS or Errno.ENOMEM => ClientTake.OutOfResources,
+                Errno.EMFILE or Errno.ENFILE or Errno.ENOBUFS or Errno.ENOMEM => ResourceWarning.Report(error),
 
                 // EINVAL after Stop's shutdown(SHUT_RD), or anything else that will not get better.
                 _ => ClientTake.Finished,

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Namespaces;
 
@@ -35,6 +34,9 @@ internal sealed class ConnectorProcess
     }
 
     public int Pid { get; }
+
+    /// <summary>The connector started by this process before it replaced its image (see <see cref="ListenerHandoff"/>).</summary>
+    public static ConnectorProcess Adopt(int pid) => new(pid);
 
     /// <summary>
     /// Starts the connector inside <paramref name="connectNamespace"/> (or here when null). The
@@ -89,6 +91,14 @@ internal sealed class ConnectorProcess
         }
     }
 
+    /// <summary>True once the child has exited (it is not reaped: <see cref="WaitForExit"/> still tells how).</summary>
+    public unsafe bool HasExited()
+    {
+        // waitid with WNOWAIT leaves the child to be reaped by WaitForExit.
+        var info = stackalloc byte[128];
+        return Libc.WaitId(Libc.P_PID, Pid, info, Libc.WEXITED | Libc.WNOHANG | Libc.WNOWAIT) == 0 && *(int*)(info + 16) == Pid;
+    }
+
     /// <summary>Sends a signal to the child, by its PID.</summary>
     public void Signal(int signal) => Libc.Kill(Pid, signal);
 
@@ -122,7 +132,8 @@ internal sealed class ConnectorProcess
 
         IntPtr actions = Marshal.AllocHGlobal(256); // posix_spawn_file_actions_t is 80 bytes in glibc
         IntPtr attributes = Marshal.AllocHGlobal(Libc.PosixSpawnAttrSize);
-        var strings = new List<IntPtr>();
+        using var argv = new NativeStringArray(arguments);
+        using var envp = new NativeStringArray(environmentLines);
         try
         {
             int rc = Libc.PosixSpawnFileActionsInit(actions);
@@ -154,10 +165,8 @@ internal sealed class ConnectorProcess
                 }
             }
 
-            byte** argv = NativeStringArray(arguments, strings);
-            byte** envp = NativeStringArray(environmentLines, strings);
             int pid;
-            rc = Libc.PosixSpawn(&pid, arguments[0], actions, attributes, argv, envp);
+            rc = Libc.PosixSpawn(&pid, arguments[0], actions, attributes, argv.Pointer, envp.Pointer);
             if (rc != 0)
             {
                 var error = new SyscallException("posix_spawn", arguments[0], rc);
@@ -172,11 +181,6 @@ internal sealed class ConnectorProcess
             Marshal.FreeHGlobal(actions);
             _ = Libc.PosixSpawnAttrDestroy(attributes);
             Marshal.FreeHGlobal(attributes);
-            foreach (IntPtr pointer in strings)
-            {
-                Marshal.FreeHGlobal(pointer);
-            }
-
             foreach (int copy in copies)
             {
                 _ = Libc.Close(copy);
@@ -190,22 +194,5 @@ internal sealed class ConnectorProcess
         {
             throw new SyscallException(call, subject, rc);
         }
-    }
-
-    private static unsafe byte** NativeStringArray(IReadOnlyList<string> values, List<IntPtr> allocations)
-    {
-        var array = (byte**)Marshal.AllocHGlobal((values.Count + 1) * sizeof(IntPtr));
-        allocations.Add((IntPtr)array);
-        for (int i = 0; i < values.Count; i++)
-        {
-            byte[] bytes = Encoding.UTF8.GetBytes(values[i] + "\0");
-            IntPtr copy = Marshal.AllocHGlobal(bytes.Length);
-            allocations.Add(copy);
-            Marshal.Copy(bytes, 0, copy, bytes.Length);
-            array[i] = (byte*)copy;
-        }
-
-        array[values.Count] = null;
-        return array;
     }
 }

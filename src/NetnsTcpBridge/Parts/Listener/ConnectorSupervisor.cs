@@ -24,18 +24,20 @@ internal sealed class ConnectorSupervisor
     private int _running;
     private int _worstStatus;
     private int _stopRequests;
-    private volatile bool _finishExpected;
+    private readonly bool _finishExpected;
 
     private readonly Action<TimeSpan> _beginDrain;
     private readonly TimeSpan _drainTimeout;
 
     /// <param name="drainTimeout">How long open connections may go on after the first stop signal (for the status line).</param>
     /// <param name="beginDrain">Called on the first stop signal with the drain time: tell the connectors to stop taking clients and finish the open connections within it.</param>
-    public ConnectorSupervisor(IReadOnlyList<ConnectorProcess> connectors, TimeSpan drainTimeout, Action<TimeSpan> beginDrain)
+    /// <param name="finishExpected">The connectors end by themselves after their one client (a one-shot bridge): their exit is no surprise, even one that came before this supervisor.</param>
+    public ConnectorSupervisor(IReadOnlyList<ConnectorProcess> connectors, TimeSpan drainTimeout, Action<TimeSpan> beginDrain, bool finishExpected)
     {
         _connectors = connectors;
         _drainTimeout = drainTimeout;
         _beginDrain = beginDrain;
+        _finishExpected = finishExpected;
         _running = connectors.Count;
         _waiters = [.. connectors.Select(connector => new Thread(() => WaitAndExit(connector)) { IsBackground = true, Name = $"connector {connector.Pid} waiter" })];
         foreach (var waiter in _waiters)
@@ -43,9 +45,6 @@ internal sealed class ConnectorSupervisor
             waiter.Start();
         }
     }
-
-    /// <summary>Tells the supervisor the connector has been sent its last client and will exit by itself.</summary>
-    public void ExpectFinish() => _finishExpected = true;
 
     /// <summary>Blocks until the connectors have exited; the process ends from a waiter thread.</summary>
     public void WaitForConnectors()

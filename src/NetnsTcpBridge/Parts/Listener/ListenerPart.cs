@@ -1,101 +1,49 @@
-using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Metrics;
-using NetnsTcpBridge.Namespaces;
-using NetnsTcpBridge.Privileges;
-using NetnsTcpBridge.Relay;
 using NetnsTcpBridge.Systemd;
 
 namespace NetnsTcpBridge.Parts.Listener;
 
 /// <summary>
-/// The process the user started: sets up the listening side of every rule, starts one connector
-/// per connect namespace, and hands each accepted client to the connector of its rule.
+/// The serving listener: the image the set-up (<see cref="ListenerSetup"/>) replaced itself with,
+/// born inside the listen namespace with the same PID. The connectors accept and relay; this
+/// part answers signals, the metrics endpoint and the service manager, watches the connectors and
+/// the namespace owners, and decides how the bridge ends.
 /// </summary>
+/// <remarks>
+/// The exit policy lives in <see cref="ConnectorSupervisor"/>: the first stop (signal, or a
+/// namespace owner gone) sends End to every connector, which stop taking clients and drain; the
+/// second resets every connection at once (SIGUSR2); the third kills the connectors. The bridge
+/// exits when the last connector has, with status 0 after a stop, the connector's status after a
+/// one-shot client, and 1 when a connector ended on its own.
+/// </remarks>
 internal static class ListenerPart
 {
-    public static int Run(BridgeSettings settings)
+    public static int Run(ListenerHandoff handoff)
     {
-        // First of all: a signal during start-up is kept, and acted on once there is something to act on.
+        // First of all, so that the signals that came during set-up are taken now.
         using var signals = new SignalInbox();
         signals.Ignore(Libc.SIGUSR2); // meant for connectors
-        settings = settings with { Listen = ResolveSocketActivation(settings.Listen) };
-        var rules = settings.Rules;
-
-        // The connectors inherit the raised limit; the listener holds one descriptor per client briefly.
-        DescriptorLimit.RaiseToHardLimit();
-
-        // Before the namespace files: see NamespaceOwnerWatch for why the order matters.
-        using var ownerWatch = settings.ExitWithNamespaceOwner ? NamespaceOwnerWatch.Open(settings.NamespaceOwners) : null;
-        var listenSides = new List<(NetworkNamespace? Namespace, FileDescriptor Socket)>();
-        foreach (var rule in rules)
+        Log.Level = handoff.LogLevel;
+        Log.Format = handoff.LogFormat;
+        Log.Timestamps = handoff.LogTimestamps;
+        ServiceNotifier.Use(handoff.NotifyFd);
+        foreach (string path in handoff.SocketFiles)
         {
-            listenSides.Add(RuleErrors.For(rule, () =>
-            {
-                var listenNamespace = NamespaceOpener.Open(rule.ListenNamespace, "listen");
-                return (listenNamespace, OpenClientSource(rule, listenNamespace, settings.Backlog));
-            }));
+            UnixSocketFile.RemoveAtExit(path);
         }
 
-        using var preconnected = settings.Connect is ConnectTarget.ConnectedDescriptor connected
-            ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, "-C/--connect-fd")
-            : null;
+        // Each descriptor is owned from here by the object that wraps it, for the life of the process.
+        var channels = handoff.Connectors.Select(connector => new HandoverChannel(new FileDescriptor(connector.ChannelFd))).ToList();
+        var supervisor = new ConnectorSupervisor(
+            [.. handoff.Connectors.Select(connector => ConnectorProcess.Adopt(connector.Pid))],
+            handoff.DrainTimeout,
+            beginDrain: drain => SendEndToAll(channels, drain),
+            finishExpected: handoff.OneShot);
 
-        var groups = ConnectorGroup.ByConnectNamespace(rules);
-        ownerWatch?.EnsureAllRunning();
-        foreach (var group in groups)
-        {
-            group.ResolveRoutes(rules); // before any connector starts: a bad host name is a start-up error
-        }
-
-        // Bound before any privilege is dropped; served by this process, which asks each connector
-        // for its counters. The metrics server owns it once started; any failure before ends the process.
-        var metricsSocket = MetricsSocket.Open(settings.Metrics, listenSides[0].Namespace, groups.Single(g => g.RuleIndexes.Contains(0)).Namespace);
-        foreach (var group in groups)
-        {
-            group.Start(statistics: metricsSocket is not null, noNewPrivileges: settings.RunAs is not null);
-        }
-
-        if (settings.RunAs is { } user)
-        {
-            DropPrivileges(user, groups);
-        }
-
-        if (settings.IsPlainForwarder)
-        {
-            // Said once everything is set up, so that a failure to start stays a single line.
-            Log.Info("no netns option given: running as a plain TCP forwarder in the current network namespace");
-        }
-
-        var supervisor = new ConnectorSupervisor([.. groups.Select(group => group.Process)], settings.DrainTimeout, beginDrain: drain => SendEndToAll(groups, drain));
-        try
-        {
-            HandOverToConnectors(settings, groups, listenSides, preconnected, metricsSocket is not null);
-        }
-        catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
-        {
-            // A connector is gone; the supervisor reports why and ends the process.
-            supervisor.WaitForConnectors();
-            return 1;
-        }
-
-        if (settings.IsOneShot)
-        {
-            // The connector ends by itself after the one client.
-            supervisor.ExpectFinish();
-        }
-
-        // Only now is the bridge really serving: tell a service manager (NOTIFY_SOCKET), if any.
-        ServiceNotifier.Notify($"READY=1\nSTATUS={DescribeService(rules, listenSides, groups)}");
-        foreach (var (_, socket) in listenSides)
-        {
-            socket.Dispose(); // the connectors hold their own copies
-        }
-
-        // Only now, with every record sent: a stop sends the End record, which must come last.
         foreach (int stop in (int[])[Libc.SIGTERM, Libc.SIGINT, Libc.SIGHUP])
         {
             signals.On(stop, signal => supervisor.RequestStop(signal, "again to stop at once"));
@@ -103,186 +51,34 @@ internal static class ListenerPart
 
         // The counters live in the connectors; SIGUSR1 to the bridge's main process reaches them.
         signals.On(Libc.SIGUSR1, _ => supervisor.SignalAll(Libc.SIGUSR1));
-        ownerWatch?.Start(owner => supervisor.RequestStop($"{owner} has exited"));
-        if (metricsSocket is not null)
+        if (handoff.Owners.Count > 0)
         {
-            // The metrics server owns the socket from here, for the life of the process.
-            var collector = new StatisticsCollector([.. groups.Select(group => group.StatisticsLink!)]);
-            new MetricsServer(metricsSocket, collector.Render).Start();
+            NamespaceOwnerWatch.Adopt(handoff.Owners).Start(owner => supervisor.RequestStop($"{owner} has exited"));
         }
 
+        if (handoff.MetricsFd >= 0)
+        {
+            var links = handoff.Connectors.Select(connector => new FileDescriptor(connector.StatisticsFd)).ToList();
+            new MetricsServer(new FileDescriptor(handoff.MetricsFd), new StatisticsCollector(links).Render).Start();
+        }
+
+        ServiceNotifier.Notify($"READY=1\nSTATUS={handoff.ServiceStatus}");
         supervisor.WaitForConnectors();
         return 1;
     }
 
-    /// <summary>
-    /// Tells each connector its settings, then gives it the listening sockets of its rules (it
-    /// accepts on them itself from then on) or the one pre-accepted client, which is then the
-    /// whole of that bridge's work (End follows at once).
-    /// </summary>
-    private static void HandOverToConnectors(
-        BridgeSettings settings,
-        List<ConnectorGroup> groups,
-        List<(NetworkNamespace? Namespace, FileDescriptor Socket)> listenSides,
-        FileDescriptor? preconnected,
-        bool servesMetrics)
+    private static void SendEndToAll(List<HandoverChannel> channels, TimeSpan drain)
     {
-        bool preaccepted = settings.Listen is ListenSource.PreacceptedDescriptor;
-        foreach (var group in groups)
-        {
-            // Both parts write to the same stderr, so the connector logs as the listener decided.
-            var connectorSettings = new ConnectorSettings(group.RelayOptionsFrom(settings.Relay), settings.IsOneShot, Log.Level)
-            {
-                LogFormat = Log.Format,
-                LogTimestamps = Log.Timestamps,
-                ServesMetrics = servesMetrics,
-                RunAs = settings.RunAs,
-                Preaccepted = preaccepted,
-            };
-
-            // With -C there is one rule, so one connector: it now holds its own copy of the
-            // pre-connected socket, and ours is closed below. The same holds for every socket
-            // sent: the kernel gives the connector its own copy.
-            group.Channel.Send(HandoverMessageKind.Settings, connectorSettings.Format(), preconnected?.Number ?? -1);
-            foreach (int rule in group.RuleIndexes)
-            {
-                var (listenNamespace, socket) = listenSides[rule];
-                if (preaccepted)
-                {
-                    group.Channel.Send(HandoverMessageKind.Client, descriptor: socket.Number);
-                    group.Channel.Send(HandoverMessageKind.End, EndRecord.Format(Timeout.InfiniteTimeSpan));
-                    continue;
-                }
-
-                string where = listenNamespace is { } ns ? $" in netns {ns.Description}" : string.Empty;
-                string name = settings.Rules[rule].Name is { } ruleName ? $"[{ruleName}] " : string.Empty;
-                Log.Debug($"{name}listening on {SocketNames.Local(socket.Number)}{where}");
-                group.Channel.Send(HandoverMessageKind.Listening, group.RouteOf(rule).ToString(System.Globalization.CultureInfo.InvariantCulture), socket.Number);
-            }
-        }
-
-        preconnected?.Dispose();
-    }
-
-    /// <summary>
-    /// Namespaces entered, sockets bound, connectors started: nothing the listener does from here
-    /// on needs a privilege. If the drop fails, the connectors (which have no settings yet) are
-    /// ended too, so that the failure stays one line; one we may no longer signal, half-dropped,
-    /// ends when our end of its channel closes with us.
-    /// </summary>
-    private static void DropPrivileges(RunAsUser user, List<ConnectorGroup> groups)
-    {
-        try
-        {
-            PrivilegeDrop.To(user, "listener part");
-        }
-        catch
-        {
-            foreach (var group in groups)
-            {
-                if (group.Process.TrySignal(Libc.SIGKILL))
-                {
-                    _ = group.Process.WaitForExit();
-                }
-            }
-
-            throw;
-        }
-    }
-
-    private static void SendEndToAll(List<ConnectorGroup> groups, TimeSpan drain)
-    {
-        foreach (var group in groups)
+        foreach (var channel in channels)
         {
             try
             {
-                group.Channel.Send(HandoverMessageKind.End, EndRecord.Format(drain));
+                channel.Send(HandoverMessageKind.End, EndRecord.Format(drain));
             }
             catch (SyscallException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
             {
                 // That connector is gone already: nothing to tell it.
             }
-        }
-    }
-
-    private static ListenSource ResolveSocketActivation(ListenSource source) => source switch
-    {
-        ListenSource.SocketActivated activated when SocketActivation.IsListening(activated.Fd) => new ListenSource.ListeningDescriptor(activated.Fd),
-        ListenSource.SocketActivated activated => new ListenSource.PreacceptedDescriptor(activated.Fd),
-        _ => source,
-    };
-
-    // For the service manager's status line (systemctl status), one part per rule, e.g.
-    // "listening on 127.0.0.1:8080, forwarding to 127.0.0.1:80 from netns 'web' (/run/netns/web)".
-    private static string DescribeService(
-        IReadOnlyList<ForwardRule> rules,
-        List<(NetworkNamespace? Namespace, FileDescriptor Socket)> listenSides,
-        List<ConnectorGroup> groups)
-    {
-        var parts = new List<string>(rules.Count);
-        for (int i = 0; i < rules.Count; i++)
-        {
-            var rule = rules[i];
-            string listening = rule.Listen is ListenSource.PreacceptedDescriptor
-                ? $"serving one client (fd {listenSides[i].Socket.Number})"
-                : $"listening on {SocketNames.Local(listenSides[i].Socket.Number)}{InNamespace(listenSides[i].Namespace)}";
-            string target = rule.Connect switch
-            {
-                ConnectTarget.Address address => TcpAddress.Format(address.Endpoint),
-                ConnectTarget.HostName name => $"{name.Host}:{name.Port}",
-                ConnectTarget.ConnectedDescriptor descriptor => $"a pre-connected socket (fd {descriptor.Fd})",
-                _ => "?",
-            };
-            var connectNamespace = groups.Single(g => g.RuleIndexes.Contains(i)).Namespace;
-            string from = connectNamespace is null ? string.Empty : $" from netns {connectNamespace.Description}";
-            parts.Add($"{(rule.Name is null ? string.Empty : $"[{rule.Name}] ")}{listening}, forwarding to {target}{from}");
-        }
-
-        return string.Join("; ", parts);
-    }
-
-    private static string InNamespace(NetworkNamespace? ns) => ns is null ? string.Empty : $" in netns {ns.Description}";
-
-    private static FileDescriptor OpenClientSource(ForwardRule rule, NetworkNamespace? listenNamespace, int backlog)
-    {
-        switch (rule.Listen)
-        {
-            case ListenSource.Address address:
-                // The socket joins the namespace of the thread that creates it, for good; binding
-                // and accepting can then happen on any thread.
-                var socket = NamespaceThread.Run(listenNamespace, "listen", () => ListeningSocket.CreateSocket(address.Endpoint));
-                try
-                {
-                    ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack, backlog);
-                    if (address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
-                    {
-                        if (rule.UnixSocketMode is { } mode)
-                        {
-                            UnixSocketFile.SetMode(unix, mode);
-                        }
-
-                        if (rule.UnixSocketOwner is { } owner)
-                        {
-                            UnixSocketFile.SetOwner(unix, owner);
-                        }
-                    }
-
-                    return socket;
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-
-            case ListenSource.ListeningDescriptor listening:
-                var inherited = InheritedSocket.TakeOver(listening.Fd, InheritedSocketRole.Listening, "-L/--listen-fd");
-                ListeningSocket.EnableNoDelay(inherited);
-                return inherited;
-            case ListenSource.PreacceptedDescriptor preaccepted:
-                return InheritedSocket.TakeOver(preaccepted.Fd, InheritedSocketRole.Connected, "-S/--preaccepted-fd");
-            default:
-                throw new ArgumentOutOfRangeException(nameof(rule), rule.Listen, "unknown listen source");
         }
     }
 }

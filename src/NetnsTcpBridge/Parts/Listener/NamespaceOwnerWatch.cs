@@ -59,6 +59,13 @@ internal sealed class NamespaceOwnerWatch : IDisposable
         return new NamespaceOwnerWatch(watched);
     }
 
+    /// <summary>The pidfds, by number, with their processes: for the serving image, which takes them over (<see cref="Adopt"/>).</summary>
+    public IReadOnlyList<(int Pidfd, NamespaceOwner Owner)> Pidfds => [.. _watched.Select(entry => (entry.Pidfd.Number, entry.Owner))];
+
+    /// <summary>Watches pidfds opened by the set-up image; this watch owns them from now on.</summary>
+    public static NamespaceOwnerWatch Adopt(IReadOnlyList<(int Pidfd, NamespaceOwner Owner)> pidfds) =>
+        new([.. pidfds.Select(entry => (entry.Owner, new FileDescriptor(entry.Pidfd)))]);
+
     /// <summary>Fails when a watched process has already exited (its namespace file may then belong to another process).</summary>
     public void EnsureAllRunning()
     {

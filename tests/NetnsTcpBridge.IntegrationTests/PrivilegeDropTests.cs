@@ -125,6 +125,43 @@ public sealed class PrivilegeDropTests : IntegrationTest
         }
     });
 
+    /// <summary>
+    /// Least privilege by default: without --user both parts keep uid 0 but hold no capability
+    /// once serving, on every thread (and no_new_privs, an empty bounding set), and still relay;
+    /// the process keeps its name for ps and pgrep.
+    /// </summary>
+    [NamespaceFact]
+    public Task WithoutUser_BothPartsServeWithoutAnyCapability_OnEveryThread() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        int connector = await bridge.WaitForConnectorAsync();
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 95);
+
+        foreach (int pid in new[] { bridge.Pid, connector })
+        {
+            // The listener serves from its second image, which names itself first thing; wait for it.
+            await WaitForStatusAsync(pid, "CapEff", "0000000000000000", bridge);
+            await WaitForStatusAsync(pid, "Name", "netns_tcp_bridg", bridge);
+            foreach (string thread in Directory.GetDirectories($"/proc/{pid}/task"))
+            {
+                var status = ReadStatus(Path.Combine(thread, "status"));
+                string where = $"pid {pid} thread {Path.GetFileName(thread)} ({status.GetValueOrDefault("Name")})";
+                foreach (string set in (string[])["CapPrm", "CapEff", "CapInh", "CapAmb", "CapBnd"])
+                {
+                    Assert.True(status[set] == "0000000000000000", $"{where}: {set} {status[set]}");
+                }
+
+                Assert.True(status["NoNewPrivs"] == "1", $"{where}: NoNewPrivs {status["NoNewPrivs"]}");
+            }
+        }
+
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 96);
+    });
+
     /// <summary>Uid, Gid, groups, capability sets and no_new_privs of every thread of <paramref name="pid"/>.</summary>
     private void AssertUnprivileged(int pid)
     {

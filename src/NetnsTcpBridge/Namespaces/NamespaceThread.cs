@@ -16,20 +16,36 @@ namespace NetnsTcpBridge.Namespaces;
 public static class NamespaceThread
 {
     /// <summary>Runs <paramref name="work"/> inside <paramref name="target"/>, or right here when it is null.</summary>
-    public static T Run<T>(NetworkNamespace? target, string role, Func<T> work)
-    {
-        if (target is null)
-        {
-            return work();
-        }
+    public static T Run<T>(NetworkNamespace? target, string role, Func<T> work) =>
+        target is null ? work() : OnThread(role, () => RunInside(target, role, work));
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on a thread of its own that ends with it, inside
+    /// <paramref name="target"/> or, when it is null, where this process is: for work that takes
+    /// from its thread what only that thread has (capabilities, no_new_privs) and then starts
+    /// another process. The thread does not return to its namespace (it may no longer be
+    /// allowed to); it only ends, and starts no thread of ours, so nothing runs there afterwards.
+    /// </summary>
+    public static T RunOnEndingThread<T>(NetworkNamespace? target, string role, Func<T> work) =>
+        OnThread(role, () =>
+        {
+            if (target is not null)
+            {
+                Enter(target, role);
+            }
+
+            return work();
+        });
+
+    private static T OnThread<T>(string role, Func<T> work)
+    {
         T result = default!;
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(() =>
         {
             try
             {
-                result = RunInside(target, role, work);
+                result = work();
             }
             catch (Exception e)
             {
@@ -46,9 +62,8 @@ public static class NamespaceThread
         return result;
     }
 
-    private static T RunInside<T>(NetworkNamespace target, string role, Func<T> work)
+    private static void Enter(NetworkNamespace target, string role)
     {
-        using var home = NetworkNamespace.OfCurrentThread();
         if (Libc.Setns(target.Descriptor.Number, Libc.CLONE_NEWNET) != 0)
         {
             var error = SyscallException.FromLastError("setns", target.Description);
@@ -57,7 +72,12 @@ public static class NamespaceThread
                 : string.Empty;
             throw new BridgeException($"cannot enter {role} netns {target.Description}: {error.Reason}{hint}", error);
         }
+    }
 
+    private static T RunInside<T>(NetworkNamespace target, string role, Func<T> work)
+    {
+        using var home = NetworkNamespace.OfCurrentThread();
+        Enter(target, role);
         try
         {
             return work();

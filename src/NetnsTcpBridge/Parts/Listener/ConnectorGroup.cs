@@ -90,10 +90,10 @@ internal sealed class ConnectorGroup : IDisposable
 
     /// <summary>
     /// Starts the connector inside the namespace, with its end of a new channel and, with
-    /// <paramref name="statistics"/>, of a new statistics link; with <paramref name="noNewPrivileges"/>
-    /// it is born with no_new_privs (--user).
+    /// <paramref name="statistics"/>, of a new statistics link; born without capabilities, or, when
+    /// it is to switch to another user itself (<paramref name="switchesUser"/>, --user), with no_new_privs.
     /// </summary>
-    public void Start(bool statistics, bool noNewPrivileges)
+    public void Start(bool statistics, bool switchesUser)
     {
         var (channel, connectorEnd) = HandoverChannel.CreatePair();
         var (statisticsEnd, connectorStatisticsEnd) = statistics ? Metrics.StatisticsLink.CreatePair() : (null, null);
@@ -102,7 +102,7 @@ internal sealed class ConnectorGroup : IDisposable
         {
             // The child gets its own copies of these ends at fd 3 and 4; ours are closed when this
             // block ends, so that each reports end-of-file to the other side if one dies.
-            Process = ConnectorProcess.Start(Namespace, connectorEnd.Socket, connectorStatisticsEnd, noNewPrivileges);
+            Process = ConnectorProcess.Start(Namespace, connectorEnd.Socket, connectorStatisticsEnd, switchesUser);
         }
 
         Channel = channel;

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Namespaces;
+using NetnsTcpBridge.Privileges;
 
 namespace NetnsTcpBridge.Parts.Listener;
 
@@ -41,10 +42,12 @@ internal sealed class ConnectorProcess
     /// <summary>
     /// Starts the connector inside <paramref name="connectNamespace"/> (or here when null). The
     /// child gets its own copies of <paramref name="channelEnd"/> and <paramref name="statisticsEnd"/>;
-    /// the caller still owns (and must close) its own. With <paramref name="noNewPrivileges"/> the
-    /// child is born with no_new_privs on its first thread, so that every thread of it has it.
+    /// the caller still owns (and must close) its own. The spawning thread, a throwaway one, first
+    /// gives up what the child must not have, so that the child is born without it on every
+    /// thread: every capability (see <see cref="CapabilityDrop"/>), or, when the connector is to
+    /// switch to another user itself (<paramref name="switchesUser"/>, --user), no_new_privs only.
     /// </summary>
-    public static ConnectorProcess Start(NetworkNamespace? connectNamespace, FileDescriptor channelEnd, FileDescriptor? statisticsEnd = null, bool noNewPrivileges = false)
+    public static ConnectorProcess Start(NetworkNamespace? connectNamespace, FileDescriptor channelEnd, FileDescriptor? statisticsEnd = null, bool switchesUser = false)
     {
         string[] arguments = [.. SelfCommand(), ConnectorArgument];
         List<(int Source, int Target)> inherited = [(channelEnd.Number, ChannelDescriptor)];
@@ -53,10 +56,13 @@ internal sealed class ConnectorProcess
             inherited.Add((statisticsEnd.Number, StatisticsDescriptor));
         }
 
-        int pid = NamespaceThread.Run(connectNamespace, "connect", () =>
+        int pid = NamespaceThread.RunOnEndingThread(connectNamespace, "connect", () =>
         {
-            // A flag of this thread only (a throwaway one, unless there is no connect netns), kept across execve.
-            if (noNewPrivileges && Libc.Prctl(Libc.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+            if (!switchesUser)
+            {
+                CapabilityDrop.OnThisThread("connector part");
+            }
+            else if (Libc.Prctl(Libc.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
             {
                 throw SyscallException.FromLastError("prctl", "PR_SET_NO_NEW_PRIVS");
             }

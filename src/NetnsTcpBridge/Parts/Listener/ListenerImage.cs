@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Runtime.ExceptionServices;
 using System.Text;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Namespaces;
@@ -18,8 +17,8 @@ namespace NetnsTcpBridge.Parts.Listener;
 /// The set-up image never unblocks the handled signals (see SignalInbox): one that comes during
 /// set-up stays pending in the kernel across execve, and the serving image takes it as soon as
 /// its handlers are in place. The exec'ing thread drops the privileges (--user) after entering
-/// the namespace, since entering needs them; the new image then holds none from its first
-/// instruction. The fresh image also keeps nothing of the set-up's heap.
+/// the namespace, since entering needs them (or, without --user, every capability: see
+/// <see cref="CapabilityDrop"/>); the new image then holds none from its first instruction. The fresh image also keeps nothing of the set-up's heap.
 /// </remarks>
 internal static class ListenerImage
 {
@@ -28,40 +27,19 @@ internal static class ListenerImage
     /// the execve itself failed (then, with <paramref name="runAs"/>, privileges may be half gone
     /// and the thread may be left in the namespace: the caller must end the process).
     /// </summary>
-    public static void ReplaceWith(ListenerHandoff handoff, NetworkNamespace? listenNamespace, RunAsUser? runAs)
-    {
-        ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                ExecInside(handoff, listenNamespace, runAs);
-            }
-            catch (Exception e)
-            {
-                failure = ExceptionDispatchInfo.Capture(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "listener exec",
-        };
-        thread.Start();
-        thread.Join();
-        failure?.Throw();
-    }
+    public static void ReplaceWith(ListenerHandoff handoff, NetworkNamespace? listenNamespace, RunAsUser? runAs) =>
+        NamespaceThread.RunOnEndingThread(listenNamespace, "listen", () => ExecInside(handoff, runAs));
 
-    private static unsafe void ExecInside(ListenerHandoff handoff, NetworkNamespace? listenNamespace, RunAsUser? runAs)
+    private static unsafe bool ExecInside(ListenerHandoff handoff, RunAsUser? runAs)
     {
-        if (listenNamespace is not null && Libc.Setns(listenNamespace.Descriptor.Number, Libc.CLONE_NEWNET) != 0)
-        {
-            var error = SyscallException.FromLastError("setns", listenNamespace.Description);
-            throw new BridgeException($"cannot enter listen netns {listenNamespace.Description}: {error.Reason}", error);
-        }
-
+        // Entering needed the privileges; from here on the listener needs none, with or without --user.
         if (runAs is { } user)
         {
             PrivilegeDrop.To(user, "listener part");
+        }
+        else
+        {
+            CapabilityDrop.OnThisThread("listener part");
         }
 
         // Kept across execve: pending signals and this thread's mask.

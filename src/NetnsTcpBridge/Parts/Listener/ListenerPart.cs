@@ -27,6 +27,10 @@ internal static class ListenerPart
         // First of all, so that the signals that came during set-up are taken now.
         using var signals = new SignalInbox();
         signals.Ignore(Libc.SIGUSR2); // meant for connectors
+
+        // Exec'd through /proc/self/exe, the process would be named "exe": ps, pgrep and pkill
+        // must still find it by the executable's name.
+        _ = Libc.PrctlName(Libc.PR_SET_NAME, Path.GetFileName(Environment.ProcessPath ?? "netns_tcp_bridge"), 0, 0, 0);
         Log.Level = handoff.LogLevel;
         Log.Format = handoff.LogFormat;
         Log.Timestamps = handoff.LogTimestamps;

@@ -58,7 +58,7 @@ internal static class ListenerSetup
         var metricsSocket = MetricsSocket.Open(settings.Metrics, listenSides[0].Namespace, groups.Single(g => g.RuleIndexes.Contains(0)).Namespace);
         foreach (var group in groups)
         {
-            group.Start(statistics: metricsSocket is not null, noNewPrivileges: settings.RunAs is not null);
+            group.Start(statistics: metricsSocket is not null, switchesUser: settings.RunAs is not null);
         }
 
         try

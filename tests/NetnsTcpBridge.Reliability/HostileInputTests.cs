@@ -176,6 +176,10 @@ public sealed class HostileInputTests : ReliabilityTest
         var cpu = idleSample.Cpu - before.Cpu;
         int pipes = ProcFs.PipeCount(relay.Connector);
         await Task.WhenAll(Enumerable.Range(0, 50).Select(i => AssertEchoesAsync(relay.ListenSide, Relay.Entry, seed: 900 + i, length: 20_000)));
+
+        // The server closes its end of an echo and only then counts it closed: a client may see
+        // the end of its echo a moment before that.
+        await WaitUntilAsync(() => server.OpenCount <= idle, () => $"{server.OpenCount} connections open at the server, {idle} idle ones expected");
         Assert.Equal(idle, server.OpenCount);
 
         group.Dispose();

@@ -105,7 +105,7 @@ internal sealed partial class EventLoop
             {
                 case ClientTake.Client:
                     _context.Engine.Statistics.RecordTaken();
-                    Adopt(client);
+                    AdoptOrPass(client);
                     break;
                 case ClientTake.NoneYet:
                     return;
@@ -120,6 +120,30 @@ internal sealed partial class EventLoop
                     return;
             }
         }
+    }
+
+    /// <summary>
+    /// Serves the client here, or gives it to the loop with the fewest connections when this loop
+    /// has more. The loop that wakes first for a burst of clients (several streams of one client
+    /// program open at once) would otherwise take them all and leave the other cores idle; a
+    /// client goes to another loop only when the loads differ, at the cost of one eventfd write.
+    /// </summary>
+    private void AdoptOrPass(HandedOverClient client)
+    {
+        var lightest = _context.Engine.LeastLoadedLoop();
+        if (lightest != this && lightest.Connections < Connections)
+        {
+            // Counted there at once, so that the next client of the burst sees the new load.
+            Interlocked.Increment(ref lightest._connections);
+            lightest.Post(loop =>
+            {
+                Interlocked.Decrement(ref loop._connections);
+                loop.Adopt(client);
+            });
+            return;
+        }
+
+        Adopt(client);
     }
 
     /// <summary>

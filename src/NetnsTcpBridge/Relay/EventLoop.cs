@@ -57,6 +57,11 @@ internal sealed partial class EventLoop
 
     public void Start() => _thread.Start();
 
+    /// <summary>Connections this loop serves now; read by the other loops to spread new clients.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    private int _connections;
+
     /// <summary>Environment.TickCount64 read once per wake-up: what connections note as the time of their last transfer.</summary>
     public long NowTicks { get; private set; } = Environment.TickCount64;
 
@@ -88,6 +93,7 @@ internal sealed partial class EventLoop
         var connection = new RelayConnection(client, _context);
         int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : AddSlot();
         _slots[slot] = connection;
+        Interlocked.Increment(ref _connections);
         connection.Slot = slot;
         // Generation uint.MaxValue would make tokens that could match the loop's own (WakeToken, source tokens).
         connection.Generation = _nextGeneration = _nextGeneration >= uint.MaxValue - 1 ? 1 : _nextGeneration + 1;
@@ -126,6 +132,7 @@ internal sealed partial class EventLoop
         {
             _slots[connection.Slot] = null;
             _freeSlots.Push(connection.Slot);
+            Interlocked.Decrement(ref _connections);
             connection.Slot = -1;
         }
     }

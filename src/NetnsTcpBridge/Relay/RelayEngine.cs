@@ -87,6 +87,21 @@ public sealed class RelayEngine
         done.Wait(limit);
     }
 
+    /// <summary>The event loop serving the fewest connections now (the first of equals).</summary>
+    internal EventLoop LeastLoadedLoop()
+    {
+        var lightest = _loops[0];
+        for (int i = 1; i < _loops.Length; i++)
+        {
+            if (_loops[i].Connections < lightest.Connections)
+            {
+                lightest = _loops[i];
+            }
+        }
+
+        return lightest;
+    }
+
     internal void OnConnectionOpened() => Interlocked.Increment(ref _active);
 
     internal void OnConnectionClosed()

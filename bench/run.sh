@@ -1,28 +1,34 @@
 #!/usr/bin/env bash
-# Compares netns_tcp_bridge with its peers in one run of the shared benchmark harness and keeps
-# the results in bench/results/. Needs root, and the harness's Debian packages:
+# Compares netns_tcp_bridge with its peers (socat, haproxy, systemd-socket-proxyd, pasta) and with
+# a direct connection, in one run of the harness in bench/harness/, and keeps the results in
+# bench/results/.  Needs root and these Debian packages:
 #   apt-get install -y iperf3 socat haproxy passt iproute2 util-linux gcc python3
 #
 #   sudo bench/run.sh                              # bridge socat-pair haproxy proxyd pasta
 #   sudo bench/run.sh bridge socat-pair            # chosen peers
+#   sudo bench/run.sh -q bridge socat-pair         # smoke test: 1 round, short runs
 #   sudo BRIDGE_ARGS="--copy buffered" bench/run.sh bridge   # extra options for our bridge
-#   sudo bench/run.sh -q bridge                    # smoke test: 1 round, short runs
+#   sudo bench/run.sh bridge 'bridge-old=/path/to/other/netns_tcp_bridge -l {LISTEN} -f {LISTEN_NETNS} -c {CONNECT} -t {CONNECT_NETNS}'
+#   bench/run.sh --help                            # every option of the harness
 #
-# HARNESS may point at another copy of the harness (default: ../shared/bench/run next to the repo).
+# BRIDGE_BIN=/path/to/netns_tcp_bridge measures that executable instead of building this tree.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-harness="${HARNESS:-$repo/../shared/bench/run}"
-[ -f "$harness" ] || { echo "bench: harness not found at $harness; set HARNESS=/path/to/bench/run" >&2; exit 1; }
+harness="$repo/bench/harness/bench.sh"
 
-"$repo/build.sh" >/dev/null
-# The harness runs the binary from its own namespaces; give it a copy that later builds cannot change.
-binary="$(mktemp -d)/netns_tcp_bridge"
-cp "$repo/artifacts/bin/netns_tcp_bridge" "$binary"
-trap 'rm -rf "$(dirname "$binary")"' EXIT
+for a in "$@"; do
+  case $a in -h|--help|-l|--list) exec bash "$harness" "$@" ;; esac
+done
+if [ "$(id -u)" != 0 ]; then echo "bench: must run as root (it creates network namespaces)" >&2; exit 2; fi
 
-peers=("$@")
-[ ${#peers[@]} -gt 0 ] || peers=(bridge socat-pair haproxy proxyd pasta)
-out="$repo/bench/results"
-mkdir -p "$out"
-BRIDGE_BIN="$binary ${BRIDGE_ARGS:-}" OUT_DIR="$out" bash "$harness" "${peers[@]}"
-echo "results kept in $out"
+if [ -z "${BRIDGE_BIN:-}" ]; then
+  "$repo/build.sh" >/dev/null
+  BRIDGE_BIN="$repo/artifacts/bin/netns_tcp_bridge"
+  # which build was measured, in the report (commit, and "dirty" for uncommitted changes)
+  BRIDGE_VERSION=$(git -C "$repo" describe --always --dirty 2>/dev/null || true)
+fi
+# The harness copies BRIDGE_BIN into its scratch directory before measuring it, and cleans up
+# (processes, namespaces, scratch) itself on every exit, Ctrl-C included; exec leaves it alone
+# in charge of that.
+export BRIDGE_BIN BRIDGE_ARGS="${BRIDGE_ARGS:-}" BRIDGE_VERSION="${BRIDGE_VERSION:-}" OUT_DIR="${OUT_DIR:-$repo/bench/results}"
+exec bash "$harness" "$@"

@@ -3,7 +3,7 @@
 # usage: connrate.sh BIN [rounds]   (prints conn/s for c1 and c32)
 set -u
 BIN=$1; ROUNDS=${2:-3}
-NB=${NBTOOL:-/tmp/netns-bench-build/nbtool}
+NB=${NBTOOL:-$("$(dirname "$0")/../harness/build-nbtool.sh")}
 c=ntbperf-c-$$; s=ntbperf-s-$$
 pids=()
 cleanup(){ for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; ip netns del $c 2>/dev/null; ip netns del $s 2>/dev/null; }

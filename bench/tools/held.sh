@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PSS of both parts with N idle connections held through the bridge. usage: held.sh BIN [N]
 BIN=$1; N=${2:-1000}
-NB=${NBTOOL:-/tmp/netns-bench-build/nbtool}
+NB=${NBTOOL:-$("$(dirname "$0")/../harness/build-nbtool.sh")}
 c=ntbmem-c-$$; s=ntbmem-s-$$
 ip netns add $c; ip netns add $s; ip -n $c link set lo up; ip -n $s link set lo up
 ip netns exec $s $NB echo-server 0.0.0.0 7000 >/dev/null 2>&1 & E=$!

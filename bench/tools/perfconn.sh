@@ -2,7 +2,7 @@
 # perf profile of the connector during connrate c32 (20000 conns). usage: perfconn.sh BIN OUTDIR
 set -u
 BIN=$1; OUT=$2; mkdir -p $OUT
-NB=${NBTOOL:-/tmp/netns-bench-build/nbtool}
+NB=${NBTOOL:-$("$(dirname "$0")/../harness/build-nbtool.sh")}
 c=ntbperf-c-$$; s=ntbperf-s-$$
 pids=()
 cleanup(){ for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; ip netns del $c 2>/dev/null; ip netns del $s 2>/dev/null; }

@@ -2,7 +2,7 @@
 # syscall counts per part during connrate (K concurrency, N conns). usage: strace-conn.sh BIN
 set -u
 BIN=$1; N=${N:-3000}; K=${K:-32}
-NB=${NBTOOL:-/tmp/netns-bench-build/nbtool}
+NB=${NBTOOL:-$("$(dirname "$0")/../harness/build-nbtool.sh")}
 c=ntbperf-c-$$; s=ntbperf-s-$$
 pids=()
 cleanup(){ for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; ip netns del $c 2>/dev/null; ip netns del $s 2>/dev/null; }

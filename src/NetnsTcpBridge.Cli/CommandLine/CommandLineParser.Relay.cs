@@ -7,6 +7,9 @@ namespace NetnsTcpBridge.Cli.CommandLine;
 // How the connector relays each connection: timeouts, keepalive, copy method, limits, threads, and the PROXY protocol.
 internal static partial class CommandLineParser
 {
+    /// <summary>MAX_TCP_KEEPIDLE in the kernel.</summary>
+    private const int MaxKeepAliveSeconds = 32767;
+
     private static RelayOptions ParseRelayOptions(Dictionary<OptionDefinition, string?> values, RelayOptions defaults)
     {
         var relay = defaults;
@@ -19,6 +22,12 @@ internal static partial class CommandLineParser
         {
             // Probe every third of the idle time, three times: a dead peer is noticed after about twice the idle time.
             var idle = TimeSpan.FromSeconds(Math.Max(1, Math.Round(ParseSeconds(keepAlive!, KeepAlive).TotalSeconds)));
+            if (idle.TotalSeconds > MaxKeepAliveSeconds)
+            {
+                // TCP_KEEPIDLE takes at most 32767 s; the kernel would refuse it and the option would silently do nothing.
+                throw new UsageException($"invalid value '{keepAlive}' for {KeepAlive.Spellings}: at most {MaxKeepAliveSeconds} seconds (the kernel's limit for TCP_KEEPIDLE)");
+            }
+
             relay = relay with { KeepAlive = new KeepAliveSettings(idle, TimeSpan.FromSeconds(Math.Max(1, Math.Round(idle.TotalSeconds / 3))), 3) };
         }
 

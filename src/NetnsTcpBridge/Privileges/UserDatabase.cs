@@ -17,7 +17,8 @@ public static class UserDatabase
 
     /// <summary>
     /// For <c>--user</c>: the user, and the group given or else the user's primary group. Root
-    /// (uid 0) is refused: running as root keeps every privilege, which is what --user is meant to drop.
+    /// (uid 0) is refused: running as root keeps every privilege, which is what --user is meant to
+    /// drop; so is group root (gid 0), given or primary.
     /// </summary>
     public static bool TryResolveRunAs(string spec, [NotNullWhen(true)] out RunAsUser? user, [NotNullWhen(false)] out string? error)
     {
@@ -55,6 +56,13 @@ public static class UserDatabase
         if (userId == 0)
         {
             error = $"'{userText}' is root (uid 0), which keeps every privilege; give an unprivileged user such as nobody";
+            return false;
+        }
+
+        if (groupId == 0)
+        {
+            // Group root owns much of /etc, /dev and /run: a bridge that faces a sandbox must not keep it.
+            error = $"'{spec}' runs with group root (gid 0), which can read and write root's group files; give an unprivileged group, e.g. {userText}:nogroup";
             return false;
         }
 

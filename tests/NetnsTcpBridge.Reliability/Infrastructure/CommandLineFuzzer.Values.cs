@@ -31,10 +31,10 @@ public sealed partial class CommandLineFuzzer
     private static readonly string[] BadModes = ["8", "9", "abc", "", "-1", "0x1f", "77777", "６６０", " 660", "6 6"];
     private static readonly string[] BadNetnsSpecs = ["", ".", "..", "pid:", "pid:0", "pid:abc", "pid:-1", "pid:99999999999", "pid: 1"];
 
-    /// <summary>--user values to refuse: unknown, root, malformed, a bare id with no entry (Debian's user database).</summary>
+    /// <summary>--user values to refuse: unknown, root, group root, malformed, a bare id with no entry (Debian's user database).</summary>
     private static readonly string[] BadUsers =
     [
-        "ntbr-no-such-user", "root", "0", "0:0", "nobody:", ":nogroup", "", ":", "nobody:ntbr-no-such-group", "4294967295", "54321", "no\nbody", "nobody:4294967295",
+        "ntbr-no-such-user", "root", "0", "0:0", "nobody:", ":nogroup", "", ":", "nobody:ntbr-no-such-group", "4294967295", "54321", "no\nbody", "nobody:4294967295", "nobody:root", "nobody:0",
     ];
 
     private static readonly string[] BadMetrics = ["unix:/run/ntbr.sock", "localhost:9464", "127.0.0.1", "127.0.0.1:65536", "", "[::1]", "unix:@m"];

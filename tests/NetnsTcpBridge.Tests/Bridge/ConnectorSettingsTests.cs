@@ -250,7 +250,7 @@ public class ConnectorSettingsTests
     [Theory]
     [InlineData("30")]
     [InlineData("0.4")]
-    [InlineData("86400")]
+    [InlineData("32767")]
     public void KeepAliveFromTheCommandLine_SurvivesTheHandover(string seconds)
     {
         var relay = ParseCommandLine("--keepalive", seconds).Relay;

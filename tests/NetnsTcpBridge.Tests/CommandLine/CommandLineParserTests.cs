@@ -209,6 +209,7 @@ public class CommandLineParserTests
     [InlineData("long", "1", 1, 1)]
     [InlineData("long", "0.4", 1, 1)]
     [InlineData("long", "10.4", 10, 3)]
+    [InlineData("long", "32767", 32767, 10922)]
     public void KeepAlive_InEveryForm_SetsIdleIntervalAndThreeProbes(string form, string value, int idleSeconds, int intervalSeconds)
     {
         var run = Run(["-l", ListenAddress, "-c", ConnectAddress, .. Spell(form, null, "keepalive", value)]);
@@ -233,6 +234,7 @@ public class CommandLineParserTests
     [InlineData("--keepalive", "0")]
     [InlineData("--keepalive", "-5")]
     [InlineData("--keepalive", "86401")]
+    [InlineData("--keepalive", "32768")]
     [InlineData("--keepalive", "forever")]
     public void BadRelayOptionValue_IsAnErrorNamingOptionAndValue(string option, string text)
     {

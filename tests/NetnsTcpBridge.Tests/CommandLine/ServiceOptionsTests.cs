@@ -93,7 +93,7 @@ public class ServiceOptionsTests
 
     [Theory]
     [InlineData("nobody:nogroup", 65534u, 65534u)]
-    [InlineData("nobody:0", 65534u, 0u)]
+    [InlineData("nobody:100", 65534u, 100u)]
     [InlineData("1234:5678", 1234u, 5678u)]
     [InlineData("65534", 65534u, 65534u)]
     [InlineData("daemon:nogroup", 1u, 65534u)]

@@ -27,6 +27,16 @@ public class UserDatabaseTests
         Assert.Contains("uid 0", error, StringComparison.Ordinal);
     }
 
+    /// <summary>Group root, by name or number: it would keep root's group files writable.</summary>
+    [Theory]
+    [InlineData("nobody:root")]
+    [InlineData("65534:0")]
+    public void RunAs_GroupRoot_IsRefused(string spec)
+    {
+        Assert.False(UserDatabase.TryResolveRunAs(spec, out _, out string? error));
+        Assert.Contains("gid 0", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(":", "the user is missing")]
     [InlineData("nobody::", "no group named ':'")]

@@ -29,6 +29,36 @@ public sealed class UnixSocketTests : IntegrationTest
         await AssertEchoesAsync(listenSide, Loopback(8000), seed: 61);
     });
 
+    /// <summary>
+    /// A UNIX target sees the connector's credentials: without --user that is root, which services
+    /// that trust their peer's uid (MariaDB, D-Bus, Docker) take as root. The bridge says so at
+    /// start, in one line naming the target; with --user it does not.
+    /// </summary>
+    [NamespaceTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task UnixTarget_WithoutUser_WarnsThatTheTargetSeesRoot(bool withUser) => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        string name = UniqueName("peer");
+        Track(EchoServer.StartUnix(connectSide, Abstract(name)));
+        string[] user = withUser ? ["--user", "nobody:nogroup"] : [];
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", $"unix:@{name}", "--connect-netns", connectSide.Name, .. user]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 63);
+
+        string expected = $"the target unix:@{name} sees every client as root";
+        if (withUser)
+        {
+            Assert.DoesNotContain(expected, bridge.Stderr, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains(expected, bridge.Stderr, StringComparison.Ordinal);
+        }
+    });
+
     [NamespaceFact]
     public Task AbstractUnixToAbstractUnix_AcrossTwoNetns_Relays_AndTheFrontNameExistsOnlyInTheListenNetns() => WithTimeout(async () =>
     {

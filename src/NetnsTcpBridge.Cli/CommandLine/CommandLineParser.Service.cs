@@ -11,6 +11,14 @@ internal static partial class CommandLineParser
 {
     private static BridgeSettings ParseServiceOptions(Dictionary<OptionDefinition, string?> values, BridgeSettings settings)
     {
+        // A mode for a socket that has no file (an abstract name, TCP) would be silently ignored.
+        if (values.ContainsKey(UnixMode) && !settings.Rules.Any(rule => rule.ListensOnSocketFile))
+        {
+            throw new UsageException(settings.NamedRules is null
+                ? $"{UnixMode.Spellings} sets the mode of a socket file: it needs {Listen.Spellings} unix:/path"
+                : $"{UnixMode.Spellings} sets the mode of a socket file, but no rule listens on one (listen=unix:/path)");
+        }
+
         if (values.TryGetValue(UnixOwner, out string? owner))
         {
             // With rules it is their default, applied by RuleSettings to those that listen on a socket file.

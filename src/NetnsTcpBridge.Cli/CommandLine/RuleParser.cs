@@ -52,11 +52,21 @@ internal static class RuleParser
             seen.TryGetValue("listen-netns", out var listenNetns) ? NamespaceSpec.Parse(listenNetns.Value, Describe(listenNetns)) : null,
             seen.TryGetValue("connect-netns", out var connectNetns) ? NamespaceSpec.Parse(connectNetns.Value, Describe(connectNetns)) : null)
         {
-            UnixSocketMode = seen.TryGetValue("unix-mode", out var mode) ? ParseMode(mode) : defaultUnixMode,
+            UnixSocketMode = seen.TryGetValue("unix-mode", out var mode) ? ParseMode(mode) : null,
             DualStack = seen.TryGetValue("dual-stack", out var dualStack) ? ParseYesNo(dualStack) : defaultDualStack,
             SendProxyHeader = seen.TryGetValue("proxy-protocol", out var proxy) ? ParseProxyProtocol(proxy) : defaultProxyProtocol,
             AcceptProxyHeader = seen.TryGetValue("accept-proxy", out var accept) ? ParseYesNo(accept) : defaultAcceptProxy,
         };
+        if (rule.UnixSocketMode is not null && !rule.ListensOnSocketFile)
+        {
+            throw new UsageException($"{Describe(mode!)}: unix-mode sets the mode of a socket file: rule '{name}' needs listen=unix:/path");
+        }
+
+        if (rule.ListensOnSocketFile && rule.UnixSocketMode is null)
+        {
+            rule = rule with { UnixSocketMode = defaultUnixMode };
+        }
+
         if (seen.TryGetValue("unix-owner", out var owner))
         {
             return rule.ListensOnSocketFile

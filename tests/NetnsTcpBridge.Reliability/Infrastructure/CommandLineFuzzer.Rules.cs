@@ -167,10 +167,8 @@ public sealed partial class CommandLineFuzzer
             pairs.Add(("name", string.Create(CultureInfo.InvariantCulture, $"r{index}")));
         }
 
-        if (_random.Next(4) == 0)
-        {
-            pairs.Add(("unix-mode", Pick(["660", "0600", "7"])));
-        }
+        // No unix-mode: these rules listen on TCP, where it is a usage error (and a socket file
+        // here would make the --unix-owner mutations valid).
 
         if (_random.Next(4) == 0)
         {

@@ -388,11 +388,7 @@ public sealed partial class CommandLineFuzzer
             options.Add(("drain-timeout", Pick(["0.001", "30", "86400"])));
         }
 
-        if (_random.Next(6) == 0)
-        {
-            options.Add(("unix-mode", Pick(["660", "0600", "7", "0777"])));
-        }
-
+        // No --unix-mode here: the templates listen on TCP or an inherited socket, where it is a usage error.
         if (_random.Next(6) == 0)
         {
             options.Add(("proxy-protocol", Pick(["v1", "v2"])));

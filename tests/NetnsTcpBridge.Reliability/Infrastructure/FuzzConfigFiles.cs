@@ -19,7 +19,7 @@ public sealed class FuzzConfigFiles : IDisposable
         ("one-rule", "# one forward\n[cfg-web]\nlisten = 127.0.0.1:8000\nconnect = 127.0.0.1:9000\nconnect-netns = ntbr-absent-fuzz\n"),
         ("two-rules-spaced",
             "; two forwards, loosely written\n\n  [ cfg-a ]  \n  listen=[::1]:8001\nconnect =  10.1.2.3:80 \nlisten-netns = /nonexistent-ntbr/ns\n\n"
-            + "[cfg-b]\nlisten = 127.0.0.1:8002\nconnect = 127.0.0.1:9000\nconnect-netns = pid:2147483647\nproxy-protocol = v2\ndual-stack = No\nunix-mode = 0600\n"),
+            + "[cfg-b]\nlisten = 127.0.0.1:8002\nconnect = 127.0.0.1:9000\nconnect-netns = pid:2147483647\nproxy-protocol = v2\ndual-stack = No\n"),
         ("netns-file", "[cfg-c]\nlisten = 0.0.0.0:65535\nconnect = [::1]:9\nlisten-netns = /dev/null\nproxy-protocol = v1\n"),
     ];
 

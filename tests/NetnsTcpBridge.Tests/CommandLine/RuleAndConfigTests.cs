@@ -73,12 +73,27 @@ public sealed class RuleAndConfigTests : IDisposable
         var rules = Run(
             "--unix-mode", "600", "--dual-stack", "yes",
             "--rule", "name=a,listen=unix:/tmp/a,connect=127.0.0.1:1",
-            "--rule", "name=b,listen=[::]:2,connect=127.0.0.1:1,unix-mode=644,dual-stack=no").Settings.Rules;
+            "--rule", "name=b,listen=unix:/tmp/b,connect=127.0.0.1:1,unix-mode=644",
+            "--rule", "name=c,listen=[::]:2,connect=127.0.0.1:1,dual-stack=no").Settings.Rules;
 
         Assert.Equal((UnixFileMode)Convert.ToInt32("600", 8), rules[0].UnixSocketMode);
         Assert.True(rules[0].DualStack);
         Assert.Equal((UnixFileMode)Convert.ToInt32("644", 8), rules[1].UnixSocketMode);
-        Assert.False(rules[1].DualStack);
+        Assert.Null(rules[2].UnixSocketMode); // no socket file: the default does not apply
+        Assert.False(rules[2].DualStack);
+    }
+
+    /// <summary>A mode for a socket without a file (TCP, an abstract name) would be ignored: it is refused, naming why.</summary>
+    [Theory]
+    [InlineData(new[] { "-l", "127.0.0.1:1", "-c", "127.0.0.1:2", "--unix-mode", "600" }, "--unix-mode sets the mode of a socket file: it needs")]
+    [InlineData(new[] { "-l", "unix:@front", "-c", "127.0.0.1:2", "--unix-mode", "600" }, "--unix-mode sets the mode of a socket file: it needs")]
+    [InlineData(new[] { "--unix-mode", "600", "--rule", "name=a,listen=127.0.0.1:1,connect=127.0.0.1:2" }, "--unix-mode sets the mode of a socket file, but no rule listens on one")]
+    [InlineData(new[] { "--rule", "name=a,listen=unix:@a,connect=127.0.0.1:2,unix-mode=600" }, "unix-mode sets the mode of a socket file: rule 'a' needs listen=unix:/path")]
+    public void UnixMode_WithoutASocketFile_IsAUsageError(string[] arguments, string expected)
+    {
+        var e = Assert.Throws<UsageException>(() => CommandLineParser.Parse(arguments));
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

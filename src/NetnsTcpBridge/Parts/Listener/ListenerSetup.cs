@@ -71,6 +71,7 @@ internal static class ListenerSetup
             throw new BridgeException($"the connector part (pid {gone.Process.Pid}) ended while starting ({gone.Process.WaitForExit()})", e);
         }
 
+        WarnAboutUnixTargetsSeeingRoot(settings);
         if (settings.IsPlainForwarder)
         {
             // Said once everything is set up, so that a failure to start stays a single line.
@@ -157,6 +158,28 @@ internal static class ListenerSetup
         }
 
         preconnected?.Dispose();
+    }
+
+    /// <summary>
+    /// A UNIX-socket target reads the connecting process's credentials (SO_PEERCRED), and many
+    /// grant root everything on that alone (MariaDB's unix_socket, the D-Bus system bus, Docker).
+    /// Without --user the connector keeps uid 0, so every client of the bridge would be root to it.
+    /// </summary>
+    private static void WarnAboutUnixTargetsSeeingRoot(BridgeSettings settings)
+    {
+        if (settings.RunAs is not null || (Libc.GetEuid() != 0 && Libc.GetUid() != 0))
+        {
+            return;
+        }
+
+        foreach (var rule in settings.Rules)
+        {
+            if (rule.Connect is ConnectTarget.Address { Endpoint: System.Net.Sockets.UnixDomainSocketEndPoint unix })
+            {
+                string name = rule.Name is { } ruleName ? $"[{ruleName}] " : string.Empty;
+                Log.Warning($"{name}the target {UnixAddress.Format(unix)} sees every client as root (uid 0, the connector's user): a service that trusts its peer's credentials grants them root's rights; give --user a user of its own");
+            }
+        }
     }
 
     private static void KillConnectors(List<ConnectorGroup> groups)

@@ -14,6 +14,43 @@ public sealed class DescriptorModeTests : IntegrationTest
     {
     }
 
+    /// <summary>
+    /// A descriptor the bridge inherits without being told about it (a parent's leak) reaches
+    /// neither the connector nor the serving listener: only the named ones go on.
+    /// </summary>
+    [NamespaceFact]
+    public Task UnnamedInheritedDescriptor_ReachesNeitherPart() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        string leakedFile = Path.Combine(Path.GetTempPath(), $"ntb-leak-{Guid.NewGuid():N}");
+        File.WriteAllText(leakedFile, "leaked");
+        try
+        {
+            using var leaked = OwnedFd.OpenReadOnly(leakedFile);
+            var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name], [new InheritedFd(leaked.Number, 7)]);
+            await listenSide.WaitForListenerAsync(8000, bridge);
+            int connector = await bridge.WaitForConnectorAsync();
+            await AssertEchoesAsync(listenSide, Loopback(8000), seed: 71);
+            bool Holds(int pid) => Directory.GetFileSystemEntries($"/proc/{pid}/fd").Any(fd => ProcFs.ReadLink(fd) == leakedFile);
+
+            // The listener keeps it until it moves into its namespace, a moment after it listens.
+            var deadline = DateTime.UtcNow + StepTimeout;
+            while (Holds(bridge.Pid) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.False(Holds(bridge.Pid), $"the listener still holds {leakedFile}: {ProcFs.DescribeDescriptors(bridge.Pid)}");
+            Assert.False(Holds(connector), $"the connector holds {leakedFile}: {ProcFs.DescribeDescriptors(connector)}");
+        }
+        finally
+        {
+            File.Delete(leakedFile);
+        }
+    });
+
     [NamespaceFact]
     public Task ListenFd_InheritedListeningSocketInListenNetns_ServesSeveralClients() => WithTimeout(async () =>
     {

@@ -83,7 +83,10 @@ public sealed class NamespaceNameAndHostTests : IntegrationTest
     {
         // A pid that cannot exist: above the kernel's pid_max.
         int pid = int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), System.Globalization.CultureInfo.InvariantCulture) + 1;
-        var (status, bridge) = await RunBridgeToEndAsync(["-l", "127.0.0.1:8000", "--connect-netns", $"pid:{pid}", "-c", "127.0.0.1:9000"]);
+        // Listening in a namespace of its own: the socket is bound before the connect netns is
+        // opened, and a port of the test machine's own namespace may be taken by another test.
+        var listenSide = CreateNamespace();
+        var (status, bridge) = await RunBridgeToEndAsync(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "--connect-netns", $"pid:{pid}", "-c", "127.0.0.1:9000"]);
 
         Assert.True(status == new ExitStatus(1, 0), bridge.Describe());
         Assert.Contains($"no process with pid {pid}", bridge.Stderr, StringComparison.Ordinal);
@@ -92,8 +95,9 @@ public sealed class NamespaceNameAndHostTests : IntegrationTest
     [NamespaceFact]
     public Task UnresolvableHostName_ExitsOneNamingTheHost() => WithTimeout(async () =>
     {
+        var listenSide = CreateNamespace();
         var connectSide = CreateNamespace();
-        var (status, bridge) = await RunBridgeToEndAsync(["-l", "127.0.0.1:8000", "-c", "no-such-host.invalid:9000", "--connect-netns", connectSide.Name]);
+        var (status, bridge) = await RunBridgeToEndAsync(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "no-such-host.invalid:9000", "--connect-netns", connectSide.Name]);
 
         Assert.True(status == new ExitStatus(1, 0), bridge.Describe());
         Assert.Contains("cannot resolve host 'no-such-host.invalid'", bridge.Stderr, StringComparison.Ordinal);

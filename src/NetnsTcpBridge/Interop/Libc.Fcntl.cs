@@ -13,6 +13,12 @@ internal static partial class Libc
     internal const int O_NONBLOCK = 0x800;
     internal const int O_CLOEXEC = 0x80000;
 
+    /// <summary>close_range flag: mark the range close-on-exec instead of closing it (Linux 5.11+).</summary>
+    internal const uint CLOSE_RANGE_CLOEXEC = 1u << 2;
+
+    [LibraryImport("libc", EntryPoint = "close_range", SetLastError = true)]
+    internal static partial int CloseRange(uint first, uint last, uint flags);
+
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int Fcntl(int fd, int cmd, int arg);
 

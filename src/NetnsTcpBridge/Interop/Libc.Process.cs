@@ -10,6 +10,10 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_adddup2", SetLastError = false)]
     internal static partial int PosixSpawnFileActionsAddDup2(IntPtr actions, int fd, int newFd);
 
+    /// <summary>The child closes every descriptor from <paramref name="from"/> up before it execs (glibc 2.34+).</summary>
+    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_addclosefrom_np", SetLastError = false)]
+    internal static partial int PosixSpawnFileActionsAddCloseFrom(IntPtr actions, int from);
+
     [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_destroy", SetLastError = false)]
     internal static partial int PosixSpawnFileActionsDestroy(IntPtr actions);
 

@@ -171,6 +171,10 @@ internal sealed class ConnectorProcess
                 }
             }
 
+            // After the dup2s: nothing else reaches the child. A descriptor the bridge inherited
+            // without naming it (a parent's leak) must not end up in the part that faces the clients.
+            Check(Libc.PosixSpawnFileActionsAddCloseFrom(actions, inherited.Max(entry => entry.Target) + 1), "posix_spawn_file_actions_addclosefrom_np", arguments[0]);
+
             int pid;
             rc = Libc.PosixSpawn(&pid, arguments[0], actions, attributes, argv.Pointer, envp.Pointer);
             if (rc != 0)

@@ -50,6 +50,9 @@ internal static class ListenerImage
             throw new SyscallException("pthread_sigmask", "SIG_BLOCK", rc);
         }
 
+        // Only the named descriptors go on: one the bridge inherited without naming it (a
+        // parent's leak, or -L/-S/-C and socket activation, now held by the connectors) ends here.
+        MarkEveryDescriptorCloseOnExec();
         int handoffPipe = WriteHandoff(handoff.Format());
         foreach (int fd in handoff.Descriptors.Append(handoffPipe))
         {
@@ -65,6 +68,23 @@ internal static class ListenerImage
         _ = Libc.Execve("/proc/self/exe", argv.Pointer, envp.Pointer);
         var failed = SyscallException.FromLastError("execve", "/proc/self/exe");
         throw new BridgeException($"cannot restart the listener part inside its netns: {failed.Reason}", failed);
+    }
+
+    private static void MarkEveryDescriptorCloseOnExec()
+    {
+        if (Libc.CloseRange(3, uint.MaxValue, Libc.CLOSE_RANGE_CLOEXEC) == 0)
+        {
+            return;
+        }
+
+        // Before Linux 5.11: one by one.
+        foreach (string entry in Directory.GetFileSystemEntries("/proc/self/fd"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int fd) && fd > 2)
+            {
+                _ = Libc.Fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
+            }
+        }
     }
 
     // A pipe holding the whole text, its write end closed: the new image reads to end-of-file.

@@ -81,6 +81,36 @@ public sealed class UnixSocketTests : IntegrationTest
         }
     });
 
+    /// <summary>
+    /// The socket file is created with its --unix-mode by bind itself (never chmod'ed by path
+    /// afterwards), and a symlink planted at the path is never followed: the bridge refuses it
+    /// and the file it points to keeps its mode.
+    /// </summary>
+    [NamespaceFact]
+    public Task UnixPathListener_SymlinkAtThePath_IsRefused_ItsTargetUntouched() => WithTimeout(async () =>
+    {
+        string directory = Directory.CreateTempSubdirectory("ntb-unix-").FullName;
+        try
+        {
+            string target = Path.Combine(directory, "precious");
+            File.WriteAllText(target, "do not chmod me");
+            File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            string path = Path.Combine(directory, "front.sock");
+            File.CreateSymbolicLink(path, target);
+
+            var (status, bridge) = await RunBridgeToEndAsync(["-l", $"unix:{path}", "--unix-mode", "666", "-c", "127.0.0.1:9000"]);
+
+            Assert.True(status == new ExitStatus(1, 0), bridge.Describe());
+            Assert.Contains("exists and is not a socket", bridge.Stderr, StringComparison.Ordinal);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(target));
+            Assert.Equal("do not chmod me", File.ReadAllText(target));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    });
+
     [NamespaceFact]
     public Task UnixPathListener_ReplacesAStaleSocketFile_GetsItsMode_RelaysToTcp_AndRemovesItsFileOnExit() => WithTimeout(async () =>
     {

@@ -35,18 +35,30 @@ public static class UnixSocketFile
         }
     }
 
-    /// <summary>Sets the mode of the socket file (who may connect); abstract sockets have no file and are left alone.</summary>
-    public static void SetMode(UnixDomainSocketEndPoint endpoint, UnixFileMode mode)
-    {
-        if (UnixAddress.FilePath(endpoint) is { } path && Interop.Libc.Chmod(path, (uint)mode) != 0)
+    /// <summary>
+    /// Runs <paramref name="bind"/> so that the socket file it creates has <paramref name="mode"/>
+    /// from its first moment: on a thread of its own that took its own file-system state
+    /// (<c>unshare(CLONE_FS)</c>) and set its umask to the complement of the mode, since bind(2)
+    /// creates the file with 0777 less the umask. Nothing changes the mode afterwards, so there is
+    /// no moment when clients could connect under another mode, and no path to resolve again, where
+    /// a symlink swapped in after bind would have had root chmod its target.
+    /// </summary>
+    public static void BindWithMode(Action bind, UnixFileMode mode) =>
+        Namespaces.NamespaceThread.RunOnEndingThread(null, "socket file", () =>
         {
-            var error = Interop.SyscallException.FromLastError("chmod", path);
-            throw new BridgeException($"cannot set the mode of unix:{path}: {error.Reason}", error);
-        }
-    }
+            if (Interop.Libc.Unshare(Interop.Libc.CLONE_FS) != 0)
+            {
+                var error = Interop.SyscallException.FromLastError("unshare", "CLONE_FS");
+                throw new BridgeException($"cannot create the socket file with its mode: {error.Call}({error.Subject}): {error.Reason}", error);
+            }
+
+            _ = Interop.Libc.Umask(~(uint)mode & 0x1FF);
+            bind();
+            return true;
+        });
 
     /// <summary>
-    /// Sets the owner and group of the socket file (who may connect, with <see cref="SetMode"/>);
+    /// Sets the owner and group of the socket file (who may connect, with <see cref="BindWithMode"/>);
     /// the link itself is changed, never what a symlink put there would point to.
     /// </summary>
     public static void SetOwner(UnixDomainSocketEndPoint endpoint, Privileges.FileOwner owner)

@@ -21,9 +21,6 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     internal static unsafe partial int FStat(int fd, byte* buffer);
 
-    [LibraryImport("libc", EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Chmod(string path, uint mode);
-
     [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Unlink(string path);
 

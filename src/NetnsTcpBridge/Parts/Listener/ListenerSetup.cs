@@ -241,14 +241,17 @@ internal static class ListenerSetup
                 var socket = NamespaceThread.Run(listenNamespace, "listen", () => ListeningSocket.CreateSocket(address.Endpoint));
                 try
                 {
-                    ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack, backlog);
+                    if (rule.ListensOnSocketFile && rule.UnixSocketMode is { } mode)
+                    {
+                        UnixSocketFile.BindWithMode(() => ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack, backlog), mode);
+                    }
+                    else
+                    {
+                        ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack, backlog);
+                    }
+
                     if (address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
                     {
-                        if (rule.UnixSocketMode is { } mode)
-                        {
-                            UnixSocketFile.SetMode(unix, mode);
-                        }
-
                         if (rule.UnixSocketOwner is { } owner)
                         {
                             UnixSocketFile.SetOwner(unix, owner);

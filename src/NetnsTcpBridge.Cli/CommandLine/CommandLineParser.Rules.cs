@@ -85,7 +85,7 @@ internal static partial class CommandLineParser
             }
             else
             {
-                pairs.Add(new RuleParser.Pair(key, value, where));
+                pairs.Add(new RuleParser.Pair(key, value, where, ShowValue: true)); // on the command line: public anyway
             }
         }
 

@@ -3,7 +3,8 @@ namespace NetnsTcpBridge.Cli.CommandLine;
 /// <summary>
 /// Reads the rules of a <c>--config</c> file: one <c>[name]</c> section per rule, then its
 /// <c>key = value</c> lines; <c>#</c> and <c>;</c> start comment lines. Every error names the file
-/// and the line.
+/// and the line, and quotes nothing of it but a key or a valid rule name: the file may not be meant
+/// for a log (see <see cref="RuleParser"/>).
 /// </summary>
 /// <example>
 /// <code>
@@ -51,13 +52,13 @@ internal static class ConfigFile
             {
                 if (line[^1] != ']')
                 {
-                    throw new UsageException($"{where}: a section header is [name], got '{line}'");
+                    throw new UsageException($"{where}: a section header is [name], and this line starts with '[' without ending with ']'");
                 }
 
                 string name = line[1..^1].Trim();
                 if (!RuleParser.IsValidName(name))
                 {
-                    throw new UsageException($"{where}: invalid rule name '{name}': expected {RuleParser.NameSyntax}");
+                    throw new UsageException($"{where}: invalid rule name in the [name] header (not shown); expected {RuleParser.NameSyntax}");
                 }
 
                 if (sections.Find(s => s.Name == name) is { } earlier)
@@ -72,15 +73,17 @@ internal static class ConfigFile
             int equals = line.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                throw new UsageException($"{where}: expected 'key = value', a [name] header or a # comment, got '{line}'");
+                throw new UsageException($"{where}: expected 'key = value', a [name] header or a # comment (the line is not shown)");
             }
 
+            string key = line[..equals].Trim();
             if (sections.Count == 0)
             {
-                throw new UsageException($"{where}: '{line[..equals].Trim()}' comes before any [name] header; every rule starts with one");
+                string what = RuleParser.LooksLikeKey(key) ? $"'{key}'" : "a 'key = value' line";
+                throw new UsageException($"{where}: {what} comes before any [name] header; every rule starts with one");
             }
 
-            sections[^1].Pairs.Add(new RuleParser.Pair(line[..equals].Trim(), line[(equals + 1)..].Trim(), where));
+            sections[^1].Pairs.Add(new RuleParser.Pair(key, line[(equals + 1)..].Trim(), where, ShowValue: false));
         }
 
         return sections.Count > 0

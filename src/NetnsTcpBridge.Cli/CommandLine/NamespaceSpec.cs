@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using NetnsTcpBridge.Bridge;
 
@@ -15,24 +16,42 @@ internal static class NamespaceSpec
     public static NamespaceReference Parse(string spec, OptionDefinition option) => Parse(spec, option.Spellings);
 
     /// <param name="what">Where the value was given, for messages: an option, or a rule's key.</param>
-    public static NamespaceReference Parse(string spec, string what)
+    public static NamespaceReference Parse(string spec, string what) =>
+        TryParse(spec, out var reference, out string? expected)
+            ? reference
+            : throw new UsageException($"invalid value '{spec}' for {what}: {expected}");
+
+    /// <summary>The syntax alone; on failure <paramref name="expected"/> says what was expected, without quoting the value.</summary>
+    public static bool TryParse(string spec, [NotNullWhen(true)] out NamespaceReference? reference, [NotNullWhen(false)] out string? expected)
     {
+        (reference, expected) = (null, null);
         if (spec.StartsWith(PidPrefix, StringComparison.Ordinal))
         {
             string number = spec[PidPrefix.Length..];
-            return number.Length > 0 && number.All(char.IsAsciiDigit)
-                && int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0
-                ? new NamespaceReference.OfProcess(pid)
-                : throw new UsageException($"invalid value '{spec}' for {what}: after pid: comes a process id such as pid:4242");
+            if (number.Length > 0 && number.All(char.IsAsciiDigit)
+                && int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0)
+            {
+                reference = new NamespaceReference.OfProcess(pid);
+                return true;
+            }
+
+            expected = "after pid: comes a process id such as pid:4242";
+            return false;
         }
 
         if (spec.Contains('/', StringComparison.Ordinal))
         {
-            return new NamespaceReference.File(spec);
+            reference = new NamespaceReference.File(spec);
+            return true;
         }
 
-        return spec.Length == 0 || spec is "." or ".."
-            ? throw new UsageException($"invalid value '{spec}' for {what}: expected an `ip netns` name, pid:PID, or a path")
-            : new NamespaceReference.Named(spec);
+        if (spec.Length == 0 || spec is "." or "..")
+        {
+            expected = "expected an `ip netns` name, pid:PID, or a path";
+            return false;
+        }
+
+        reference = new NamespaceReference.Named(spec);
+        return true;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using NetnsTcpBridge.Bridge;
+using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.ProxyProtocol;
 
@@ -10,13 +11,20 @@ namespace NetnsTcpBridge.Cli.CommandLine;
 /// <c>--rule</c> value and in a <c>--config</c> section. Every message says where the pair was
 /// written (the rule option or the file and line), what is wrong, and what is expected.
 /// </summary>
+/// <remarks>
+/// A config file's values are never quoted in a message, only its keys: errors go to stderr and
+/// the journal, and the file may hold what must not (a secret next to a rule, or the wrong file
+/// given, such as one of passwords). A <c>--rule</c> value is quoted like any option's: the
+/// command line is visible to every user anyway.
+/// </remarks>
 internal static class RuleParser
 {
     /// <summary>The keys a rule knows, for help and messages.</summary>
     public static readonly IReadOnlyList<string> Keys = ["listen", "connect", "listen-netns", "connect-netns", "unix-mode", "unix-owner", "dual-stack", "proxy-protocol", "accept-proxy"];
 
     /// <summary>One key = value pair and where it was written, e.g. "rules.conf:7".</summary>
-    public readonly record struct Pair(string Key, string Value, string Where);
+    /// <param name="ShowValue">Whether messages may quote the value: true on the command line, false in a config file.</param>
+    public readonly record struct Pair(string Key, string Value, string Where, bool ShowValue);
 
     /// <param name="where">Where the rule as a whole was written, for a missing key.</param>
     /// <param name="defaultProxyProtocol">--proxy-protocol, for a rule without its own proxy-protocol key.</param>
@@ -30,7 +38,8 @@ internal static class RuleParser
         {
             if (!Keys.Contains(pair.Key))
             {
-                throw new UsageException($"{pair.Where}: unknown key '{pair.Key}' in rule '{name}'; known keys: {string.Join(", ", Keys)}");
+                string key = pair.ShowValue || LooksLikeKey(pair.Key) ? $"key '{pair.Key}'" : "key (not shown: it is not spelled like one)";
+                throw new UsageException($"{pair.Where}: unknown {key} in rule '{name}'; known keys: {string.Join(", ", Keys)}");
             }
 
             if (!seen.TryAdd(pair.Key, pair))
@@ -49,8 +58,8 @@ internal static class RuleParser
             name,
             new ListenSource.Address(ParseListenAddress(listen)),
             ParseTarget(connect),
-            seen.TryGetValue("listen-netns", out var listenNetns) ? NamespaceSpec.Parse(listenNetns.Value, Describe(listenNetns)) : null,
-            seen.TryGetValue("connect-netns", out var connectNetns) ? NamespaceSpec.Parse(connectNetns.Value, Describe(connectNetns)) : null)
+            seen.TryGetValue("listen-netns", out var listenNetns) ? ParseNamespace(listenNetns) : null,
+            seen.TryGetValue("connect-netns", out var connectNetns) ? ParseNamespace(connectNetns) : null)
         {
             UnixSocketMode = seen.TryGetValue("unix-mode", out var mode) ? ParseMode(mode) : null,
             DualStack = seen.TryGetValue("dual-stack", out var dualStack) ? ParseYesNo(dualStack) : defaultDualStack,
@@ -70,7 +79,7 @@ internal static class RuleParser
         if (seen.TryGetValue("unix-owner", out var owner))
         {
             return rule.ListensOnSocketFile
-                ? rule with { UnixSocketOwner = CommandLineParser.ParseOwner(owner.Value, Describe(owner)) }
+                ? rule with { UnixSocketOwner = ParseOwner(owner) }
                 : throw new UsageException($"{Describe(owner)}: unix-owner sets the owner of a socket file: rule '{name}' needs listen=unix:/path");
         }
 
@@ -83,38 +92,62 @@ internal static class RuleParser
 
     public const string NameSyntax = "1 to 64 letters, digits, '-', '_' or '.'";
 
+    /// <summary>
+    /// Whether a config file's key may be quoted: spelled as keys are (lower-case letters, digits
+    /// and '-', at most 32), so that what precedes the '=' of a line that is no rule at all (a
+    /// base64 secret's padding, say) is not.
+    /// </summary>
+    public static bool LooksLikeKey(string key) =>
+        key.Length is >= 1 and <= 32 && key.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+
     private static string Describe(Pair pair) => $"{pair.Where}: key {pair.Key}";
 
     // The syntax of each value is the option's (CommandLineParser.Values); the messages name the key.
     private static System.Net.EndPoint ParseListenAddress(Pair pair) =>
         CommandLineParser.TryParseEndpoint(pair.Value, allowPortZero: false, out var endpoint, out string what, out string why)
             ? endpoint
-            : throw InvalidAddress(pair, what, why);
+            : throw Invalid(pair, what, why, $"{TcpAddress.Syntax}, or unix:/path or unix:@name");
 
     private static ConnectTarget ParseTarget(Pair pair) =>
         CommandLineParser.TryParseTarget(pair.Value, out var target, out string what, out string why)
             ? target
-            : throw InvalidAddress(pair, what, why);
-
-    private static UsageException InvalidAddress(Pair pair, string what, string why) =>
-        new($"{Describe(pair)}: invalid {what} '{pair.Value}': {why}");
+            : throw Invalid(pair, what, why, $"HOST:PORT, {TcpAddress.Syntax}, or unix:/path or unix:@name");
 
     private static UnixFileMode ParseMode(Pair pair) =>
         CommandLineParser.TryParseFileMode(pair.Value, out var mode)
             ? mode
-            : throw new UsageException($"{Describe(pair)}: invalid file mode '{pair.Value}': expected octal such as 660 or 0600");
+            : throw Invalid(pair, "file mode", "expected octal such as 660 or 0600", "octal such as 660 or 0600");
+
+    private static NamespaceReference ParseNamespace(Pair pair) =>
+        NamespaceSpec.TryParse(pair.Value, out var reference, out string? expected)
+            ? reference
+            : throw Invalid(pair, "value", expected, "an `ip netns` name, pid:PID, or a path");
+
+    // The lookup's own message names the user or group it did not find: part of the value.
+    private static FileOwner ParseOwner(Pair pair) =>
+        UserDatabase.TryResolveOwner(pair.Value, out var owner, out string? error)
+            ? owner
+            : throw Invalid(pair, "value", error, "USER, USER:GROUP or :GROUP of an existing user and group (names or numeric ids)");
 
     private static ProxyProtocolVersion ParseProxyProtocol(Pair pair) => pair.Value switch
     {
         "v1" => ProxyProtocolVersion.V1,
         "v2" => ProxyProtocolVersion.V2,
         "none" => ProxyProtocolVersion.None,
-        _ => throw new UsageException($"{Describe(pair)}: invalid value '{pair.Value}': expected v1, v2 or none"),
+        _ => throw Invalid(pair, "value", "expected v1, v2 or none", "v1, v2 or none"),
     };
 
     // A rule takes yes or no in any case (Yes, NO); the options take lower case only.
     private static bool ParseYesNo(Pair pair) =>
         CommandLineParser.TryParseYesNo(pair.Value.ToLower(CultureInfo.InvariantCulture), out bool value)
             ? value
-            : throw new UsageException($"{Describe(pair)}: invalid value '{pair.Value}': expected yes or no");
+            : throw Invalid(pair, "value", "expected yes or no", "yes or no");
+
+    /// <param name="what">What the value is not, e.g. "address", "file mode".</param>
+    /// <param name="why">What is wrong with it; may quote parts of it, so only for a value that may be shown.</param>
+    /// <param name="expected">The syntax, without any part of the value.</param>
+    private static UsageException Invalid(Pair pair, string what, string why, string expected) =>
+        new(pair.ShowValue
+            ? $"{Describe(pair)}: invalid {what} '{pair.Value}': {why}"
+            : $"{Describe(pair)}: invalid {what} (a config file's values are not shown); expected {expected}");
 }

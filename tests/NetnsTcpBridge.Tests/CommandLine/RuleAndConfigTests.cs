@@ -110,12 +110,12 @@ public sealed class RuleAndConfigTests : IDisposable
     [InlineData(new[] { "[web]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "colour = blue" }, ":4: unknown key 'colour' in rule 'web'")]
     [InlineData(new[] { "[web]", "listen = 127.0.0.1:1", "listen = 127.0.0.1:3", "connect = 127.0.0.1:2" }, ":3: key 'listen' given twice in rule 'web' (first at ")]
     [InlineData(new[] { "[web", "listen = 127.0.0.1:1" }, ":1: a section header is [name]")]
-    [InlineData(new[] { "[we b]" }, ":1: invalid rule name 'we b'")]
+    [InlineData(new[] { "[we b]" }, ":1: invalid rule name in the [name] header")]
     [InlineData(new[] { "[a]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "", "[a]" }, ":5: rule 'a' is defined twice (first at ")]
     [InlineData(new[] { "[a]", "listen 127.0.0.1:1" }, ":2: expected 'key = value'")]
-    [InlineData(new[] { "[a]", "listen = 127.0.0.1:99999", "connect = 127.0.0.1:2" }, ":2: key listen: invalid address '127.0.0.1:99999'")]
-    [InlineData(new[] { "[a]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "unix-mode = 999" }, ":4: key unix-mode: invalid file mode '999'")]
-    [InlineData(new[] { "[a]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "dual-stack = maybe" }, ":4: key dual-stack: invalid value 'maybe'")]
+    [InlineData(new[] { "[a]", "listen = 127.0.0.1:99999", "connect = 127.0.0.1:2" }, ":2: key listen: invalid address (a config file's values are not shown); expected IP:PORT")]
+    [InlineData(new[] { "[a]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "unix-mode = 999" }, ":4: key unix-mode: invalid file mode (a config file's values are not shown); expected octal")]
+    [InlineData(new[] { "[a]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "dual-stack = maybe" }, ":4: key dual-stack: invalid value (a config file's values are not shown); expected yes or no")]
     [InlineData(new[] { "[a]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "connect-netns = pid:x" }, ":4: key connect-netns")]
     [InlineData(new[] { "# nothing but comments" }, ": no rules")]
     public void ConfigFile_Errors_NameTheFileAndLine(string[] lines, string expected)
@@ -126,6 +126,47 @@ public sealed class RuleAndConfigTests : IDisposable
 
         Assert.Contains(path + expected, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    /// <summary>
+    /// A config file's errors quote no value and no line, only a key spelled as keys are: the
+    /// file may hold secrets, or be the wrong file (a password file given by mistake), and errors
+    /// go to stderr and the journal.
+    /// </summary>
+    [Theory]
+    [InlineData("[a]", "listen = s3cr3t:1", "connect = 127.0.0.1:2")]
+    [InlineData("[a]", "listen = 127.0.0.1:1", "connect = s3cr3t")]
+    [InlineData("[a]", "listen = unix:s3cr3t", "connect = 127.0.0.1:2")]
+    [InlineData("[a]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "unix-mode = s3cr3t")]
+    [InlineData("[a]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "dual-stack = s3cr3t")]
+    [InlineData("[a]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "proxy-protocol = s3cr3t")]
+    [InlineData("[a]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "accept-proxy = s3cr3t")]
+    [InlineData("[a]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "connect-netns = pid:s3cr3t")]
+    [InlineData("[a]", "listen = unix:/run/a.sock", "connect = 127.0.0.1:2", "unix-owner = ntb-s3cr3t")]
+    [InlineData("[a]", "listen = unix:/run/a.sock", "connect = 127.0.0.1:2", "unix-owner = nobody:ntb-s3cr3t")]
+    [InlineData("[s3cr3t value]")]
+    [InlineData("[s3cr3t")]
+    [InlineData("[a]", "root:s3cr3t:19000:0:99999:7:::")]
+    [InlineData("Zm9vOnMzY3IzdA== s3cr3t")]
+    [InlineData("[a]", "listen = 127.0.0.1:1", "connect = 127.0.0.1:2", "Zm9vOnMzY3IzdA=s3cr3t")]
+    public void ConfigFile_Errors_QuoteNoValue(params string[] lines)
+    {
+        string path = WriteConfig(lines);
+
+        var error = Assert.Throws<UsageException>(() => CommandLineParser.Parse(["--config", path]));
+
+        Assert.StartsWith(path + ":", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Zm9v", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>On the command line a rule's value is public anyway, and quoted like any option's.</summary>
+    [Fact]
+    public void RuleOption_Errors_QuoteTheValue()
+    {
+        var error = Assert.Throws<UsageException>(() => CommandLineParser.Parse(["--rule", "listen=127.0.0.1:1,connect=127.0.0.1:2,dual-stack=maybe"]));
+
+        Assert.Equal("--rule #1: key dual-stack: invalid value 'maybe': expected yes or no", error.Message);
     }
 
     [Fact]

@@ -14,6 +14,13 @@ internal static class Program
 
     public static int Main(string[] args)
     {
+        // Before any native call that passes a structure: on another architecture they would be misread.
+        if (NetnsTcpBridge.Interop.NativeLayout.RefusalOnThisMachine() is { } refusal)
+        {
+            Log.Error(refusal);
+            return RuntimeFailure;
+        }
+
         if (args is [BridgeRunner.ConnectorPartArgument])
         {
             return RunGuarded(BridgeRunner.RunConnectorPart, verbose: false);

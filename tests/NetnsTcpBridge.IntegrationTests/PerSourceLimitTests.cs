@@ -5,8 +5,9 @@ using NetnsTcpBridge.IntegrationTests.Infrastructure;
 namespace NetnsTcpBridge.IntegrationTests;
 
 /// <summary>
-/// --max-connections-per-source: a client whose address already has N connections open is reset
-/// at once, while those N keep working; once one of them closes, a new one is taken. UNIX-socket
+/// --max-connections-per-source: a client whose source (its address, an IPv6 /64, all of
+/// 127.0.0.0/8, or the prefix --source-prefix sets) already has N connections open is reset at
+/// once, while those N keep working; once one of them closes, a new one is taken. UNIX-socket
 /// clients have no address and are not limited.
 /// </summary>
 public sealed class PerSourceLimitTests : IntegrationTest
@@ -46,7 +47,7 @@ public sealed class PerSourceLimitTests : IntegrationTest
         Assert.Equal(2, server.AcceptedCount);
         string refusal = await LogLines.WaitForLineAsync(() => bridge.Stderr, line => LogLines.IsTextClose(line, thirdAddress), StepTimeout, "closing the refused client");
         Assert.Contains(": refused by per-source limit; client->server 0 bytes, server->client 0 bytes", refusal, StringComparison.Ordinal);
-        Assert.Contains("warning: client 127.0.0.1 already has 2 connection(s) open (--max-connections-per-source)", bridge.Stderr, StringComparison.Ordinal);
+        Assert.Contains("warning: clients in 127.0.0.0/8 already have 2 connection(s) open (--max-connections-per-source)", bridge.Stderr, StringComparison.Ordinal);
 
         // The close line is written once the connection no longer counts for its address.
         string firstAddress = Describe(first);
@@ -58,6 +59,63 @@ public sealed class PerSourceLimitTests : IntegrationTest
         await EchoOnceAsync(fourth, 5);
         await EchoOnceAsync(second, 6);
         Assert.Equal(3, server.AcceptedCount);
+    });
+
+    /// <summary>
+    /// A sandboxed client may bind any of 16 M loopback addresses: every one of them is the same
+    /// source, or the limit would be no limit at all.
+    /// </summary>
+    [NamespaceFact]
+    public Task ClientBindingAnotherLoopbackAddress_CountsAsTheSameSource_AndIsReset() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        var server = StartEchoServer(connectSide, Loopback(9000));
+        var bridge = StartBridge(["--max-connections-per-source", "1", "-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+
+        var first = await ConnectFromAsync(listenSide, "127.0.0.2");
+        await EchoOnceAsync(first, 12);
+        var second = await ConnectFromAsync(listenSide, "127.0.0.3");
+        var refused = await Assert.ThrowsAnyAsync<SocketException>(() => second.ReceiveToEndAsync().WaitAsync(StepTimeout));
+        Assert.Equal(SocketError.ConnectionReset, refused.SocketErrorCode);
+
+        await EchoOnceAsync(first, 13);
+        Assert.Equal(1, server.AcceptedCount);
+        await LogLines.WaitForLineAsync(() => bridge.Stderr, line => line.Contains("clients in 127.0.0.0/8 already have 1 connection(s) open", StringComparison.Ordinal), StepTimeout, "the refusal's warning");
+    });
+
+    /// <summary>Other addresses count one by one by default; --source-prefix 24 makes a /24 one source.</summary>
+    [NamespaceTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task TwoAddressesOfOneSlash24_AreTwoSources_UnlessSourcePrefixSays24(bool prefix24) => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        listenSide.AddLoopbackAddress("10.77.0.1");
+        listenSide.AddLoopbackAddress("10.77.0.2");
+        var server = StartEchoServer(connectSide, Loopback(9000));
+        string[] prefix = prefix24 ? ["--source-prefix", "24"] : [];
+        var bridge = StartBridge(["--max-connections-per-source", "1", .. prefix, "-l", "0.0.0.0:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+
+        var first = await ConnectFromAsync(listenSide, "10.77.0.1", "10.77.0.1");
+        await EchoOnceAsync(first, 14);
+        var second = await ConnectFromAsync(listenSide, "10.77.0.2", "10.77.0.1");
+        if (prefix24)
+        {
+            var refused = await Assert.ThrowsAnyAsync<SocketException>(() => second.ReceiveToEndAsync().WaitAsync(StepTimeout));
+            Assert.Equal(SocketError.ConnectionReset, refused.SocketErrorCode);
+            Assert.Equal(1, server.AcceptedCount);
+        }
+        else
+        {
+            await EchoOnceAsync(second, 15);
+            Assert.Equal(2, server.AcceptedCount);
+        }
+
+        await EchoOnceAsync(first, 16);
     });
 
     [NamespaceFact]
@@ -102,6 +160,15 @@ public sealed class PerSourceLimitTests : IntegrationTest
     {
         var socket = await ConnectAsync(ns, Loopback(8000));
         await socket.SendAllAsync(System.Text.Encoding.ASCII.GetBytes($"PROXY TCP4 {client} 127.0.0.1 40000 8000\r\n"));
+        return socket;
+    }
+
+    /// <summary>A client bound to <paramref name="source"/> first, connecting to <paramref name="bridgeAddress"/>:8000.</summary>
+    private async Task<Socket> ConnectFromAsync(TestNamespace ns, string source, string bridgeAddress = "127.0.0.1")
+    {
+        var socket = Track(ns.CreateSocket(AddressFamily.InterNetwork));
+        socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(bridgeAddress), 8000)).WaitAsync(StepTimeout);
         return socket;
     }
 

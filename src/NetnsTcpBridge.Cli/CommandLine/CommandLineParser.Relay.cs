@@ -54,6 +54,18 @@ internal static partial class CommandLineParser
             relay = relay with { MaxConnectionsPerSource = ParseCount(perSource!, MaxConnectionsPerSource, 1, 10_000_000) };
         }
 
+        if (values.TryGetValue(SourcePrefix, out string? prefix))
+        {
+            relay = relay with
+            {
+                SourcePrefixes = relay.MaxConnectionsPerSource is null
+                    ? throw new UsageException($"{SourcePrefix.Spellings} says what {MaxConnectionsPerSource.Spellings} counts as one source: it needs {MaxConnectionsPerSource.Spellings} N")
+                    : SourcePrefixes.TryParse(prefix!, out var prefixes)
+                        ? prefixes
+                        : throw new UsageException($"invalid value '{prefix}' for {SourcePrefix.Spellings}: expected an IPv4 prefix length from 0 to 32, then maybe a comma and an IPv6 one from 0 to 128, e.g. 24 or 24,56"),
+            };
+        }
+
         if (values.TryGetValue(IdleTimeout, out string? idleTimeout))
         {
             relay = relay with { IdleTimeout = ParseSeconds(idleTimeout!, IdleTimeout) };

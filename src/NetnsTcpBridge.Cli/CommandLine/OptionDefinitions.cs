@@ -25,7 +25,8 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition ConnectNetns = new(null, "connect-netns", "NETNS", "Netns to connect from: an `ip netns` NAME, pid:PID, or a PATH (with a /)");
     public static readonly OptionDefinition ConnectTimeout = new(null, "connect-timeout", "SECONDS", "Give up connecting to the target after this long and reset the client (default 10)");
     public static readonly OptionDefinition MaxConnections = new(null, "max-connections", "N", "Relay at most N connections at once; more clients wait in the listen queue (default: as descriptors allow)");
-    public static readonly OptionDefinition MaxConnectionsPerSource = new(null, "max-connections-per-source", "N", "At most N open connections per client IP address; past it a new one is reset at once (default: no limit)");
+    public static readonly OptionDefinition MaxConnectionsPerSource = new(null, "max-connections-per-source", "N", "At most N open connections per client source (an IPv4 address, an IPv6 /64, all of 127.0.0.0/8: see --source-prefix); past it a new one is reset at once (default: no limit)");
+    public static readonly OptionDefinition SourcePrefix = new(null, "source-prefix", "V4LEN[,V6LEN]", "What --max-connections-per-source counts as one source: clients in one IPv4 /V4LEN or IPv6 /V6LEN (default 32,64; 127.0.0.0/8 is always one)");
     public static readonly OptionDefinition IdleTimeout = new(null, "idle-timeout", "SECONDS", "Reset both sides of a connection on which no byte moved for this long (default: never)");
     public static readonly OptionDefinition Backlog = new(null, "backlog", "N", "Listen queue length for -l, 1 to 65535 (default 4096, capped by net.core.somaxconn)");
     public static readonly OptionDefinition ProxyProtocol = new(null, "proxy-protocol", "VERSION", "Send the target a PROXY protocol header, v1 or v2, with the client's address before any client byte");
@@ -56,7 +57,7 @@ internal static class OptionDefinitions
         Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
         Rule, Config,
-        ConnectTimeout, IdleTimeout, DrainTimeout, KeepAlive, MaxConnections, MaxConnectionsPerSource, Backlog, ProxyProtocol, AcceptProxy, AcceptProxyTimeout,
+        ConnectTimeout, IdleTimeout, DrainTimeout, KeepAlive, MaxConnections, MaxConnectionsPerSource, SourcePrefix, Backlog, ProxyProtocol, AcceptProxy, AcceptProxyTimeout,
         Copy, Threads, PipeSize, UnixMode, DualStack, UnixOwner, User, MetricsAddress, MetricsNetns, ExitWithNetnsOwner,
         Quiet, Verbose, LogFormatOption, HelpFlag, VersionFlag,
     ];

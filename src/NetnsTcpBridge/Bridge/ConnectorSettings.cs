@@ -76,6 +76,7 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         if (Relay.MaxConnectionsPerSource is { } perSource)
         {
             Line("max-connections-per-source", perSource);
+            Line("source-prefix", Relay.SourcePrefixes.Format());
         }
 
         if (Relay.IdleTimeout is { } idle)
@@ -177,6 +178,11 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             AcceptProxyHeader = ParseAcceptProxy(values, string.Empty),
             RouteName = values.ContainsKey("name") ? Take("name") : null,
         };
+        if (values.Remove("source-prefix", out string? prefix))
+        {
+            relay = relay with { SourcePrefixes = SourcePrefixes.TryParse(prefix, out var prefixes) ? prefixes : throw new InvalidDataException($"connector settings: source-prefix={prefix}") };
+        }
+
         if (values.ContainsKey("accept-proxy-timeout-ms"))
         {
             relay = relay with { ProxyHeaderTimeout = TimeSpan.FromMilliseconds(long.Parse(Take("accept-proxy-timeout-ms"), NumberStyles.None, CultureInfo.InvariantCulture)) };

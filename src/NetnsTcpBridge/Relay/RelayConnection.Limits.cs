@@ -57,9 +57,10 @@ internal sealed partial class RelayConnection : IDeadlineHeapItem
     }
 
     /// <summary>
-    /// With --max-connections-per-source, counts this client against its address (the one a
-    /// front proxy announced, if any), or resets it at once when the address has its share open
-    /// (then false). UNIX-socket clients are not limited.
+    /// With --max-connections-per-source, counts this client against its source, the prefix of its
+    /// address (the one a front proxy announced, if any; see <see cref="SourcePrefixes"/>), or
+    /// resets it at once when the source has its share open (then false). UNIX-socket clients are
+    /// not limited.
     /// </summary>
     private bool AdmitBySource()
     {
@@ -69,16 +70,18 @@ internal sealed partial class RelayConnection : IDeadlineHeapItem
             return true;
         }
 
-        UInt128 source;
+        UInt128 address;
         if (_announcedSource is { } announced)
         {
-            source = SourceLimiter.KeyOf(announced.Address);
+            address = SourceLimiter.KeyOf(announced.Address);
         }
-        else if (!SourceLimiter.TryGetSource(Client, out source))
+        else if (!SourceLimiter.TryGetSource(Client, out address))
         {
             return true;
         }
 
+        var prefixes = _context.Options.SourcePrefixes;
+        UInt128 source = prefixes.KeyOf(address);
         if (limiter.TryEnter(source))
         {
             _source = source;
@@ -86,7 +89,7 @@ internal sealed partial class RelayConnection : IDeadlineHeapItem
             return true;
         }
 
-        limiter.WarnRefused(source);
+        limiter.WarnRefused(prefixes.Describe(source));
         End(CloseReason.RefusedByPerSourceLimit, null);
         Close(reset: true);
         return false;

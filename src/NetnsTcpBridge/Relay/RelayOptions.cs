@@ -69,11 +69,14 @@ public sealed record RelayOptions
     public int MaxConnections { get; init; } = int.MaxValue;
 
     /// <summary>
-    /// Connections open at once from one client IP address; past it a new client from that
-    /// address is reset at once. Null: no limit (and no per-client address lookup). Clients on a
+    /// Connections open at once from one source (a client IP address, or a prefix of them: see
+    /// <see cref="SourcePrefixes"/>); past it a new client from that source is reset at once. Null: no limit (and no per-client address lookup). Clients on a
     /// UNIX socket are never limited.
     /// </summary>
     public int? MaxConnectionsPerSource { get; init; }
+
+    /// <summary>What <see cref="MaxConnectionsPerSource"/> counts as one source: address prefixes, 127.0.0.0/8 as one.</summary>
+    public SourcePrefixes SourcePrefixes { get; init; } = SourcePrefixes.Default;
 
     /// <summary>A connection on which no byte moved either way for this long is reset on both sides. Null: no limit.</summary>
     public TimeSpan? IdleTimeout { get; init; }

@@ -5,8 +5,9 @@ using NetnsTcpBridge.Logging;
 namespace NetnsTcpBridge.Relay;
 
 /// <summary>
-/// --max-connections-per-source: counts open connections per client IP address, across all event
-/// loops. A client over the limit is refused (the caller resets it at once).
+/// --max-connections-per-source: counts open connections per source, across all event loops. A
+/// client over the limit is refused (the caller resets it at once). A source is a key that
+/// <see cref="SourcePrefixes"/> made of the client's address: an address, or a whole prefix.
 /// </summary>
 /// <remarks>
 /// One lock around a dictionary: taken twice per connection and only when the option is set, for
@@ -76,7 +77,8 @@ internal sealed class SourceLimiter
     }
 
     /// <summary>One warning at most every 10 s, however many clients are refused, saying how many were.</summary>
-    public void WarnRefused(UInt128 source)
+    /// <param name="source">The source for the message, as <see cref="SourcePrefixes.Describe"/> gives it.</param>
+    public void WarnRefused(string source)
     {
         long refused = Interlocked.Increment(ref _refusedSinceWarning);
         long now = Environment.TickCount64;
@@ -87,7 +89,8 @@ internal sealed class SourceLimiter
         }
 
         refused = Interlocked.Exchange(ref _refusedSinceWarning, 0);
-        Log.Warning($"client {ToAddress(source)} already has {Limit} connection(s) open (--max-connections-per-source): resetting its new ones ({refused} refused since the previous such warning; one every 10 s at most)");
+        var (who, has, their) = source.Contains('/', StringComparison.Ordinal) ? ("clients in", "have", "their") : ("client", "has", "its");
+        Log.Warning($"{who} {source} already {has} {Limit} connection(s) open (--max-connections-per-source): resetting {their} new ones ({refused} refused since the previous such warning; one every 10 s at most)");
     }
 
     /// <summary>

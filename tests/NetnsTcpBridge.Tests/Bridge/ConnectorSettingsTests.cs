@@ -38,6 +38,7 @@ public class ConnectorSettingsTests
                 Target = IPEndPoint.Parse("127.0.0.1:80"),
                 IdleTimeout = TimeSpan.FromMilliseconds(1500),
                 MaxConnectionsPerSource = 4,
+                SourcePrefixes = new SourcePrefixes(24, 56),
                 RouteName = "web = front, 'quoted'",
             },
             false,
@@ -92,7 +93,7 @@ public class ConnectorSettingsTests
             LogLevel.Debug) { LogFormat = LogFormat.Json, LogTimestamps = true };
 
         Assert.Equal(
-            "connect=127.0.0.1:80\nname=web\nconnect-timeout-ms=10000\ncopy=splice\nthreads=1\npipe-size=1048576\nmax-connections-per-source=2\nidle-timeout-ms=30000\n"
+            "connect=127.0.0.1:80\nname=web\nconnect-timeout-ms=10000\ncopy=splice\nthreads=1\npipe-size=1048576\nmax-connections-per-source=2\nsource-prefix=32,64\nidle-timeout-ms=30000\n"
             + "one-shot=0\nlog-level=3\nlog-format=json\nlog-timestamps=1\n",
             settings.Format());
     }

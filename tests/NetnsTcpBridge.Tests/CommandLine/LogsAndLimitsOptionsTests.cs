@@ -1,11 +1,12 @@
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Cli.CommandLine;
 using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.Relay;
 using Xunit;
 
 namespace NetnsTcpBridge.Tests.CommandLine;
 
-/// <summary>--log-format, --idle-timeout, --backlog, --max-connections-per-source: values, defaults, errors.</summary>
+/// <summary>--log-format, --idle-timeout, --backlog, --max-connections-per-source, --source-prefix: values, defaults, errors.</summary>
 public class LogsAndLimitsOptionsTests
 {
     private static readonly string[] Base = ["-l", "127.0.0.1:8080", "-c", "127.0.0.1:9090"];
@@ -19,6 +20,7 @@ public class LogsAndLimitsOptionsTests
         Assert.Null(run.Settings.Relay.IdleTimeout);
         Assert.Equal(4096, run.Settings.Backlog);
         Assert.Null(run.Settings.Relay.MaxConnectionsPerSource);
+        Assert.Equal(new SourcePrefixes(32, 64), run.Settings.Relay.SourcePrefixes);
     }
 
     [Theory]
@@ -131,6 +133,39 @@ public class LogsAndLimitsOptionsTests
     }
 
     [Theory]
+    [InlineData("24", 24, 64)]
+    [InlineData("24,56", 24, 56)]
+    [InlineData("32,128", 32, 128)]
+    [InlineData("0,0", 0, 0)]
+    public void SourcePrefix_IsV4AndMaybeV6(string value, int v4, int v6)
+    {
+        var relay = Run([.. Base, "--max-connections-per-source", "2", "--source-prefix", value]).Settings.Relay;
+
+        Assert.Equal(new SourcePrefixes(v4, v6), relay.SourcePrefixes);
+    }
+
+    [Theory]
+    [InlineData("33")]
+    [InlineData("24,129")]
+    [InlineData("24,64,8")]
+    [InlineData("/24")]
+    [InlineData("")]
+    public void SourcePrefix_OutOfRange_IsAnError(string value)
+    {
+        var e = Fails([.. Base, "--max-connections-per-source", "2", "--source-prefix", value]);
+
+        Assert.Contains($"invalid value '{value}' for --source-prefix: expected an IPv4 prefix length from 0 to 32", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SourcePrefix_WithoutAPerSourceLimit_IsAnError()
+    {
+        var e = Fails([.. Base, "--source-prefix", "24"]);
+
+        Assert.Contains("--source-prefix says what --max-connections-per-source counts as one source: it needs --max-connections-per-source N", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("--log-format", "json")]
     [InlineData("--idle-timeout", "5")]
     [InlineData("--backlog", "5")]
@@ -157,12 +192,13 @@ public class LogsAndLimitsOptionsTests
     [Fact]
     public void IdleTimeoutAndPerSourceLimit_SurviveTheHandoverToTheConnector()
     {
-        var relay = Run([.. Base, "--idle-timeout", "0.25", "--max-connections-per-source", "3"]).Settings.Relay;
+        var relay = Run([.. Base, "--idle-timeout", "0.25", "--max-connections-per-source", "3", "--source-prefix", "16,48"]).Settings.Relay;
 
         var received = ConnectorSettings.Parse(new ConnectorSettings(relay, false, LogLevel.Info).Format()).Relay;
 
         Assert.Equal(TimeSpan.FromMilliseconds(250), received.IdleTimeout);
         Assert.Equal(3, received.MaxConnectionsPerSource);
+        Assert.Equal(new SourcePrefixes(16, 48), received.SourcePrefixes);
     }
 
     private static CommandLineRequest.RunBridge Run(string[] args) =>

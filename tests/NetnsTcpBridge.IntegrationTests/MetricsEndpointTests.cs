@@ -162,7 +162,7 @@ public sealed class MetricsEndpointTests : IntegrationTest
     private static readonly string[] ReasonNames =
     [
         "fin_both_ways", "reset_by_client", "reset_by_server", "connect_refused", "connect_failed", "connect_timeout", "idle_timeout",
-        "reset_at_end_of_drain", "refused_by_per_source_limit", "reset_on_stop", "internal_error", "bad_proxy_header",
+        "reset_at_end_of_drain", "refused_by_per_source_limit", "reset_on_stop", "internal_error", "bad_proxy_header", "refused_untrusted_proxy",
     ];
 
     private static string EndedSample(string reason) => $"netns_tcp_bridge_connections_ended_total{{reason=\"{reason}\"}}";

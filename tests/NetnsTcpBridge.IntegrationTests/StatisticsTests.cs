@@ -32,7 +32,7 @@ public sealed class StatisticsTests : IntegrationTest
         await AssertEchoesAsync(listenSide, Loopback(8000), seed: 52, length: 1000);
 
         string expected = "stats: active 0, total 3, bytes client->server 2000, server->client 2000, ended: FIN both ways 2, reset by client 0, reset by server 0, "
-            + "connect refused 1, connect failed 0, connect timeout 0, idle timeout 0, reset at end of drain 0, refused by per-source limit 0, reset on stop 0, internal error 0, bad PROXY header 0";
+            + "connect refused 1, connect failed 0, connect timeout 0, idle timeout 0, reset at end of drain 0, refused by per-source limit 0, reset on stop 0, internal error 0, bad PROXY header 0, refused untrusted proxy 0";
         using var timeout = new CancellationTokenSource(StepTimeout);
         while (!bridge.Stderr.Contains(expected, StringComparison.Ordinal))
         {

@@ -89,11 +89,21 @@ internal static partial class CommandLineParser
     // may set its own; see RuleParser). The timeout applies to every rule that accepts a header.
     private static RelayOptions ParseProxyProtocolOptions(Dictionary<OptionDefinition, string?> values, RelayOptions relay)
     {
-        relay = relay with { SendProxyHeader = ParseProxyProtocolVersion(values), AcceptProxyHeader = values.ContainsKey(AcceptProxy) };
+        relay = relay with
+        {
+            SendProxyHeader = ParseProxyProtocolVersion(values),
+            AcceptProxyHeader = values.ContainsKey(AcceptProxy),
+            AcceptProxyFrom = ParseTrustedProxies(values),
+        };
         return values.TryGetValue(AcceptProxyTimeout, out string? timeout)
             ? relay with { ProxyHeaderTimeout = ParseSeconds(timeout!, AcceptProxyTimeout) }
             : relay;
     }
+
+    private static TrustedProxies? ParseTrustedProxies(Dictionary<OptionDefinition, string?> values) =>
+        !values.TryGetValue(AcceptProxyFrom, out string? list) ? null
+        : TrustedProxies.TryParse(list!, out var trusted, out string? error) ? trusted
+        : throw new UsageException($"invalid value '{list}' for {AcceptProxyFrom.Spellings}: {error}");
 
     private static ProxyProtocolVersion ParseProxyProtocolVersion(Dictionary<OptionDefinition, string?> values) =>
         !values.TryGetValue(OptionDefinitions.ProxyProtocol, out string? version) ? ProxyProtocolVersion.None : version switch

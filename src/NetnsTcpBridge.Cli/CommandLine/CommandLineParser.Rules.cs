@@ -10,7 +10,7 @@ internal static partial class CommandLineParser
 {
     /// <summary>
     /// Named forwards: the sections of --config, then each --rule, in order. --unix-mode,
-    /// --dual-stack, --proxy-protocol and --accept-proxy are defaults for the rules that do not set their own.
+    /// --dual-stack, --proxy-protocol, --accept-proxy and --accept-proxy-from are defaults for the rules that do not set their own.
     /// </summary>
     private static BridgeSettings RuleSettings(Dictionary<OptionDefinition, string?> values, List<string> ruleValues)
     {
@@ -25,6 +25,7 @@ internal static partial class CommandLineParser
         FileOwner? defaultOwner = values.TryGetValue(UnixOwner, out string? owner) ? ParseOwner(owner!, UnixOwner.Spellings) : null;
         var defaultProxy = ParseProxyProtocolVersion(values);
         bool defaultAccept = values.ContainsKey(AcceptProxy);
+        var defaultAcceptFrom = ParseTrustedProxies(values);
         var rules = new List<ForwardRule>();
         var origins = new Dictionary<string, string>(StringComparer.Ordinal);
         void Add(ForwardRule rule, string where)
@@ -41,7 +42,7 @@ internal static partial class CommandLineParser
         {
             foreach (var section in ConfigFile.Read(path!))
             {
-                Add(RuleParser.Build(section.Name, section.Pairs, section.Where, defaultMode, defaultDualStack, defaultProxy, defaultAccept, defaultOwner), section.Where);
+                Add(RuleParser.Build(section.Name, section.Pairs, section.Where, defaultMode, defaultDualStack, defaultProxy, defaultAccept, defaultOwner, defaultAcceptFrom), section.Where);
             }
         }
 
@@ -52,7 +53,7 @@ internal static partial class CommandLineParser
 
             // Unnamed rules are numbered by their place among all rules, so that log lines still say which.
             name ??= string.Create(CultureInfo.InvariantCulture, $"rule{rules.Count + 1}");
-            Add(RuleParser.Build(name, pairs, where, defaultMode, defaultDualStack, defaultProxy, defaultAccept, defaultOwner), where);
+            Add(RuleParser.Build(name, pairs, where, defaultMode, defaultDualStack, defaultProxy, defaultAccept, defaultOwner, defaultAcceptFrom), where);
         }
 
         var first = rules[0];

@@ -64,6 +64,8 @@ internal static partial class CommandLineParser
             throw new UsageException($"{AcceptProxyTimeout.Spellings} needs {AcceptProxy.Spellings} (or a rule with accept-proxy = yes): without it no header is read");
         }
 
+        CheckAcceptProxyFrom(values, settings);
+
         settings = ParseServiceOptions(values, settings);
         if (values.ContainsKey(Quiet) && values.ContainsKey(Verbose))
         {
@@ -160,6 +162,25 @@ internal static partial class CommandLineParser
         return values.TryGetValue(descriptor, out string? fd)
             ? new NamespaceReference.Descriptor(ParseDescriptor(fd!, descriptor))
             : null;
+    }
+
+    // Given where it can have no effect, it would leave the user believing that only their proxies are trusted.
+    private static void CheckAcceptProxyFrom(Dictionary<OptionDefinition, string?> values, BridgeSettings settings)
+    {
+        if (!values.ContainsKey(AcceptProxyFrom))
+        {
+            return;
+        }
+
+        if (!settings.Rules.Any(rule => rule.AcceptProxyHeader))
+        {
+            throw new UsageException($"{AcceptProxyFrom.Spellings} says whose PROXY header to believe: it needs {AcceptProxy.Spellings} (or a rule with accept-proxy = yes)");
+        }
+
+        if (settings.Rules.All(rule => rule.ListensOnUnixSocket || !rule.AcceptProxyHeader))
+        {
+            throw new UsageException($"{AcceptProxyFrom.Spellings} names IP prefixes, but {(settings.NamedRules is null ? "the listener is" : "every listener that reads a PROXY header is")} a UNIX socket, whose peers have no IP address: leave it out and restrict the socket with {UnixMode.Spellings} and {UnixOwner.Spellings}");
+        }
     }
 
     private static OptionDefinition ExactlyOne(Dictionary<OptionDefinition, string?> values, string what, params OptionDefinition[] choices)

@@ -29,8 +29,10 @@ internal static class HelpText
         text.AppendLine("Rules: exactly one of -l, -L, -S; exactly one of -c, -C; one of -f, -F, --listen-netns;");
         text.AppendLine("one of -t, -T, --connect-netns; a listen netns needs -l, a connect netns needs -c.");
         text.AppendLine("Without any netns option it is a plain TCP forwarder. -S and -C serve one client, then exit.");
-        text.AppendLine("Also: --unix-owner needs -l unix:/path; --metrics-netns needs --metrics; and");
-        text.AppendLine("a netns named as pid:PID or /proc/PID/ns/net is what --exit-with-netns-owner follows.");
+        text.AppendLine("Also: --unix-mode and --unix-owner need -l unix:/path; --metrics-netns needs --metrics;");
+        text.AppendLine("with --accept-proxy-from only its prefixes' peers may send a PROXY header (it needs --accept-proxy);");
+        text.AppendLine("with --source-prefix, --max-connections-per-source counts prefixes (it needs that option);");
+        text.AppendLine("and a netns named as pid:PID or /proc/PID/ns/net is what --exit-with-netns-owner follows.");
         text.AppendLine();
         text.AppendLine("Example (from the original's README): let a process in an isolated netns (PID 6448)");
         text.AppendLine("reach 93.184.216.34:80 through 127.0.0.1:80 of its own netns:");

@@ -30,7 +30,8 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition IdleTimeout = new(null, "idle-timeout", "SECONDS", "Reset both sides of a connection on which no byte moved for this long (default: never)");
     public static readonly OptionDefinition Backlog = new(null, "backlog", "N", "Listen queue length for -l, 1 to 65535 (default 4096, capped by net.core.somaxconn)");
     public static readonly OptionDefinition ProxyProtocol = new(null, "proxy-protocol", "VERSION", "Send the target a PROXY protocol header, v1 or v2, with the client's address before any client byte");
-    public static readonly OptionDefinition AcceptProxy = new(null, "accept-proxy", null, "Clients come from a trusted proxy: read its PROXY v1/v2 header first and take the client address from it");
+    public static readonly OptionDefinition AcceptProxy = new(null, "accept-proxy", null, "Clients come from a trusted proxy: read its PROXY v1/v2 header first and take the client address from it (from any peer, unless --accept-proxy-from)");
+    public static readonly OptionDefinition AcceptProxyFrom = new(null, "accept-proxy-from", "CIDR[,CIDR...]", "With --accept-proxy: read a header only from peers in these prefixes and reset any other client at once (without it every peer is trusted)");
     public static readonly OptionDefinition AcceptProxyTimeout = new(null, "accept-proxy-timeout", "SECONDS", "With --accept-proxy: reset a client whose header is not complete after this long (default 5)");
     public static readonly OptionDefinition Copy = new(null, "copy", "METHOD", "How bytes are moved: splice (zero-copy, default) or buffered (recv/send)");
     public static readonly OptionDefinition Threads = new(null, "threads", "N", "Relay event loops (threads); default: one per core");
@@ -43,7 +44,7 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition MetricsAddress = new(null, "metrics", "ADDR", "Serve the counters in OpenMetrics text at http://ADDR/metrics (ADDR: IP:PORT)");
     public static readonly OptionDefinition MetricsNetns = new(null, "metrics-netns", "SIDE", "Netns the metrics endpoint listens in: listen (default) or connect (of the first rule)");
     public static readonly OptionDefinition ExitWithNetnsOwner = new(null, "exit-with-netns-owner", null, "Stop as on SIGTERM when the process of a netns named by pid:PID or /proc/PID/ns/net exits");
-    public static readonly OptionDefinition Rule = new(null, "rule", "RULE", "A forward of its own, repeatable: name=NAME,listen=ADDR,connect=ADDR[,listen-netns=NETNS][,connect-netns=NETNS][,unix-mode=OCTAL][,unix-owner=USER:GROUP][,dual-stack=yes|no][,proxy-protocol=v1|v2|none][,accept-proxy=yes|no]");
+    public static readonly OptionDefinition Rule = new(null, "rule", "RULE", "A forward of its own, repeatable: name=NAME,listen=ADDR,connect=ADDR[,listen-netns=NETNS][,connect-netns=NETNS][,unix-mode=OCTAL][,unix-owner=USER:GROUP][,dual-stack=yes|no][,proxy-protocol=v1|v2|none][,accept-proxy=yes|no][,accept-proxy-from=CIDR[ CIDR...]]");
     public static readonly OptionDefinition Config = new(null, "config", "FILE", "Read forwards from FILE: a [name] section per rule with the keys of --rule, one 'key = value' per line");
     public static readonly OptionDefinition DualStack = new(null, "dual-stack", "yes|no", "Whether a [::] listener also takes IPv4 clients (default: the kernel's net.ipv6.bindv6only, usually yes)");
     public static readonly OptionDefinition Quiet = new('q', "quiet", null, "Print errors only (no notices, no warnings)");
@@ -57,7 +58,7 @@ internal static class OptionDefinitions
         Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
         Rule, Config,
-        ConnectTimeout, IdleTimeout, DrainTimeout, KeepAlive, MaxConnections, MaxConnectionsPerSource, SourcePrefix, Backlog, ProxyProtocol, AcceptProxy, AcceptProxyTimeout,
+        ConnectTimeout, IdleTimeout, DrainTimeout, KeepAlive, MaxConnections, MaxConnectionsPerSource, SourcePrefix, Backlog, ProxyProtocol, AcceptProxy, AcceptProxyFrom, AcceptProxyTimeout,
         Copy, Threads, PipeSize, UnixMode, DualStack, UnixOwner, User, MetricsAddress, MetricsNetns, ExitWithNetnsOwner,
         Quiet, Verbose, LogFormatOption, HelpFlag, VersionFlag,
     ];

@@ -20,7 +20,7 @@ namespace NetnsTcpBridge.Cli.CommandLine;
 internal static class RuleParser
 {
     /// <summary>The keys a rule knows, for help and messages.</summary>
-    public static readonly IReadOnlyList<string> Keys = ["listen", "connect", "listen-netns", "connect-netns", "unix-mode", "unix-owner", "dual-stack", "proxy-protocol", "accept-proxy"];
+    public static readonly IReadOnlyList<string> Keys = ["listen", "connect", "listen-netns", "connect-netns", "unix-mode", "unix-owner", "dual-stack", "proxy-protocol", "accept-proxy", "accept-proxy-from"];
 
     /// <summary>One key = value pair and where it was written, e.g. "rules.conf:7".</summary>
     /// <param name="ShowValue">Whether messages may quote the value: true on the command line, false in a config file.</param>
@@ -30,8 +30,10 @@ internal static class RuleParser
     /// <param name="defaultProxyProtocol">--proxy-protocol, for a rule without its own proxy-protocol key.</param>
     /// <param name="defaultAcceptProxy">--accept-proxy, for a rule without its own accept-proxy key.</param>
     /// <param name="defaultUnixOwner">--unix-owner: for the rules that listen on a socket file and do not set their own.</param>
+    /// <param name="defaultAcceptProxyFrom">--accept-proxy-from: for the rules that read a PROXY header on an IP address and do not set their own.</param>
     public static ForwardRule Build(string name, IReadOnlyList<Pair> pairs, string where, UnixFileMode? defaultUnixMode, bool? defaultDualStack,
-        ProxyProtocolVersion defaultProxyProtocol = ProxyProtocolVersion.None, bool defaultAcceptProxy = false, FileOwner? defaultUnixOwner = null)
+        ProxyProtocolVersion defaultProxyProtocol = ProxyProtocolVersion.None, bool defaultAcceptProxy = false, FileOwner? defaultUnixOwner = null,
+        TrustedProxies? defaultAcceptProxyFrom = null)
     {
         var seen = new Dictionary<string, Pair>(StringComparer.Ordinal);
         foreach (var pair in pairs)
@@ -78,12 +80,29 @@ internal static class RuleParser
 
         if (seen.TryGetValue("unix-owner", out var owner))
         {
-            return rule.ListensOnSocketFile
+            rule = rule.ListensOnSocketFile
                 ? rule with { UnixSocketOwner = ParseOwner(owner) }
                 : throw new UsageException($"{Describe(owner)}: unix-owner sets the owner of a socket file: rule '{name}' needs listen=unix:/path");
         }
+        else if (rule.ListensOnSocketFile)
+        {
+            rule = rule with { UnixSocketOwner = defaultUnixOwner };
+        }
 
-        return rule.ListensOnSocketFile ? rule with { UnixSocketOwner = defaultUnixOwner } : rule;
+        if (seen.TryGetValue("accept-proxy-from", out var from))
+        {
+            rule = !rule.AcceptProxyHeader
+                ? throw new UsageException($"{Describe(from)}: accept-proxy-from says whose PROXY header to believe, but rule '{name}' reads none: add accept-proxy = yes")
+                : rule.ListensOnUnixSocket
+                    ? throw new UsageException($"{Describe(from)}: accept-proxy-from names IP prefixes, but rule '{name}' listens on a UNIX socket, whose peers have no IP address: leave it out and restrict the socket with unix-mode and unix-owner")
+                    : rule with { AcceptProxyFrom = ParseTrustedProxies(from) };
+        }
+        else if (rule.AcceptProxyHeader && !rule.ListensOnUnixSocket)
+        {
+            rule = rule with { AcceptProxyFrom = defaultAcceptProxyFrom };
+        }
+
+        return rule;
     }
 
     /// <summary>Names are shown in brackets on log lines and travel in key=value records: keep them plain.</summary>
@@ -128,6 +147,11 @@ internal static class RuleParser
         UserDatabase.TryResolveOwner(pair.Value, out var owner, out string? error)
             ? owner
             : throw Invalid(pair, "value", error, "USER, USER:GROUP or :GROUP of an existing user and group (names or numeric ids)");
+
+    private static TrustedProxies ParseTrustedProxies(Pair pair) =>
+        TrustedProxies.TryParse(pair.Value, out var trusted, out string? error)
+            ? trusted
+            : throw Invalid(pair, "value", error, $"{AddressPrefix.Syntax}, several separated by commas or spaces (spaces in a --rule value)");
 
     private static ProxyProtocolVersion ParseProxyProtocol(Pair pair) => pair.Value switch
     {

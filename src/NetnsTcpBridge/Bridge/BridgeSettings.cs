@@ -87,6 +87,12 @@ public sealed record ForwardRule(
     /// <summary>This rule's clients start with a PROXY header from a trusted proxy (<c>--accept-proxy</c>, key accept-proxy).</summary>
     public bool AcceptProxyHeader { get; init; }
 
+    /// <summary>With <see cref="AcceptProxyHeader"/>: the peers it is read from, others refused (<c>--accept-proxy-from</c>, key accept-proxy-from); null trusts every peer.</summary>
+    public TrustedProxies? AcceptProxyFrom { get; init; }
+
+    /// <summary>True when the rule listens on a UNIX socket (a file or an abstract name), whose clients have no IP address.</summary>
+    public bool ListensOnUnixSocket => Listen is ListenSource.Address { Endpoint: System.Net.Sockets.UnixDomainSocketEndPoint };
+
     /// <summary>The rule as named in messages: "rule 'web'", or "the forward".</summary>
     public string Description => Name is null ? "the forward" : $"rule '{Name}'";
 }
@@ -123,6 +129,7 @@ public sealed record BridgeSettings(
             UnixSocketOwner = UnixSocketOwner,
             SendProxyHeader = Relay.SendProxyHeader,
             AcceptProxyHeader = Relay.AcceptProxyHeader,
+            AcceptProxyFrom = Relay.AcceptProxyFrom,
         }];
 
     /// <summary>Backlog of a listening socket the bridge creates (<c>-l</c>, and each rule's listen address); the kernel caps it at net.core.somaxconn.</summary>

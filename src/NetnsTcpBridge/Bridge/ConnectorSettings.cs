@@ -61,7 +61,7 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             }
 
             Line(prefix + "connect", string.Join(",", route.Targets.Select(TcpAddress.Format)));
-            ProxyLines(prefix, route.SendProxyHeader, route.AcceptProxyHeader);
+            ProxyLines(prefix, route.SendProxyHeader, route.AcceptProxyHeader, route.AcceptProxyFrom);
         }
 
         Line("connect-timeout-ms", (long)Relay.ConnectTimeout.TotalMilliseconds);
@@ -89,7 +89,7 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             Line("keepalive", $"{(long)keepAlive.Idle.TotalSeconds},{(long)keepAlive.Interval.TotalSeconds},{keepAlive.Probes}");
         }
 
-        ProxyLines(string.Empty, Relay.SendProxyHeader, Relay.AcceptProxyHeader);
+        ProxyLines(string.Empty, Relay.SendProxyHeader, Relay.AcceptProxyHeader, Relay.AcceptProxyFrom);
         if (Relay.AcceptProxyHeader || Relay.MoreRoutes.Any(route => route.AcceptProxyHeader))
         {
             Line("accept-proxy-timeout-ms", (long)Relay.ProxyHeaderTimeout.TotalMilliseconds);
@@ -125,7 +125,7 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         return text.ToString();
 
         // Per route, and only when on: a bridge without the PROXY protocol sends no such line.
-        void ProxyLines(string prefix, ProxyProtocolVersion send, bool accept)
+        void ProxyLines(string prefix, ProxyProtocolVersion send, bool accept, TrustedProxies? from)
         {
             if (send != ProxyProtocolVersion.None)
             {
@@ -135,6 +135,11 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             if (accept)
             {
                 Line(prefix + "accept-proxy", 1);
+            }
+
+            if (accept && from is not null)
+            {
+                Line(prefix + "accept-proxy-from", from);
             }
         }
     }
@@ -176,6 +181,7 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             IdleTimeout = values.ContainsKey("idle-timeout-ms") ? TimeSpan.FromMilliseconds(Milliseconds(Take("idle-timeout-ms"))) : null,
             SendProxyHeader = ParseProxyProtocol(values, string.Empty),
             AcceptProxyHeader = ParseAcceptProxy(values, string.Empty),
+            AcceptProxyFrom = ParseAcceptProxyFrom(values, string.Empty),
             RouteName = values.ContainsKey("name") ? Take("name") : null,
         };
         if (values.Remove("source-prefix", out string? prefix))
@@ -199,6 +205,7 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             {
                 SendProxyHeader = ParseProxyProtocol(values, $"route.{i}."),
                 AcceptProxyHeader = ParseAcceptProxy(values, $"route.{i}."),
+                AcceptProxyFrom = ParseAcceptProxyFrom(values, $"route.{i}."),
             });
         }
 
@@ -259,6 +266,11 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
     private static bool ParseAcceptProxy(Dictionary<string, string> values, string prefix) =>
         values.Remove(prefix + "accept-proxy", out string? value)
         && (value == "1" ? true : throw new InvalidDataException($"connector settings: {prefix}accept-proxy={value}"));
+
+    private static TrustedProxies? ParseAcceptProxyFrom(Dictionary<string, string> values, string prefix) =>
+        !values.Remove(prefix + "accept-proxy-from", out string? value) ? null
+        : TrustedProxies.TryParse(value, out var trusted, out string? error) ? trusted
+        : throw new InvalidDataException($"connector settings: {prefix}accept-proxy-from={value}: {error}");
 
     private static KeepAliveSettings ParseKeepAlive(string value)
     {

@@ -89,7 +89,7 @@ public static class TcpAddress
 
     // "127.1" parses as 127.0.0.1 and "010.0.0.1" as 8.0.0.1 (octal); insist that what the user
     // typed was four decimal parts without leading zeros, as the original's parser does.
-    private static bool IsCanonicalInput(string typed, IPAddress address) =>
+    internal static bool IsCanonicalInput(string typed, IPAddress address) =>
         address.AddressFamily != AddressFamily.InterNetwork
         || typed.Split('.') is { Length: 4 } parts && parts.All(IsDecimalOctet);
 

@@ -41,6 +41,9 @@ public enum CloseReason
 
     /// <summary>With --accept-proxy: the client's PROXY header was malformed, too long, late or cut short; the client was reset.</summary>
     BadProxyHeader,
+
+    /// <summary>With --accept-proxy-from: the client's own address is in none of its prefixes; it was reset before a byte was read.</summary>
+    RefusedUntrustedProxy,
 }
 
 /// <summary>The words for each <see cref="CloseReason"/>, as they appear in logs and counters.</summary>
@@ -67,6 +70,7 @@ public static class CloseReasons
         CloseReason.ResetOnStop => "reset_on_stop",
         CloseReason.InternalError => "internal_error",
         CloseReason.BadProxyHeader => "bad_proxy_header",
+        CloseReason.RefusedUntrustedProxy => "refused_untrusted_proxy",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "unknown close reason"),
     };
 
@@ -85,6 +89,7 @@ public static class CloseReasons
         CloseReason.ResetOnStop => "reset on stop",
         CloseReason.InternalError => "internal error",
         CloseReason.BadProxyHeader => "bad PROXY header",
+        CloseReason.RefusedUntrustedProxy => "refused untrusted proxy",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "unknown close reason"),
     };
 }

@@ -23,7 +23,33 @@ internal sealed partial class RelayConnection
     private int _unsentProxyHeaderOffset;
     private bool _proxyHeaderSent;
 
+    /// <summary>Refusals of peers outside --accept-proxy-from, for the whole connector: a client may retry in a loop.</summary>
+    private static readonly WarningThrottle s_untrustedProxyWarnings = new(TimeSpan.FromSeconds(10));
+
     // ---- reading: nothing but the header is consumed, and it is bounded in bytes and in time ----
+
+    /// <summary>
+    /// With --accept-proxy-from, whether the socket's peer may send a header at all; a peer
+    /// outside the prefixes (or without an IP address) is reset at once (then false), since
+    /// a header announces whatever address its sender likes.
+    /// </summary>
+    private bool AdmitAsProxy()
+    {
+        if (_route.AcceptProxyFrom is not { } trusted
+            || (SourceLimiter.TryGetSource(Client, out var peer) && trusted.Contains(peer)))
+        {
+            return true;
+        }
+
+        End(CloseReason.RefusedUntrustedProxy, null);
+        if (s_untrustedProxyWarnings.Count(out long refused))
+        {
+            Log.Warning($"{_route.LogPrefix}client {ClientName}: not in --accept-proxy-from ({trusted}), so its PROXY header is not believed: resetting the connection ({refused} refused since the previous such warning; one every 10 s at most)");
+        }
+
+        Close(reset: true);
+        return false;
+    }
 
     private void BeginReadingProxyHeader(EventLoop loop)
     {

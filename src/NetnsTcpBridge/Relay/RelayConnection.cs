@@ -17,7 +17,8 @@ namespace NetnsTcpBridge.Relay;
 /// - a direction failed (a reset, a broken pipe): the side still alive gets a reset (SO_LINGER
 ///   {1, 0} and close) once the bytes already written to it have left, bounded in time;
 /// - the connect failed or timed out: the client gets a reset, never an empty clean close;
-/// - no byte moved for --idle-timeout, or the client's address is over its limit: reset.
+/// - no byte moved for --idle-timeout, the client's address is over its limit, or it may not
+///   send a PROXY header (--accept-proxy-from): reset.
 /// Each ending is recorded with its <see cref="CloseReason"/> (RelayConnection.Close.cs).
 /// </remarks>
 internal sealed partial class RelayConnection
@@ -89,8 +90,9 @@ internal sealed partial class RelayConnection
             _ = ClientName;
         }
 
-        // Behind a front proxy the client's address is known only once its PROXY header is read.
-        if (!_route.AcceptProxyHeader && !AdmitBySource())
+        // Behind a front proxy the client's address is known only once its PROXY header is read;
+        // the proxy itself, the socket's peer, is checked now, before a byte of it is read.
+        if (!(_route.AcceptProxyHeader ? AdmitAsProxy() : AdmitBySource()))
         {
             return;
         }

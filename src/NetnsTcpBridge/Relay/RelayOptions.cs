@@ -39,7 +39,7 @@ public sealed record RelayOptions
 
     /// <summary>Every route, by index: route 0 from <see cref="Target"/>, then <see cref="MoreRoutes"/>.</summary>
     public IReadOnlyList<RelayRoute> AllRoutes() =>
-        [new RelayRoute(RouteName, Target is null ? [] : [Target, .. AlternateTargets]) { SendProxyHeader = SendProxyHeader, AcceptProxyHeader = AcceptProxyHeader }, .. MoreRoutes];
+        [new RelayRoute(RouteName, Target is null ? [] : [Target, .. AlternateTargets]) { SendProxyHeader = SendProxyHeader, AcceptProxyHeader = AcceptProxyHeader, AcceptProxyFrom = AcceptProxyFrom }, .. MoreRoutes];
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -95,6 +95,13 @@ public sealed record RelayOptions
     /// For route 0; the other routes carry their own (<see cref="RelayRoute.AcceptProxyHeader"/>).
     /// </summary>
     public bool AcceptProxyHeader { get; init; }
+
+    /// <summary>
+    /// With <see cref="AcceptProxyHeader"/>: the only peers (the socket's own, before any header)
+    /// whose header is read; any other client is reset before a byte of it is read. Null: every
+    /// peer is trusted. For route 0; the other routes carry their own (<see cref="RelayRoute.AcceptProxyFrom"/>).
+    /// </summary>
+    public TrustedProxies? AcceptProxyFrom { get; init; }
 
     /// <summary>For every route that accepts a PROXY header: how long a client may take to send the whole header.</summary>
     public TimeSpan ProxyHeaderTimeout { get; init; } = DefaultProxyHeaderTimeout;

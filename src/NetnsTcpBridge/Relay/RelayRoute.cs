@@ -22,4 +22,7 @@ public sealed record RelayRoute(string? Name, IReadOnlyList<EndPoint> Targets)
 
     /// <summary>Whether this rule's clients start with a PROXY header to read first (see <see cref="RelayOptions.AcceptProxyHeader"/>).</summary>
     public bool AcceptProxyHeader { get; init; }
+
+    /// <summary>With <see cref="AcceptProxyHeader"/>: the peers it is read from, others refused at once (see <see cref="RelayOptions.AcceptProxyFrom"/>).</summary>
+    public TrustedProxies? AcceptProxyFrom { get; init; }
 }

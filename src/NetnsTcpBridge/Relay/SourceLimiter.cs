@@ -17,12 +17,9 @@ namespace NetnsTcpBridge.Relay;
 /// </remarks>
 internal sealed class SourceLimiter
 {
-    private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
-
     private readonly Dictionary<UInt128, int> _open = [];
     private readonly object _gate = new();
-    private long _lastWarningTicks = long.MinValue / 2;
-    private long _refusedSinceWarning;
+    private readonly WarningThrottle _refusals = new(TimeSpan.FromSeconds(10));
 
     public SourceLimiter(int limit)
     {
@@ -80,15 +77,11 @@ internal sealed class SourceLimiter
     /// <param name="source">The source for the message, as <see cref="SourcePrefixes.Describe"/> gives it.</param>
     public void WarnRefused(string source)
     {
-        long refused = Interlocked.Increment(ref _refusedSinceWarning);
-        long now = Environment.TickCount64;
-        long last = Interlocked.Read(ref _lastWarningTicks);
-        if (now - last < (long)WarningInterval.TotalMilliseconds || Interlocked.CompareExchange(ref _lastWarningTicks, now, last) != last)
+        if (!_refusals.Count(out long refused))
         {
             return;
         }
 
-        refused = Interlocked.Exchange(ref _refusedSinceWarning, 0);
         var (who, has, their) = source.Contains('/', StringComparison.Ordinal) ? ("clients in", "have", "their") : ("client", "has", "its");
         Log.Warning($"{who} {source} already {has} {Limit} connection(s) open (--max-connections-per-source): resetting {their} new ones ({refused} refused since the previous such warning; one every 10 s at most)");
     }

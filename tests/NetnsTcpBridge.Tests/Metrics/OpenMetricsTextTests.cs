@@ -12,7 +12,7 @@ public partial class OpenMetricsTextTests
         Ended: EndingCounts.Of(
             (CloseReason.FinBothWays, 7), (CloseReason.ResetByClient, 1), (CloseReason.ResetByServer, 2), (CloseReason.ConnectRefused, 3),
             (CloseReason.ConnectFailed, 4), (CloseReason.ConnectTimeout, 5), (CloseReason.IdleTimeout, 6), (CloseReason.ResetAtEndOfDrain, 8),
-            (CloseReason.RefusedByPerSourceLimit, 9), (CloseReason.ResetOnStop, 10), (CloseReason.BadProxyHeader, 11)));
+            (CloseReason.RefusedByPerSourceLimit, 9), (CloseReason.ResetOnStop, 10), (CloseReason.BadProxyHeader, 11), (CloseReason.RefusedUntrustedProxy, 13)));
 
     [Fact]
     public void Format_IsTheExpectedText_WithOneEndedSamplePerCloseReason_ZeroIncluded()
@@ -27,7 +27,7 @@ public partial class OpenMetricsTextTests
             "# TYPE netns_tcp_bridge_connections_ended counter\n" +
             "# HELP netns_tcp_bridge_connections_ended Connections that have ended, by close reason (the close line's reason in snake_case): " +
             "fin_both_ways, reset_by_client, reset_by_server, connect_refused, connect_failed, connect_timeout, idle_timeout, reset_at_end_of_drain, " +
-            "refused_by_per_source_limit, reset_on_stop, internal_error, bad_proxy_header.\n" +
+            "refused_by_per_source_limit, reset_on_stop, internal_error, bad_proxy_header, refused_untrusted_proxy.\n" +
             "netns_tcp_bridge_connections_ended_total{reason=\"fin_both_ways\"} 7\n" +
             "netns_tcp_bridge_connections_ended_total{reason=\"reset_by_client\"} 1\n" +
             "netns_tcp_bridge_connections_ended_total{reason=\"reset_by_server\"} 2\n" +
@@ -40,6 +40,7 @@ public partial class OpenMetricsTextTests
             "netns_tcp_bridge_connections_ended_total{reason=\"reset_on_stop\"} 10\n" +
             "netns_tcp_bridge_connections_ended_total{reason=\"internal_error\"} 0\n" +
             "netns_tcp_bridge_connections_ended_total{reason=\"bad_proxy_header\"} 11\n" +
+            "netns_tcp_bridge_connections_ended_total{reason=\"refused_untrusted_proxy\"} 13\n" +
             "# TYPE netns_tcp_bridge_bytes counter\n" +
             "# UNIT netns_tcp_bridge_bytes bytes\n" +
             "# HELP netns_tcp_bridge_bytes Bytes relayed, by direction; a connection's bytes are added when it ends.\n" +

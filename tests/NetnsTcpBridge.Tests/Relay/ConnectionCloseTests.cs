@@ -70,7 +70,7 @@ public class ConnectionCloseTests
     {
         Assert.Equal(
             ["FIN both ways", "reset by client", "reset by server", "connect refused", "connect failed", "connect timeout", "idle timeout",
-             "reset at end of drain", "refused by per-source limit", "reset on stop", "internal error", "bad PROXY header"],
+             "reset at end of drain", "refused by per-source limit", "reset on stop", "internal error", "bad PROXY header", "refused untrusted proxy"],
             CloseReasons.All.Select(CloseReasons.Text).ToArray());
     }
 
@@ -81,7 +81,7 @@ public class ConnectionCloseTests
 
         Assert.Equal(
             ["fin_both_ways", "reset_by_client", "reset_by_server", "connect_refused", "connect_failed", "connect_timeout", "idle_timeout",
-             "reset_at_end_of_drain", "refused_by_per_source_limit", "reset_on_stop", "internal_error", "bad_proxy_header"],
+             "reset_at_end_of_drain", "refused_by_per_source_limit", "reset_on_stop", "internal_error", "bad_proxy_header", "refused_untrusted_proxy"],
             names);
 
         // The machine names are the words of the close line, lower case, joined by underscores.
@@ -114,7 +114,7 @@ public class ConnectionCloseTests
 
         Assert.Equal(
             "active 1, total 4, bytes client->server 16, server->client 22, ended: FIN both ways 2, reset by client 0, reset by server 0, connect refused 0, "
-            + "connect failed 0, connect timeout 0, idle timeout 1, reset at end of drain 0, refused by per-source limit 1, reset on stop 0, internal error 0, bad PROXY header 0",
+            + "connect failed 0, connect timeout 0, idle timeout 1, reset at end of drain 0, refused by per-source limit 1, reset on stop 0, internal error 0, bad PROXY header 0, refused untrusted proxy 0",
             statistics.Describe(active: 1));
     }
 

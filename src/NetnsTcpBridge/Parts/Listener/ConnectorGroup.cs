@@ -81,6 +81,7 @@ internal sealed class ConnectorGroup : IDisposable
             {
                 SendProxyHeader = rule.SendProxyHeader,
                 AcceptProxyHeader = rule.AcceptProxyHeader,
+                AcceptProxyFrom = rule.AcceptProxyFrom,
             });
         }
     }
@@ -121,6 +122,7 @@ internal sealed class ConnectorGroup : IDisposable
             RouteName = first.Name,
             SendProxyHeader = first.SendProxyHeader,
             AcceptProxyHeader = first.AcceptProxyHeader,
+            AcceptProxyFrom = first.AcceptProxyFrom,
             MoreRoutes = [.. _routes.Skip(1)],
         };
     }

@@ -80,7 +80,7 @@ internal static class PrivilegeDrop
             throw new BridgeException($"after switching to user {user} the process could become root again; stopping");
         }
 
-        foreach (var status in ThreadStatuses())
+        foreach (var status in SettledThreadStatuses())
         {
             foreach (string key in new[] { "CapPrm", "CapEff", "CapAmb" })
             {
@@ -94,6 +94,30 @@ internal static class PrivilegeDrop
             {
                 throw new BridgeException($"after switching to user {user} thread {Field(status, "Pid")} lacks no_new_privs; stopping");
             }
+        }
+    }
+
+    /// <summary>
+    /// The threads' status lines once no thread still shows root's capabilities, or after a second.
+    /// </summary>
+    /// <remarks>
+    /// A detached thread that is ending leaves glibc's list of threads before the kernel ends it,
+    /// so setuid's broadcast skips it and it may still show its old credentials for a moment: it
+    /// runs no more of our code, and it is gone on the next look. A thread that stays is reported.
+    /// </remarks>
+    private static List<string[]> SettledThreadStatuses()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(1);
+        while (true)
+        {
+            var statuses = ThreadStatuses();
+            bool settled = statuses.All(status => Field(status, "CapPrm") is "0000000000000000" && Field(status, "CapEff") is "0000000000000000");
+            if (settled || DateTime.UtcNow >= deadline)
+            {
+                return statuses;
+            }
+
+            Thread.Sleep(5);
         }
     }
 

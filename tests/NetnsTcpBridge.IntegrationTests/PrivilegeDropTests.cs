@@ -32,6 +32,7 @@ public sealed class PrivilegeDropTests : IntegrationTest
         {
             // Each part drops once set up, a moment after its socket listens.
             await WaitForStatusAsync(pid, "Uid", $"{Nobody}\t{Nobody}\t{Nobody}\t{Nobody}", bridge);
+            await WaitForStatusAsync(pid, "Seccomp", SeccompFilterMode, bridge);
             AssertUnprivileged(pid);
         }
 
@@ -146,6 +147,7 @@ public sealed class PrivilegeDropTests : IntegrationTest
             // The listener serves from its second image, which names itself first thing; wait for it.
             await WaitForStatusAsync(pid, "CapEff", "0000000000000000", bridge);
             await WaitForStatusAsync(pid, "Name", "netns_tcp_bridg", bridge);
+            await WaitForStatusAsync(pid, "Seccomp", SeccompFilterMode, bridge);
             foreach (string thread in Directory.GetDirectories($"/proc/{pid}/task"))
             {
                 var status = ReadStatus(Path.Combine(thread, "status"));
@@ -156,6 +158,7 @@ public sealed class PrivilegeDropTests : IntegrationTest
                 }
 
                 Assert.True(status["NoNewPrivs"] == "1", $"{where}: NoNewPrivs {status["NoNewPrivs"]}");
+                Assert.True(status["Seccomp"] == SeccompFilterMode, $"{where}: Seccomp {status["Seccomp"]}, not under the system call filter");
             }
         }
 
@@ -179,8 +182,12 @@ public sealed class PrivilegeDropTests : IntegrationTest
             Assert.True(status["CapEff"] == "0000000000000000", $"{where}: CapEff {status["CapEff"]}");
             Assert.True(status["CapAmb"] == "0000000000000000", $"{where}: CapAmb {status["CapAmb"]}");
             Assert.True(status["NoNewPrivs"] == "1", $"{where}: NoNewPrivs {status["NoNewPrivs"]}");
+            Assert.True(status["Seccomp"] == SeccompFilterMode, $"{where}: Seccomp {status["Seccomp"]}, not under the system call filter");
         }
     }
+
+    /// <summary>/proc/PID/status's Seccomp value for a thread under a filter (SECCOMP_MODE_FILTER).</summary>
+    private const string SeccompFilterMode = "2";
 
     private static async Task WaitForStatusAsync(int pid, string key, string expected, BridgeProcess bridge)
     {

@@ -227,9 +227,14 @@ public sealed class BridgeProcess : IDisposable
             _disposed = true;
         }
 
+        string[] refusals = [];
         try
         {
             StopEverything();
+
+            // Every test doubles as a check of the system call filter's list: a call the parts
+            // make but the list lacks is refused with this warning, and fails the test.
+            refusals = [.. Stderr.Split('\n').Where(line => line.Contains(SyscallRefusalMarker, StringComparison.Ordinal))];
         }
         finally
         {
@@ -242,7 +247,15 @@ public sealed class BridgeProcess : IDisposable
                 // A temporary folder left behind is not worth failing a test for.
             }
         }
+
+        if (refusals.Length > 0)
+        {
+            throw new InvalidOperationException($"the bridge ({CommandLine}) was refused system calls: {string.Join("; ", refusals)}");
+        }
     }
+
+    /// <summary>What the executable writes when the system call filter refuses a call.</summary>
+    public const string SyscallRefusalMarker = "refused by the system call filter";
 
     private void StopEverything()
     {

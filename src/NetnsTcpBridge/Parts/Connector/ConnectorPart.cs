@@ -89,6 +89,9 @@ internal static class ConnectorPart
             Log.Event(LogLevel.Info, "stats", $"stats: {engine.Statistics.Describe(active)}", engine.Statistics.Fields(active));
         });
 
+        // Set up: from here on only the calls that serving needs.
+        SyscallFilter.Install("connector part");
+
         // The event loops take the clients themselves; this thread waits for the end, which the
         // listener announces on the channel (a stop, or the end of a pre-accepted client's bridge),
         // or which comes by itself when a one-shot bridge's client is done.

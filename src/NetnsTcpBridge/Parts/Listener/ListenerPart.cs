@@ -3,6 +3,7 @@ using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Metrics;
+using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.Systemd;
 
 namespace NetnsTcpBridge.Parts.Listener;
@@ -66,6 +67,8 @@ internal static class ListenerPart
             new MetricsServer(new FileDescriptor(handoff.MetricsFd), new StatisticsCollector(links).Render).Start();
         }
 
+        // Set up: from here on only the calls that serving needs.
+        SyscallFilter.Install("listener part");
         ServiceNotifier.Notify($"READY=1\nSTATUS={handoff.ServiceStatus}");
         supervisor.WaitForConnectors();
         return 1;

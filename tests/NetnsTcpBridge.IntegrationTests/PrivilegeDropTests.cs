@@ -165,6 +165,44 @@ public sealed class PrivilegeDropTests : IntegrationTest
         await AssertEchoesAsync(listenSide, Loopback(8000), seed: 96);
     });
 
+    /// <summary>
+    /// As the example systemd unit starts it (DynamicUser=, AmbientCapabilities=CAP_SYS_ADMIN,
+    /// NoNewPrivileges=): a user of its own holding only the capability that entering a namespace
+    /// needs. Both parts serve, in their namespaces, without it and under the system call filter.
+    /// </summary>
+    [NamespaceFact]
+    public Task UnprivilegedUserWithOnlyCapSysAdmin_ServesWithoutIt() => WithTimeout(async () =>
+    {
+        const string ServiceUser = "61234";
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        string[] asTheUnitDoes = ["setpriv", $"--reuid={ServiceUser}", $"--regid={ServiceUser}", "--clear-groups", "--inh-caps=+sys_admin", "--ambient-caps=+sys_admin", "--no-new-privs", "--"];
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name], launcher: asTheUnitDoes);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        int connector = await bridge.WaitForConnectorAsync();
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 97);
+
+        foreach (int pid in new[] { bridge.Pid, connector })
+        {
+            await WaitForStatusAsync(pid, "Seccomp", SeccompFilterMode, bridge);
+            foreach (string thread in Directory.GetDirectories($"/proc/{pid}/task"))
+            {
+                var status = ReadStatus(Path.Combine(thread, "status"));
+                string where = $"pid {pid} thread {Path.GetFileName(thread)} ({status.GetValueOrDefault("Name")})";
+                Assert.True(status["Uid"] == $"{ServiceUser}\t{ServiceUser}\t{ServiceUser}\t{ServiceUser}", $"{where}: Uid {status["Uid"]}");
+                foreach (string set in (string[])["CapPrm", "CapEff", "CapAmb"])
+                {
+                    Assert.True(status[set] == "0000000000000000", $"{where}: {set} {status[set]}");
+                }
+
+                Assert.True(status["Seccomp"] == SeccompFilterMode, $"{where}: Seccomp {status["Seccomp"]}");
+            }
+        }
+
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 98);
+    });
+
     /// <summary>Uid, Gid, groups, capability sets and no_new_privs of every thread of <paramref name="pid"/>.</summary>
     private void AssertUnprivileged(int pid)
     {

@@ -51,6 +51,13 @@ internal static class SyscallFilter
             if (result < 0)
             {
                 var error = SyscallException.FromLastError("seccomp", "SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC");
+                if (error.Errno is Errno.ENOSYS or Errno.EINVAL)
+                {
+                    // A kernel built without seccomp filters: the part still runs without capabilities.
+                    Log.Warning($"{part}: this kernel has no seccomp filters ({error.Reason}): serving without the system call filter");
+                    return;
+                }
+
                 throw new BridgeException($"{part}: cannot install the system call filter: {error.Reason}; stopping", error);
             }
         }

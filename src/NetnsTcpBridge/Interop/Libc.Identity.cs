@@ -38,9 +38,6 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "getgrnam", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial Group* GetGrNam(string name);
 
-    [LibraryImport("libc", EntryPoint = "getgrgid", SetLastError = true)]
-    internal static unsafe partial Group* GetGrGid(uint groupId);
-
     /// <summary>glibc applies it to every thread of the process (its setxid broadcast), as POSIX wants.</summary>
     [LibraryImport("libc", EntryPoint = "setgroups", SetLastError = true)]
     internal static unsafe partial int SetGroups(nuint count, uint* groups);

@@ -6,7 +6,6 @@ internal static partial class Libc
 {
     /// <summary>From now on execve can never grant privileges (set-user-ID bits, file capabilities).</summary>
     internal const int PR_SET_NO_NEW_PRIVS = 38;
-    internal const int PR_GET_NO_NEW_PRIVS = 39;
 
     /// <summary>Sets the calling thread's name (the process's, for the main thread): at most 15 bytes.</summary>
     internal const int PR_SET_NAME = 15;

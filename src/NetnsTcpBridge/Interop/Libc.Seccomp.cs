@@ -32,7 +32,6 @@ internal static partial class Libc
 
     internal const uint SECCOMP_RET_ALLOW = 0x7fff0000;
     internal const uint SECCOMP_RET_TRAP = 0x00030000;
-    internal const uint SECCOMP_RET_LOG = 0x7ffc0000;
     internal const uint SECCOMP_RET_KILL_PROCESS = 0x80000000;
 
     /// <summary>struct sock_filter: one classic BPF instruction.</summary>

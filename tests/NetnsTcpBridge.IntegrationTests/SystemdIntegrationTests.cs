@@ -39,12 +39,26 @@ public sealed class SystemdIntegrationTests : IntegrationTest
         var connectSide = CreateNamespace();
         StartEchoServer(connectSide, Loopback(9000));
 
-        StartActivated(listenSide, accept: true, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath);
+        var activator = StartActivated(listenSide, accept: true, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath);
         await listenSide.WaitForListenerAsync(8000);
 
-        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 43);
-        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 44);
+        // Two clients open at once: each has a bridge of its own, started for it.
+        using var first = await ConnectAsync(listenSide, Loopback(8000));
+        await EchoAsync(first, seed: 43);
+        using var second = await ConnectAsync(listenSide, Loopback(8000));
+        await EchoAsync(second, seed: 44);
+        var bridges = ProcFs.Children(activator.Pid);
+        Assert.True(bridges.Count == 2, $"Accept=yes: expected one bridge per open client, found {bridges.Count} child process(es) of {activator.CommandLine}: {string.Join(", ", bridges.Select(ProcFs.CommandLine))}");
     });
+
+    private static async Task EchoAsync(Socket client, int seed)
+    {
+        byte[] ping = SocketIo.Payload(seed, 1000);
+        await client.SendAllAsync(ping);
+        byte[] echoed = new byte[ping.Length];
+        Assert.True(await client.ReceiveExactlyAsync(echoed).WaitAsync(StepTimeout), "the echo ended early");
+        Assert.Equal(ping, echoed);
+    }
 
     /// <summary>
     /// A fake service manager: a datagram socket of the test's own at NOTIFY_SOCKET. READY=1 comes

@@ -1,3 +1,4 @@
+using System.Net;
 using NetnsTcpBridge.IntegrationTests.Infrastructure;
 
 namespace NetnsTcpBridge.IntegrationTests;
@@ -46,20 +47,22 @@ public sealed class NamespaceNameAndHostTests : IntegrationTest
     {
         var listenSide = CreateNamespace();
         var connectSide = CreateNamespace();
-        StartEchoServer(connectSide, Loopback(9000));
+        StartEchoServer(connectSide, new IPEndPoint(IPAddress.Parse("127.0.0.10"), 9000));
 
-        // The first address refuses (nothing listens on 127.0.0.9 in the connect netns), the second answers.
+        // The first address refuses (nothing listens on 127.0.0.9 in the connect netns), the second
+        // answers. (Both share as long a prefix with the source 127.0.0.1, so glibc's address sorting
+        // keeps the file's order, as it would for any program.)
         string hostsDirectory = $"/etc/netns/{connectSide.Name}";
         Directory.CreateDirectory(hostsDirectory);
         try
         {
-            File.WriteAllText($"{hostsDirectory}/hosts", "127.0.0.9 backend.test\n127.0.0.1 backend.test\n");
+            File.WriteAllText($"{hostsDirectory}/hosts", "127.0.0.9 backend.test\n127.0.0.10 backend.test\n");
 
             var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "backend.test:9000", "--connect-netns", connectSide.Name, "-v"]);
             await listenSide.WaitForListenerAsync(8000, bridge);
 
             await AssertEchoesAsync(listenSide, Loopback(8000), seed: 33);
-            Assert.Contains("backend.test resolved to 127.0.0.9:9000, 127.0.0.1:9000", bridge.Stderr, StringComparison.Ordinal);
+            Assert.Contains("backend.test resolved to 127.0.0.9:9000, 127.0.0.10:9000", bridge.Stderr, StringComparison.Ordinal);
         }
         finally
         {

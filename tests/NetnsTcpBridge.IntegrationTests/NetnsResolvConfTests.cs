@@ -4,8 +4,8 @@ using NetnsTcpBridge.IntegrationTests.Infrastructure;
 namespace NetnsTcpBridge.IntegrationTests;
 
 /// <summary>
-/// Host names resolved with the nameservers of <c>/etc/netns/NAME/resolv.conf</c>, as `ip netns
-/// exec NAME` would: a nameserver the test runs inside the connect netns (on 127.0.0.53:53 or
+/// Host names resolved with the files of <c>/etc/netns/NAME/</c>, as `ip netns exec NAME` would:
+/// glibc's resolver, a nameserver the test runs inside the connect netns (on 127.0.0.53:53 or
 /// [::1]:53, which exist nowhere else), the bridge started with <c>--connect-netns NAME</c>.
 /// </summary>
 public sealed class NetnsResolvConfTests : IntegrationTest
@@ -52,7 +52,7 @@ public sealed class NetnsResolvConfTests : IntegrationTest
 
         await AssertEchoesAsync(listenSide, Loopback(8000), seed: 52);
         Assert.Contains("backend resolved to [::1]:9000, 127.0.0.1:9000", bridge.Stderr, StringComparison.Ordinal);
-        Assert.Equal("udp A backend.example.test", nameserver.Questions.First());
+        Assert.Contains("udp A backend.example.test", nameserver.Questions);
     });
 
     [NamespaceFact]
@@ -89,21 +89,22 @@ public sealed class NetnsResolvConfTests : IntegrationTest
     });
 
     [NamespaceFact]
-    public Task NxDomain_ExitsOneWithOneLineNamingTheHostTheNamesAndTheNameserver() => WithTimeout(async () =>
+    public Task NxDomain_ExitsOneWithOneLineNamingTheHostAndTheFilesUsed() => WithTimeout(async () =>
     {
         var connectSide = CreateNamespace();
-        Track(DnsResponder.Start(connectSide, NameserverAddress, Records(("backend.test", "127.0.0.1"))));
-        var files = Track(new EtcNetnsFiles(connectSide)).Write("resolv.conf", "nameserver 127.0.0.53\nsearch example.test\n");
+        var nameserver = Track(DnsResponder.Start(connectSide, NameserverAddress, Records(("backend.test", "127.0.0.1"))));
+        Track(new EtcNetnsFiles(connectSide)).Write("resolv.conf", "nameserver 127.0.0.53\nsearch example.test\n");
 
         var (status, bridge) = await RunBridgeToEndAsync(["-l", "127.0.0.1:8000", "-c", "absent:9000", "--connect-netns", connectSide.Name]);
 
         Assert.True(status == new ExitStatus(1, 0), bridge.Describe());
-        string expected = $"cannot resolve host 'absent' in the connect netns: no such host (asked 127.0.0.53 for absent.example.test, absent); nameservers from {files.ResolvConfPath}";
+        string expected = $"cannot resolve host 'absent' in the connect netns with the files of /etc/netns/{connectSide.Name}/: Name or service not known; check the name, or give an address";
         Assert.Equal([$"netns_tcp_bridge: error: {expected}"], ErrorLines(bridge));
+        Assert.Contains("udp A absent.example.test", nameserver.Questions);
     });
 
     [NamespaceFact]
-    public Task SilentAndAbsentNameservers_ExitOneNamingEachAndWhy() => WithTimeout(async () =>
+    public Task SilentAndAbsentNameservers_ExitOneSayingTheFailureIsTemporary() => WithTimeout(async () =>
     {
         var connectSide = CreateNamespace();
         var silent = Track(DnsResponder.StartSilent(connectSide, IPAddress.Parse("127.0.0.54")));
@@ -113,8 +114,8 @@ public sealed class NetnsResolvConfTests : IntegrationTest
 
         Assert.True(status == new ExitStatus(1, 0), bridge.Describe());
         string line = Assert.Single(ErrorLines(bridge));
-        Assert.Contains("cannot resolve host 'backend.test' in the connect netns: no answer from 127.0.0.54 (timeout after 1 s), 127.0.0.55 (connection refused: nothing listens on port 53)", line, StringComparison.Ordinal);
-        Assert.Equal(["udp A backend.test"], silent.Questions);
+        Assert.Contains($"cannot resolve host 'backend.test' in the connect netns with the files of /etc/netns/{connectSide.Name}/: Temporary failure in name resolution", line, StringComparison.Ordinal);
+        Assert.Contains("udp A backend.test", silent.Questions);
     });
 
     [NamespaceFact]

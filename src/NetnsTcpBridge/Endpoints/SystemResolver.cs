@@ -13,8 +13,10 @@ namespace NetnsTcpBridge.Endpoints;
 internal static class SystemResolver
 {
     /// <summary>The IPv4 and IPv6 addresses of <paramref name="host"/>, in getaddrinfo's order, without repeats.</summary>
+    /// <param name="host">The name to look up.</param>
+    /// <param name="where">Which files the lookup used, for the error message; null for the system's own.</param>
     /// <exception cref="BridgeException">The lookup failed; the message says why.</exception>
-    public static unsafe List<IPAddress> Resolve(string host)
+    public static unsafe List<IPAddress> Resolve(string host, string? where = null)
     {
         // No AI_ADDRCONFIG: it ignores loopback addresses, and a namespace with only lo is common here.
         var hints = new Libc.AddrInfo { Family = Libc.AF_UNSPEC, SocketType = Libc.SOCK_STREAM };
@@ -25,7 +27,7 @@ internal static class SystemResolver
             string reason = code == Libc.EAI_SYSTEM
                 ? SyscallException.DescribeErrno(Marshal.GetLastPInvokeError())
                 : Marshal.PtrToStringUTF8(Libc.GaiStrError(code)) ?? $"getaddrinfo error {code}";
-            throw new BridgeException($"cannot resolve host '{host}' in the connect netns: {reason}; check the name, or give an address");
+            throw new BridgeException($"cannot resolve host '{host}' in the connect netns{(where is null ? string.Empty : " " + where)}: {reason}; check the name, or give an address");
         }
 
         try

@@ -21,9 +21,9 @@ public static class NamespaceThread
 
     /// <summary>
     /// Runs <paramref name="work"/> on a thread of its own that ends with it, inside
-    /// <paramref name="target"/> or, when it is null, where this process is: for work that takes
-    /// from its thread what only that thread has (capabilities, no_new_privs) and then starts
-    /// another process. The thread does not return to its namespace (it may no longer be
+    /// <paramref name="target"/> or, when it is null, where this process is: for work that changes
+    /// what only its thread has (capabilities, no_new_privs, a mount namespace of its own) and
+    /// cannot change it back. The thread does not return to its namespace (it may no longer be
     /// allowed to); it only ends, and starts no thread of ours, so nothing runs there afterwards.
     /// </summary>
     public static T RunOnEndingThread<T>(NetworkNamespace? target, string role, Func<T> work) =>

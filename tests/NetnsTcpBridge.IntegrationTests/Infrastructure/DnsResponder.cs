@@ -117,13 +117,29 @@ public sealed class DnsResponder : IDisposable
             while (true)
             {
                 using var connection = await _tcp!.AcceptAsync(_stop.Token);
+                await AnswerOverTcpAsync(connection);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // Stopped by Dispose.
+        }
+    }
+
+    // Every query on the connection until the client closes it (glibc sends A and AAAA on one).
+    private async Task AnswerOverTcpAsync(Socket connection)
+    {
+        try
+        {
+            while (true)
+            {
                 byte[] length = new byte[2];
                 await ReceiveExactlyAsync(connection, length);
                 byte[] message = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
                 await ReceiveExactlyAsync(connection, message);
                 if (!TryReadQuestion(message, out var question))
                 {
-                    continue;
+                    return;
                 }
 
                 _questions.Enqueue($"tcp {TypeName(question.Type)} {question.Name}");
@@ -134,9 +150,9 @@ public sealed class DnsResponder : IDisposable
                 await connection.SendAsync(framed, SocketFlags.None, _stop.Token);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        catch (SocketException)
         {
-            // Stopped by Dispose.
+            // The client closed the connection: on to the next one.
         }
     }
 

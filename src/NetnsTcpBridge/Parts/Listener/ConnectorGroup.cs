@@ -141,9 +141,10 @@ internal sealed class ConnectorGroup : IDisposable
             case ConnectTarget.Address address:
                 return [address.Endpoint];
             case ConnectTarget.HostName name:
-                // Resolved from inside the connect namespace, where the connections will be made.
+                // Resolved from inside the connect namespace, where the connections will be made,
+                // on a thread that ends afterwards: it may take a mount namespace of its own.
                 string? ipNetnsName = (rule.ConnectNamespace as NamespaceReference.Named)?.Name;
-                var resolved = NamespaceThread.Run(Namespace, "connect", () => TargetResolver.Resolve(name.Host, name.Port, ipNetnsName));
+                var resolved = NamespaceThread.RunOnEndingThread(Namespace, "connect", () => TargetResolver.Resolve(name.Host, name.Port, ipNetnsName));
                 Log.Debug($"{name.Host} resolved to {string.Join(", ", resolved.Select(TcpAddress.Format))}");
                 return [.. resolved];
             default:

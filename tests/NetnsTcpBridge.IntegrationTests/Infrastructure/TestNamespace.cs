@@ -138,11 +138,16 @@ public sealed partial class TestNamespace : IDisposable
     });
 
     /// <summary>A listening socket in this namespace.</summary>
+    /// <remarks>
+    /// SO_REUSEADDR, so that a test may listen again on a port whose previous listener it closed:
+    /// that listener's queued connections live on, orphaned, in FIN_WAIT for a moment, holding the port.
+    /// </remarks>
     public Socket Listen(IPEndPoint endpoint, int backlog = 512)
     {
         var socket = CreateSocket(endpoint.AddressFamily);
         try
         {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(endpoint);
             socket.Listen(backlog);
             return socket;

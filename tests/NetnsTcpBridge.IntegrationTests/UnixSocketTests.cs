@@ -86,6 +86,39 @@ public sealed class UnixSocketTests : IntegrationTest
     /// afterwards), and a symlink planted at the path is never followed: the bridge refuses it
     /// and the file it points to keeps its mode.
     /// </summary>
+    /// <summary>
+    /// A socket-file target is looked up in the directory the bridge opened at start: a directory
+    /// of its path renamed, and another put in its place with a socket of the same name, does not
+    /// take the clients.
+    /// </summary>
+    [NamespaceFact]
+    public Task UnixPathTarget_DirectoryReplacedAfterStart_ClientsStillReachTheSocketOfTheOriginalDirectory() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        string root = Directory.CreateTempSubdirectory("ntb-target-").FullName;
+        try
+        {
+            string original = Path.Combine(root, "run");
+            Directory.CreateDirectory(original);
+            var first = Track(EchoServer.StartUnix(listenSide, new UnixDomainSocketEndPoint(Path.Combine(original, "app.sock"))));
+            var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", $"unix:{Path.Combine(original, "app.sock")}"]);
+            await listenSide.WaitForListenerAsync(8000, bridge);
+            await AssertEchoesAsync(listenSide, Loopback(8000), seed: 64);
+
+            Directory.Move(original, Path.Combine(root, "moved"));
+            Directory.CreateDirectory(original);
+            var impostor = Track(EchoServer.StartUnix(listenSide, new UnixDomainSocketEndPoint(Path.Combine(original, "app.sock"))));
+            await AssertEchoesAsync(listenSide, Loopback(8000), seed: 65);
+
+            Assert.Equal(2, first.AcceptedCount);
+            Assert.Equal(0, impostor.AcceptedCount);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    });
+
     [NamespaceFact]
     public Task UnixPathListener_SymlinkAtThePath_IsRefused_ItsTargetUntouched() => WithTimeout(async () =>
     {

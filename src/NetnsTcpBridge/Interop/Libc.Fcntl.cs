@@ -13,6 +13,10 @@ internal static partial class Libc
     internal const int O_NONBLOCK = 0x800;
     internal const int O_CLOEXEC = 0x80000;
 
+    /// <summary>open flags, x86-64 values: a descriptor that only names the file (here, a directory to look names up in).</summary>
+    internal const int O_PATH = 0x200000;
+    internal const int O_DIRECTORY = 0x10000;
+
     /// <summary>close_range flag: mark the range close-on-exec instead of closing it (Linux 5.11+).</summary>
     internal const uint CLOSE_RANGE_CLOEXEC = 1u << 2;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Interop;
 
 namespace NetnsTcpBridge.Relay;
@@ -94,7 +95,8 @@ internal static class ServerConnector
             return cached.Bytes;
         }
 
-        SocketAddress address = target.Serialize();
+        // A socket-file target is reached through the directory opened at start.
+        SocketAddress address = UnixTargetDirectories.ConnectAddress(target).Serialize();
         byte[] bytes = address.Buffer.Span[..address.Size].ToArray();
         t_cachedAddress = (target, bytes);
         return bytes;

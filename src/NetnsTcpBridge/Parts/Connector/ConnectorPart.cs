@@ -57,6 +57,8 @@ internal static class ConnectorPart
             Log.Prefix = $"netns_tcp_bridge[connector {string.Join(",", settings.Relay.AllRoutes().Select(route => route.Name))}]";
         }
 
+        // While still privileged: the directories of socket-file targets, opened once.
+        UnixTargetDirectories.Open(settings.Relay.AllRoutes().SelectMany(route => route.Targets));
         var relay = settings.Relay with { MaxConnections = Math.Min(settings.Relay.MaxConnections, ConnectionsWithinDescriptorLimit(settings.Relay)) };
         var statisticsLink = settings.ServesMetrics ? TakeStatisticsLink(ConnectorProcess.StatisticsDescriptor) : null;
         if (settings.RunAs is { } user)

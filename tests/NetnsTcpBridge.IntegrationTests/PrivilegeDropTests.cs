@@ -148,9 +148,8 @@ public sealed class PrivilegeDropTests : IntegrationTest
             await WaitForStatusAsync(pid, "CapEff", "0000000000000000", bridge);
             await WaitForStatusAsync(pid, "Name", "netns_tcp_bridg", bridge);
             await WaitForStatusAsync(pid, "Seccomp", SeccompFilterMode, bridge);
-            foreach (string thread in Directory.GetDirectories($"/proc/{pid}/task"))
+            foreach (var (thread, status) in ThreadStatuses(pid))
             {
-                var status = ReadStatus(Path.Combine(thread, "status"));
                 string where = $"pid {pid} thread {Path.GetFileName(thread)} ({status.GetValueOrDefault("Name")})";
                 foreach (string set in (string[])["CapPrm", "CapEff", "CapInh", "CapAmb", "CapBnd"])
                 {
@@ -186,9 +185,8 @@ public sealed class PrivilegeDropTests : IntegrationTest
         foreach (int pid in new[] { bridge.Pid, connector })
         {
             await WaitForStatusAsync(pid, "Seccomp", SeccompFilterMode, bridge);
-            foreach (string thread in Directory.GetDirectories($"/proc/{pid}/task"))
+            foreach (var (thread, status) in ThreadStatuses(pid))
             {
-                var status = ReadStatus(Path.Combine(thread, "status"));
                 string where = $"pid {pid} thread {Path.GetFileName(thread)} ({status.GetValueOrDefault("Name")})";
                 Assert.True(status["Uid"] == $"{ServiceUser}\t{ServiceUser}\t{ServiceUser}\t{ServiceUser}", $"{where}: Uid {status["Uid"]}");
                 foreach (string set in (string[])["CapPrm", "CapEff", "CapAmb"])
@@ -206,11 +204,10 @@ public sealed class PrivilegeDropTests : IntegrationTest
     /// <summary>Uid, Gid, groups, capability sets and no_new_privs of every thread of <paramref name="pid"/>.</summary>
     private void AssertUnprivileged(int pid)
     {
-        var threads = Directory.GetDirectories($"/proc/{pid}/task");
+        var threads = ThreadStatuses(pid);
         Assert.NotEmpty(threads);
-        foreach (string thread in threads)
+        foreach (var (thread, status) in threads)
         {
-            var status = ReadStatus(Path.Combine(thread, "status"));
             string where = $"pid {pid} thread {Path.GetFileName(thread)} ({status.GetValueOrDefault("Name")})";
             Output.WriteLine($"{where}: Uid {status["Uid"]}, Gid {status["Gid"]}, Groups {status["Groups"]}, CapPrm {status["CapPrm"]}, CapEff {status["CapEff"]}, NoNewPrivs {status["NoNewPrivs"]}");
             Assert.True(status["Uid"] == $"{Nobody}\t{Nobody}\t{Nobody}\t{Nobody}", $"{where}: Uid {status["Uid"]}");
@@ -237,6 +234,25 @@ public sealed class PrivilegeDropTests : IntegrationTest
             Assert.False(ProcFs.HasEnded(pid), $"pid {pid} ended: {bridge.Describe()}");
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>Each thread of <paramref name="pid"/> with its status; a thread that ended meanwhile is left out.</summary>
+    private static List<(string Thread, Dictionary<string, string> Status)> ThreadStatuses(int pid)
+    {
+        var statuses = new List<(string, Dictionary<string, string>)>();
+        foreach (string thread in Directory.GetDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                statuses.Add((thread, ReadStatus(Path.Combine(thread, "status"))));
+            }
+            catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException)
+            {
+                // The thread ended between the listing and the read.
+            }
+        }
+
+        return statuses;
     }
 
     private static Dictionary<string, string> ReadStatus(string path) =>

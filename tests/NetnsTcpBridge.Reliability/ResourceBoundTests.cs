@@ -106,6 +106,127 @@ public sealed class ResourceBoundTests : ReliabilityTest
         Assert.True(share < 0.25, $"the connector used {Figures.Seconds(cpu)} of CPU in {Figures.Seconds(window)} while {draining} resets waited (bound: 25% of one core)");
     });
 
+    /// <summary>
+    /// A target that streams without end and 3,000 clients that stop reading: each stalled
+    /// direction keeps the bytes of its last read in a splice pipe (up to 1 MiB) of unswappable
+    /// kernel memory. The bytes held in the connector's pipes must stay within
+    /// --pipe-memory-budget plus one page per pipe lent past it; other clients are still served.
+    /// The budget is set low (4 MiB; NTB_PIPE_BUDGET_MIB) so that the socket buffers this machine
+    /// can afford for 3,000 connections are enough to exceed it.
+    /// </summary>
+    [ReliabilityFact]
+    public Task StreamingTargetAndClientsThatNeverRead_PipeMemoryStaysWithinTheBudget() => WithTimeout(TimeSpan.FromMinutes(4), async () =>
+    {
+        var figures = new Figures(Output, "bounds: pipe memory with stalled readers");
+        int stalledClients = Profile.Setting("NTB_PIPE_STALLS", 3000, 3000);
+        long budget = Profile.Setting("NTB_PIPE_BUDGET_MIB", 4, 4) * 1024L * 1024;
+
+        // Small socket buffers on the clients' side: the target's bytes pile up in the connector,
+        // whose server socket may take 256 KiB per read. Socket buffers are bounded so that 3,000
+        // stalled connections stay well within the machine's TCP memory (net.ipv4.tcp_mem is
+        // shared by every namespace; past it the kernel resets connections).
+        var relay = await StartRelayAsync(["--pipe-memory-budget", $"{budget >> 20}M"], beforeStart: (listenSide, connectSide) =>
+        {
+            listenSide.SetSysctl("net/ipv4/tcp_rmem", "4096 16384 65536");
+            listenSide.SetSysctl("net/ipv4/tcp_wmem", "4096 16384 65536");
+            connectSide.SetSysctl("net/ipv4/tcp_rmem", "4096 131072 262144");
+            connectSide.SetSysctl("net/ipv4/tcp_wmem", "4096 16384 65536");
+        });
+        long streamed = 0;
+        using var stop = new CancellationTokenSource();
+        StartServer(relay.ConnectSide, Relay.Target, async connection =>
+        {
+            byte[] kind = new byte[1];
+            if (!await connection.ReceiveExactlyAsync(kind))
+            {
+                return;
+            }
+
+            if (kind[0] != (byte)'S')
+            {
+                await connection.SendAllAsync(kind);
+                await EchoUntilEndAsync(connection);
+                return;
+            }
+
+            byte[] chunk = Pattern.Bytes(3, 0, 64 * 1024);
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    await connection.SendAllAsync(chunk, stop.Token);
+                    Interlocked.Add(ref streamed, chunk.Length);
+                }
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                // The client went away, or the scenario is over.
+            }
+        });
+
+        await WarmUpAsync(relay);
+        var baseline = await BaselineAsync(relay);
+        long memAvailableBefore = ProcFs.MemAvailableKiB();
+        long cgroupBefore = ProcFs.CgroupMemoryBytes(relay.Connector);
+
+        var group = Track(SocketGroup.Create(relay.ListenSide, stalledClients));
+        await Task.WhenAll(group.Sockets.Select(async socket =>
+        {
+            await socket.ConnectAsync(Relay.Entry).WaitAsync(StepTimeout);
+            await socket.SendAllAsync("S"u8.ToArray());
+        }));
+
+        // A reader that stalls at once leaves a pipe nearly empty: the connector stops reading as
+        // soon as a write would block. One that takes a little now and then lets the connector
+        // write a little and read a socket buffer's worth each time, so its pipe fills up. So the
+        // clients read what has arrived, a few times, then never again.
+        byte[] sink = new byte[64 * 1024];
+        long readByClients = 0;
+        for (int round = 0; round < 12; round++)
+        {
+            await Task.Delay(250);
+            foreach (var socket in group.Sockets)
+            {
+                int available = socket.Available;
+                if (available > 0)
+                {
+                    readByClients += socket.Receive(sink, Math.Min(available, sink.Length), SocketFlags.None);
+                }
+            }
+        }
+
+        // Steady state: the target cannot send more because nobody reads.
+        long before = -1;
+        var settle = Stopwatch.StartNew();
+        while (Interlocked.Read(ref streamed) != before && settle.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            before = Interlocked.Read(ref streamed);
+            await Task.Delay(2000);
+        }
+
+        var (pipes, bytesInPipes) = ProcFs.PipeContents(relay.Connector);
+        long memAvailableStalled = ProcFs.MemAvailableKiB();
+        long cgroupStalled = ProcFs.CgroupMemoryBytes(relay.Connector);
+        var stalledSample = relay.Sample();
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => AssertEchoesAsync(relay.ListenSide, Relay.Entry, seed: 500 + i, length: 50_000)));
+        stop.Cancel();
+        group.Dispose();
+        var after = await AssertDescriptorsBackToBaselineAsync(relay, baseline, $"after {stalledClients} stalled readers closed");
+        long memAvailableAfter = ProcFs.MemAvailableKiB();
+
+        long bound = budget + ((long)pipes * PipeBudgetSmallPipe);
+        figures.Add("offered", $"{stalledClients} clients that read what had arrived 12 times in 3 s ({readByClients / (1024.0 * 1024):0.0} MiB in all), then never again, a target that streams to each without end (tcp_rmem/tcp_wmem max 64 KiB on the clients' side, tcp_rmem max 256 KiB on the target's); 20 echo clients meanwhile");
+        figures.Add("held in pipes", $"{bytesInPipes / (1024.0 * 1024):0.0} MiB in {pipes} pipes (bound: budget {budget >> 20} MiB + one page per pipe = {bound / (1024.0 * 1024):0.0} MiB); the target got {Interlocked.Read(ref streamed) / (1024.0 * 1024):0.0} MiB out");
+        figures.Add("MemAvailable", $"{Figures.Mib(memAvailableBefore)} -> {Figures.Mib(memAvailableStalled)} stalled ({Figures.Mib(memAvailableBefore - memAvailableStalled)} used, socket buffers included) -> {Figures.Mib(memAvailableAfter)} after");
+        figures.Add("memory cgroup", cgroupBefore < 0 ? "not readable" : $"{Figures.Mib(cgroupBefore / 1024)} -> {Figures.Mib(cgroupStalled / 1024)} stalled (+{Figures.Mib((cgroupStalled - cgroupBefore) / 1024)}; the test process is in it too)");
+        figures.Add("bridge", $"{stalledSample}; after: connector {after.ConnectorFds} descriptors; 20 of 20 echoes served meanwhile");
+
+        Assert.True(bytesInPipes <= bound, $"the connector's pipes hold {bytesInPipes} bytes with {stalledClients} stalled readers (bound {bound}: --pipe-memory-budget plus one page per pipe)");
+    });
+
+    // PipeBudget.SmallPipeSize: a pipe lent past the budget holds one page.
+    private const int PipeBudgetSmallPipe = 4096;
+
     private static async Task EchoUntilEndAsync(Socket connection)
     {
         byte[] buffer = new byte[16 * 1024];

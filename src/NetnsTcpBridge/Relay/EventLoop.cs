@@ -167,6 +167,7 @@ internal sealed partial class EventLoop
 
     private unsafe void Run()
     {
+        Log.NeverWaitOnThisThread(); // a stderr nobody reads must not stop relaying
         var events = stackalloc Libc.EpollEvent[MaxEvents];
         while (true)
         {
@@ -181,6 +182,7 @@ internal sealed partial class EventLoop
                 }
 
                 Log.Error($"relay event loop failed: {error.Message}");
+                Log.FlushQueued(TimeSpan.FromSeconds(1));
                 Environment.Exit(1);
             }
 

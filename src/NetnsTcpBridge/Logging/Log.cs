@@ -135,7 +135,7 @@ public static class Log
     private static void WriteToStandardError(string line)
     {
         byte[] bytes = System.Text.Encoding.UTF8.GetBytes(line);
-        if (t_neverWait)
+        if (t_neverWait && !StandardErrorQueue.StandardErrorIsAFile)
         {
             StandardErrorQueue.Enqueue(bytes);
         }

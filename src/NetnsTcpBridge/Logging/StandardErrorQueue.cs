@@ -18,6 +18,13 @@ internal static class StandardErrorQueue
     private static bool s_writing;
     private static Thread? s_writer;
 
+    /// <summary>
+    /// stderr is a regular file: a write there never waits for a reader, so event loops write
+    /// directly and lines keep their place among the others. Pipes, sockets (the journal) and
+    /// terminals (which can be stopped with Ctrl-S) go through the queue. Looked up once.
+    /// </summary>
+    public static bool StandardErrorIsAFile { get; } = Interop.Libc.FileType(2) == Interop.Libc.S_IFREG;
+
     /// <summary>Queues a line for the writer thread; drops it (counted) when the queue is full.</summary>
     public static void Enqueue(byte[] line)
     {

@@ -82,6 +82,11 @@ internal static partial class CommandLineParser
             relay = relay with { PipeSize = ParseCount(pipeSize!, PipeSize, 4096, 256 * 1024 * 1024) };
         }
 
+        if (values.TryGetValue(PipeMemoryBudget, out string? budget))
+        {
+            relay = relay with { PipeMemoryBudget = ParseSize(budget!, PipeMemoryBudget) };
+        }
+
         return relay;
     }
 

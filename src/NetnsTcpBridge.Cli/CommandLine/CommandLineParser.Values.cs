@@ -101,6 +101,40 @@ internal static partial class CommandLineParser
             ? value
             : throw new UsageException($"invalid value '{text}' for {option.Spellings}: expected a whole number from {min} to {max}");
 
+    /// <summary>Bytes, with an optional binary suffix: 65536, 512K, 64M, 1G (also KiB, MiB, GiB), up to 1 TiB.</summary>
+    internal static bool TryParseSize(string text, out long bytes)
+    {
+        bytes = 0;
+        int digits = 0;
+        while (digits < text.Length && char.IsAsciiDigit(text[digits]))
+        {
+            digits++;
+        }
+
+        int shift = text[digits..] switch
+        {
+            "" => 0,
+            "K" or "KiB" => 10,
+            "M" or "MiB" => 20,
+            "G" or "GiB" => 30,
+            _ => -1,
+        };
+        if (digits == 0 || digits > 13 || shift < 0
+            || !long.TryParse(text.AsSpan(0, digits), NumberStyles.None, CultureInfo.InvariantCulture, out long value)
+            || value > (1L << 40) >> shift)
+        {
+            return false;
+        }
+
+        bytes = value << shift;
+        return true;
+    }
+
+    private static long ParseSize(string text, OptionDefinition option) =>
+        TryParseSize(text, out long bytes)
+            ? bytes
+            : throw new UsageException($"invalid value '{text}' for {option.Spellings}: expected bytes with an optional K, M or G suffix, up to 1 TiB, e.g. 64M");
+
     // At least a millisecond: timeouts travel to the connector, and act, in whole milliseconds.
     private static TimeSpan ParseSeconds(string text, OptionDefinition option) =>
         double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds >= 0.001 && seconds <= 86400

@@ -36,6 +36,7 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition Copy = new(null, "copy", "METHOD", "How bytes are moved: splice (zero-copy, default) or buffered (recv/send)");
     public static readonly OptionDefinition Threads = new(null, "threads", "N", "Relay event loops (threads); default: one per core");
     public static readonly OptionDefinition PipeSize = new(null, "pipe-size", "BYTES", "Pipe capacity for splice (default 1048576, 1 MiB)");
+    public static readonly OptionDefinition PipeMemoryBudget = new(null, "pipe-memory-budget", "SIZE", "Kernel memory all splice pipes may hold at once, e.g. 64M (default); past it, pipes of one page");
     public static readonly OptionDefinition DrainTimeout = new(null, "drain-timeout", "SECONDS", "On SIGTERM/SIGINT, let open connections finish this long, then reset them (default 30)");
     public static readonly OptionDefinition KeepAlive = new(null, "keepalive", "SECONDS", "Enable TCP keepalive on both legs: first probe after SECONDS idle");
     public static readonly OptionDefinition UnixMode = new(null, "unix-mode", "OCTAL", "File mode of a listening unix:/path socket, e.g. 660 (default: from the umask)");
@@ -59,7 +60,7 @@ internal static class OptionDefinitions
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
         Rule, Config,
         ConnectTimeout, IdleTimeout, DrainTimeout, KeepAlive, MaxConnections, MaxConnectionsPerSource, SourcePrefix, Backlog, ProxyProtocol, AcceptProxy, AcceptProxyFrom, AcceptProxyTimeout,
-        Copy, Threads, PipeSize, UnixMode, DualStack, UnixOwner, User, MetricsAddress, MetricsNetns, ExitWithNetnsOwner,
+        Copy, Threads, PipeSize, PipeMemoryBudget, UnixMode, DualStack, UnixOwner, User, MetricsAddress, MetricsNetns, ExitWithNetnsOwner,
         Quiet, Verbose, LogFormatOption, HelpFlag, VersionFlag,
     ];
 }

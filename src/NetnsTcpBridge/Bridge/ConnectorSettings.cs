@@ -68,6 +68,11 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         Line("copy", Relay.CopyMethod == CopyMethod.Splice ? "splice" : "buffered");
         Line("threads", Relay.Threads);
         Line("pipe-size", Relay.PipeSize);
+        if (Relay.PipeMemoryBudget != RelayOptions.DefaultPipeMemoryBudget)
+        {
+            Line("pipe-memory-budget", Relay.PipeMemoryBudget);
+        }
+
         if (Relay.MaxConnections != int.MaxValue)
         {
             Line("max-connections", Relay.MaxConnections);
@@ -175,6 +180,7 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             },
             Threads = Number(Take("threads")),
             PipeSize = Number(Take("pipe-size")),
+            PipeMemoryBudget = values.ContainsKey("pipe-memory-budget") ? Milliseconds(Take("pipe-memory-budget")) : RelayOptions.DefaultPipeMemoryBudget,
             KeepAlive = values.ContainsKey("keepalive") ? ParseKeepAlive(Take("keepalive")) : null,
             MaxConnections = values.ContainsKey("max-connections") ? Number(Take("max-connections")) : int.MaxValue,
             MaxConnectionsPerSource = values.ContainsKey("max-connections-per-source") ? Number(Take("max-connections-per-source")) : null,

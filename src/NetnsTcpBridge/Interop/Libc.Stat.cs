@@ -6,6 +6,7 @@ internal static partial class Libc
 {
     internal const uint S_IFMT = 0xF000;
     internal const uint S_IFSOCK = 0xC000;
+    internal const uint S_IFREG = 0x8000;
 
     /// <summary>Size of struct stat on x86-64 glibc; st_mode sits at byte 24.</summary>
     internal const int StatSize = 144;
@@ -29,6 +30,13 @@ internal static partial class Libc
     {
         byte* buffer = stackalloc byte[StatSize];
         return LStat(path, buffer) == 0 ? *(uint*)(buffer + StatModeOffset) & S_IFMT : null;
+    }
+
+    /// <summary>The file type bits of what <paramref name="fd"/> is open on, or null when fstat fails.</summary>
+    internal static unsafe uint? FileType(int fd)
+    {
+        byte* buffer = stackalloc byte[StatSize];
+        return FStat(fd, buffer) == 0 ? *(uint*)(buffer + StatModeOffset) & S_IFMT : null;
     }
 
     /// <summary>Device and inode of what <paramref name="fd"/> is open on, or null when fstat fails (e.g. it is closed).</summary>

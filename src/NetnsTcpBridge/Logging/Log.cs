@@ -23,6 +23,9 @@ public static class Log
 
     private static readonly object Gate = new();
 
+    [ThreadStatic]
+    private static bool t_neverWait;
+
     public static LogLevel Level { get; set; } = LogLevel.Info;
 
     public static LogFormat Format { get; set; } = LogFormat.Text;
@@ -51,6 +54,15 @@ public static class Log
     public static string Prefix { get; set; } = ProgramName;
 
     public static bool IsEnabled(LogLevel level) => level <= Level;
+
+    /// <summary>
+    /// From now on this thread's lines go through <see cref="StandardErrorQueue"/>: it never waits
+    /// for stderr, and drops lines (counted) when stderr is not read. For the relay event loops.
+    /// </summary>
+    public static void NeverWaitOnThisThread() => t_neverWait = true;
+
+    /// <summary>Waits, at most <paramref name="limit"/>, for lines queued by event loops to be written (before exiting).</summary>
+    public static void FlushQueued(TimeSpan limit) => StandardErrorQueue.Flush(limit);
 
     public static void Error(string message) => Write(LogLevel.Error, message);
 
@@ -106,10 +118,13 @@ public static class Log
             return;
         }
 
-        WriteToStandardError(Format == LogFormat.Json
-            ? LogLineFormatter.Json(Now(), Part, level, message)
-            : LogLineFormatter.Text(Now(), Prefix, level, message));
+        WriteToStandardError(FormatLine(level, message));
     }
+
+    internal static string FormatLine(LogLevel level, string message) =>
+        Format == LogFormat.Json
+            ? LogLineFormatter.Json(Now(), Part, level, message)
+            : LogLineFormatter.Text(Now(), Prefix, level, message);
 
     private static DateTime? Now() => Timestamps ? DateTime.UtcNow : null;
 
@@ -120,6 +135,18 @@ public static class Log
     private static void WriteToStandardError(string line)
     {
         byte[] bytes = System.Text.Encoding.UTF8.GetBytes(line);
+        if (t_neverWait && !StandardErrorQueue.StandardErrorIsAFile)
+        {
+            StandardErrorQueue.Enqueue(bytes);
+        }
+        else
+        {
+            WriteNow(bytes);
+        }
+    }
+
+    internal static void WriteNow(byte[] bytes)
+    {
         lock (Gate)
         {
             _ = StandardOutput.WriteAll(2, bytes); // stderr gone: nothing better to do with a log line

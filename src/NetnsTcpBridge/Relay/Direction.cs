@@ -122,7 +122,7 @@ internal sealed partial class Direction
         {
             if (_bytesInPipe > 0)
             {
-                _pipe.Close();
+                _pipes.Discard(_pipe);
             }
             else
             {

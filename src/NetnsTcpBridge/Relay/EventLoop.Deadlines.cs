@@ -1,7 +1,7 @@
 namespace NetnsTcpBridge.Relay;
 
-// Time in the event loop: connect deadlines, idle deadlines, and the short polls while resets
-// wait for bytes to leave. epoll_wait sleeps until the earliest of them.
+// Time in the event loop: connect deadlines, idle deadlines, and the checks while resets wait for
+// bytes to leave. epoll_wait sleeps until the earliest of them.
 internal sealed partial class EventLoop
 {
     /// <summary>
@@ -14,7 +14,8 @@ internal sealed partial class EventLoop
     private static bool IsCurrent((RelayConnection Connection, int Attempt, long Deadline) entry) =>
         entry.Connection.Phase == RelayPhase.Connecting && entry.Connection.Attempt == entry.Attempt;
 
-    public void TrackResetDrain(RelayConnection connection) => _resetDrains.Add(connection);
+    /// <summary>Checks now and then, with backoff, whether a reset's survivor has sent everything (see <see cref="ResetDrainCheck"/>).</summary>
+    public void TrackResetDrain(ResetDrainCheck check) => _resetDrains.Add(check);
 
     /// <summary>
     /// Watches a relaying connection for --idle-timeout. Transfers only note the time (no system
@@ -28,11 +29,6 @@ internal sealed partial class EventLoop
 
     private int NextTimeout()
     {
-        if (_resetDrains.Count > 0)
-        {
-            return ResetDrainPollMilliseconds;
-        }
-
         while (_connectDeadlines.TryPeek(out var head) && !IsCurrent(head))
         {
             _connectDeadlines.Dequeue();
@@ -40,7 +36,8 @@ internal sealed partial class EventLoop
 
         long connect = _connectDeadlines.TryPeek(out var first) ? first.Deadline : long.MaxValue;
         long idle = _idleDeadlines.TryPeek(out var earliest) ? ((IDeadlineHeapItem)earliest).DeadlineTicks : long.MaxValue;
-        long next = Math.Min(Math.Min(connect, idle), Math.Min(NextProxyHeaderDeadline(), NextSourceDeadline()));
+        long drain = _resetDrains.TryPeek(out var check) ? check.DeadlineTicks : long.MaxValue;
+        long next = Math.Min(Math.Min(Math.Min(connect, idle), drain), Math.Min(NextProxyHeaderDeadline(), NextSourceDeadline()));
         return next == long.MaxValue ? -1 : (int)Math.Clamp(next - Environment.TickCount64, 0, int.MaxValue);
     }
 
@@ -60,24 +57,33 @@ internal sealed partial class EventLoop
         CheckSourceDeadline(now);
         CheckIdleDeadlines(now);
 
-        for (int i = _resetDrains.Count - 1; i >= 0; i--)
+        CheckResetDrains(now);
+    }
+
+    // Only the drains that are due are checked, each O(log n): a connection that closes (its
+    // survivor drained, or reset) leaves the heap in Forget.
+    private void CheckResetDrains(long now)
+    {
+        while (_resetDrains.TryPeek(out var check) && check.DeadlineTicks <= now)
         {
-            var connection = _resetDrains[i];
-            if (connection.Phase == RelayPhase.Resetting)
+            var connection = check.Connection;
+            if (check.IsAtLimit(now))
             {
-                if (connection.DeadlineTicks <= now)
-                {
-                    connection.OnDeadline();
-                }
-                else
-                {
-                    connection.FinishResetWhenDrained();
-                }
+                connection.OnDeadline();
+            }
+            else
+            {
+                connection.FinishResetWhenDrained();
             }
 
-            if (connection.Phase != RelayPhase.Resetting)
+            if (connection.Phase == RelayPhase.Resetting && check.HeapIndex >= 0)
             {
-                _resetDrains.RemoveAt(i);
+                check.Postpone(now);
+                _resetDrains.EarliestMovedLater();
+            }
+            else
+            {
+                _resetDrains.Remove(check);
             }
         }
     }

@@ -18,7 +18,6 @@ internal sealed partial class EventLoop
 {
     private const int MaxEvents = 256;
     private const ulong WakeToken = ulong.MaxValue;
-    private const int ResetDrainPollMilliseconds = 1;
 
     private readonly int _epoll;
     private readonly int _wake;
@@ -28,7 +27,7 @@ internal sealed partial class EventLoop
     private readonly Stack<int> _freeSlots = new();
     private readonly Queue<(RelayConnection Connection, int Attempt, long Deadline)> _connectDeadlines = new();
     private readonly DeadlineHeap<RelayConnection> _idleDeadlines = new();
-    private readonly List<RelayConnection> _resetDrains = [];
+    private readonly DeadlineHeap<ResetDrainCheck> _resetDrains = new();
     private readonly Thread _thread;
     private uint _nextGeneration;
 
@@ -128,6 +127,11 @@ internal sealed partial class EventLoop
         }
 
         StopIdleTracking(connection);
+        if (connection.ResetDrain is { } check)
+        {
+            _resetDrains.Remove(check);
+        }
+
         if (connection.Slot >= 0 && ReferenceEquals(_slots[connection.Slot], connection))
         {
             _slots[connection.Slot] = null;
@@ -163,6 +167,7 @@ internal sealed partial class EventLoop
 
     private unsafe void Run()
     {
+        Log.NeverWaitOnThisThread(); // a stderr nobody reads must not stop relaying
         var events = stackalloc Libc.EpollEvent[MaxEvents];
         while (true)
         {
@@ -177,6 +182,7 @@ internal sealed partial class EventLoop
                 }
 
                 Log.Error($"relay event loop failed: {error.Message}");
+                Log.FlushQueued(TimeSpan.FromSeconds(1));
                 Environment.Exit(1);
             }
 

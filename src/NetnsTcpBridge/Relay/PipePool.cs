@@ -18,6 +18,9 @@ internal sealed class SplicePipe
 
     public int Capacity { get; }
 
+    /// <summary>Lent past the pipe memory budget: one page, never kept for reuse.</summary>
+    public bool IsSmall { get; init; }
+
     public void Close()
     {
         _ = Libc.Close(ReadEnd);
@@ -28,7 +31,8 @@ internal sealed class SplicePipe
 /// <summary>
 /// Empty pipes of one event loop, lent to a direction only while it has bytes in flight, so that
 /// idle connections hold no pipe (two descriptors and kernel memory each). Single-threaded: each
-/// event loop has its own pool.
+/// event loop has its own pool. What is lent is charged to the connector's <see cref="PipeBudget"/>;
+/// past it, pipes of one page are lent, and closed when given back.
 /// </summary>
 internal sealed class PipePool
 {
@@ -37,39 +41,49 @@ internal sealed class PipePool
 
     private readonly Stack<SplicePipe> _idle = new();
     private readonly int _requestedSize;
+    private readonly PipeBudget _budget;
 
-    public PipePool(int requestedSize)
+    /// <summary>The capacity charged for a full pipe: the size asked for, else the kernel's default (16 pages).</summary>
+    private readonly int _fullCapacity;
+
+    public PipePool(int requestedSize, PipeBudget budget)
     {
         _requestedSize = requestedSize;
+        _budget = budget;
+        _fullCapacity = requestedSize > 0 ? requestedSize : 65536;
     }
 
     /// <summary>Lends an empty pipe; throws <see cref="SyscallException"/> when none can be made (e.g. EMFILE).</summary>
-    public unsafe SplicePipe Rent()
+    public SplicePipe Rent()
     {
-        if (_idle.TryPop(out var pipe))
+        if (!_budget.TryCharge(_fullCapacity))
         {
-            return pipe;
+            var small = Create(PipeBudget.SmallPipeSize, isSmall: true);
+            _budget.Charge(small.Capacity);
+            return small;
         }
 
-        int* fds = stackalloc int[2];
-        if (Libc.Pipe2(fds, Libc.O_CLOEXEC | Libc.O_NONBLOCK) != 0)
+        try
         {
-            throw SyscallException.FromLastError("pipe2", "splice buffer");
+            return _idle.TryPop(out var pipe) ? pipe : Create(_requestedSize, isSmall: false);
         }
-
-        if (_requestedSize > 0)
+        catch
         {
-            // Best effort: above /proc/sys/fs/pipe-max-size an unprivileged process gets EPERM.
-            _ = Libc.Fcntl(fds[1], Libc.F_SETPIPE_SZ, _requestedSize);
+            _budget.Refund(_fullCapacity);
+            throw;
         }
-
-        int capacity = Libc.Fcntl(fds[1], Libc.F_GETPIPE_SZ, 0);
-        return new SplicePipe(fds[0], fds[1], capacity > 0 ? capacity : 65536);
     }
 
     /// <summary>Takes back a pipe that holds no bytes.</summary>
     public void Return(SplicePipe pipe)
     {
+        if (pipe.IsSmall)
+        {
+            Discard(pipe);
+            return;
+        }
+
+        _budget.Refund(_fullCapacity);
         if (_idle.Count < MaxIdle)
         {
             _idle.Push(pipe);
@@ -78,5 +92,30 @@ internal sealed class PipePool
         {
             pipe.Close();
         }
+    }
+
+    /// <summary>Closes a lent pipe that cannot be reused (it may still hold bytes).</summary>
+    public void Discard(SplicePipe pipe)
+    {
+        _budget.Refund(pipe.IsSmall ? pipe.Capacity : _fullCapacity);
+        pipe.Close();
+    }
+
+    private static unsafe SplicePipe Create(int requestedSize, bool isSmall)
+    {
+        int* fds = stackalloc int[2];
+        if (Libc.Pipe2(fds, Libc.O_CLOEXEC | Libc.O_NONBLOCK) != 0)
+        {
+            throw SyscallException.FromLastError("pipe2", "splice buffer");
+        }
+
+        if (requestedSize > 0)
+        {
+            // Best effort: above /proc/sys/fs/pipe-max-size an unprivileged process gets EPERM.
+            _ = Libc.Fcntl(fds[1], Libc.F_SETPIPE_SZ, requestedSize);
+        }
+
+        int capacity = Libc.Fcntl(fds[1], Libc.F_GETPIPE_SZ, 0);
+        return new SplicePipe(fds[0], fds[1], capacity > 0 ? capacity : 65536) { IsSmall = isSmall };
     }
 }

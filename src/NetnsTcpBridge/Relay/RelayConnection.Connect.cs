@@ -76,7 +76,11 @@ internal sealed partial class RelayConnection
             _ => CloseReason.ConnectFailed,
         };
         End(kind, errno is null ? reason : SyscallException.DescribeErrno(errno.Value));
-        Log.Warning($"{_route.LogPrefix}cannot connect to {_route.TargetName} for client {ClientName}: {reason}; resetting the client");
+        if (WarningBurstLimit.ConnectFailures.TryWrite(out long leftOut))
+        {
+            Log.Warning($"{_route.LogPrefix}cannot connect to {_route.TargetName} for client {ClientName}: {reason}; resetting the client{WarningBurstLimit.LeftOutNote(leftOut)}");
+        }
+
         Close(reset: true);
     }
 }

@@ -151,7 +151,11 @@ internal sealed partial class RelayConnection
     private void RejectProxyHeader(string why)
     {
         End(CloseReason.BadProxyHeader, why);
-        Log.Warning($"{_route.LogPrefix}client {ClientName}: bad PROXY header: {why}; resetting the connection");
+        if (WarningBurstLimit.BadProxyHeaders.TryWrite(out long leftOut))
+        {
+            Log.Warning($"{_route.LogPrefix}client {ClientName}: bad PROXY header: {why}; resetting the connection{WarningBurstLimit.LeftOutNote(leftOut)}");
+        }
+
         Close(reset: true);
     }
 

@@ -3,6 +3,9 @@ namespace NetnsTcpBridge.Relay;
 // Passing a reset on: the survivor is reset only once what was already written to it has left.
 internal sealed partial class RelayConnection
 {
+    /// <summary>The loop's next look at the survivor while a reset waits; null before a reset.</summary>
+    public ResetDrainCheck? ResetDrain { get; private set; }
+
     private void BeginReset(int survivor)
     {
         _upload?.Release();
@@ -10,11 +13,13 @@ internal sealed partial class RelayConnection
         _context.Loop.StopIdleTracking(this);
         _survivorToReset = survivor;
         Phase = RelayPhase.Resetting;
-        DeadlineTicks = Environment.TickCount64 + (long)ResetDrainLimit.TotalMilliseconds;
+        long now = Environment.TickCount64;
+        DeadlineTicks = now + (long)ResetDrainLimit.TotalMilliseconds;
         FinishResetWhenDrained();
         if (!IsClosed)
         {
-            _context.Loop.TrackResetDrain(this);
+            ResetDrain = new ResetDrainCheck(this, now, DeadlineTicks);
+            _context.Loop.TrackResetDrain(ResetDrain);
         }
     }
 

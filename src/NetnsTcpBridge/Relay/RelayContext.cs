@@ -8,7 +8,7 @@ internal sealed class RelayContext
         Options = options;
         Loop = loop;
         Engine = engine;
-        Pipes = new PipePool(options.PipeSize);
+        Pipes = new PipePool(options.PipeSize, engine.PipeBudget);
         Routes = options.AllRoutes();
         IdleTimeoutTicks = options.IdleTimeout is { } idle ? Math.Max(1, (long)idle.TotalMilliseconds) : 0;
     }

@@ -17,6 +17,7 @@ public sealed class RelayEngine
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(source);
         Options = options;
+        PipeBudget = new PipeBudget(options.PipeMemoryBudget);
         SourceLimiter = options.MaxConnectionsPerSource is { } perSource ? new SourceLimiter(perSource) : null;
         _loops = new EventLoop[Math.Max(1, options.Threads)];
         for (int i = 0; i < _loops.Length; i++)
@@ -36,6 +37,9 @@ public sealed class RelayEngine
 
     /// <summary>Counters over the engine's life (see <see cref="RelayStatistics.Describe"/>).</summary>
     public RelayStatistics Statistics { get; } = new();
+
+    /// <summary>Kernel memory the splice pipes of every loop may hold (--pipe-memory-budget).</summary>
+    internal PipeBudget PipeBudget { get; }
 
     /// <summary>Open connections per client address, shared by every loop; null without --max-connections-per-source.</summary>
     internal SourceLimiter? SourceLimiter { get; }

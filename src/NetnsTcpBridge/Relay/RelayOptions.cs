@@ -58,6 +58,16 @@ public sealed record RelayOptions
 
     public const int DefaultPipeSize = 1024 * 1024;
 
+    /// <summary>
+    /// Pipe capacity, in bytes, that the connector's splice pipes may hold at once (see
+    /// <see cref="PipeBudget"/>); past it, directions get one-page pipes. 64 MiB by default:
+    /// 64 transfers at full speed with 1 MiB pipes, and the kernel's own default share for
+    /// pipes of an unprivileged user (/proc/sys/fs/pipe-user-pages-soft).
+    /// </summary>
+    public long PipeMemoryBudget { get; init; } = DefaultPipeMemoryBudget;
+
+    public const long DefaultPipeMemoryBudget = 64L * 1024 * 1024;
+
     public KeepAliveSettings? KeepAlive { get; init; }
 
     /// <summary>

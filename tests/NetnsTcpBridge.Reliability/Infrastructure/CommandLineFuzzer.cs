@@ -206,8 +206,16 @@ public sealed partial class CommandLineFuzzer
                 defect = "bad thread count";
                 break;
             case 4:
-                Set(options, "pipe-size", Pick([.. BadCounts, "4095", "268435457", "1k"]));
-                defect = "bad pipe size";
+                if (_random.Next(2) == 0)
+                {
+                    Set(options, "pipe-size", Pick([.. BadCounts, "4095", "268435457", "1k"]));
+                }
+                else
+                {
+                    Set(options, "pipe-memory-budget", Pick(["", "M", "-1", "64m", "64 M", "1025G", "1T", "0x10", "99999999999999999999"]));
+                }
+
+                defect = "bad pipe size or pipe memory budget";
                 break;
             case 5:
                 Set(options, "copy", Pick(BadCopy));
@@ -376,6 +384,11 @@ public sealed partial class CommandLineFuzzer
         if (_random.Next(4) == 0)
         {
             options.Add(("pipe-size", Pick(["4096", "65536", "268435456"])));
+        }
+
+        if (_random.Next(5) == 0)
+        {
+            options.Add(("pipe-memory-budget", Pick(["0", "65536", "64M", "1G"])));
         }
 
         if (_random.Next(5) == 0)

@@ -24,6 +24,7 @@ public class ConnectorSettingsTests
                 CopyMethod = CopyMethod.Buffered,
                 Threads = 1,
                 PipeSize = 1 << 20,
+                PipeMemoryBudget = 3L << 30,
                 KeepAlive = new KeepAliveSettings(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), 3),
             },
             true,

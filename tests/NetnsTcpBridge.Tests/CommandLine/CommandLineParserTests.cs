@@ -204,6 +204,27 @@ public class CommandLineParserTests
     }
 
     [Theory]
+    [InlineData("long", "0", 0L)]
+    [InlineData("equals", "65536", 65536L)]
+    [InlineData("long", "512K", 512L * 1024)]
+    [InlineData("long", "64M", 64L * 1024 * 1024)]
+    [InlineData("long", "64MiB", 64L * 1024 * 1024)]
+    [InlineData("long", "2G", 2L * 1024 * 1024 * 1024)]
+    [InlineData("long", "1024G", 1L << 40)]
+    public void PipeMemoryBudget_InEveryForm_SetsTheBudget(string form, string value, long expected)
+    {
+        var run = Run(["-l", ListenAddress, "-c", ConnectAddress, .. Spell(form, null, "pipe-memory-budget", value)]);
+
+        Assert.Equal(expected, run.Settings.Relay.PipeMemoryBudget);
+    }
+
+    [Fact]
+    public void PipeMemoryBudget_WhenAbsent_Is64MiB()
+    {
+        Assert.Equal(64L * 1024 * 1024, Run("-l", ListenAddress, "-c", ConnectAddress).Settings.Relay.PipeMemoryBudget);
+    }
+
+    [Theory]
     [InlineData("long", "30", 30, 10)]
     [InlineData("equals", "60", 60, 20)]
     [InlineData("long", "1", 1, 1)]
@@ -231,6 +252,14 @@ public class CommandLineParserTests
     [InlineData("--pipe-size", "268435457")]
     [InlineData("--pipe-size", "64k")]
     [InlineData("--pipe-size", "")]
+    [InlineData("--pipe-memory-budget", "")]
+    [InlineData("--pipe-memory-budget", "M")]
+    [InlineData("--pipe-memory-budget", "-1")]
+    [InlineData("--pipe-memory-budget", "64m")]
+    [InlineData("--pipe-memory-budget", "64 M")]
+    [InlineData("--pipe-memory-budget", "1025G")]
+    [InlineData("--pipe-memory-budget", "1T")]
+    [InlineData("--pipe-memory-budget", "99999999999999999999")]
     [InlineData("--keepalive", "0")]
     [InlineData("--keepalive", "-5")]
     [InlineData("--keepalive", "86401")]

@@ -23,6 +23,19 @@ internal static class ConnectorPart
 
     public static int Run()
     {
+        try
+        {
+            return RunConnector();
+        }
+        finally
+        {
+            // The event loops' last lines (close lines, warnings) wait in a queue: write them out.
+            Log.FlushQueued(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private static int RunConnector()
+    {
         Log.Part = "connector";
 
         // First of all, so that no signal kills this part by its default action. The listener
@@ -83,6 +96,7 @@ internal static class ConnectorPart
         {
             Log.Debug($"stopping: resetting {engine.ActiveConnections} connection(s)");
             engine.AbortAll(AbortLimit, CloseReason.ResetOnStop);
+            Log.FlushQueued(TimeSpan.FromSeconds(1));
             Environment.Exit(0);
         });
         signals.On(Libc.SIGUSR1, _ =>

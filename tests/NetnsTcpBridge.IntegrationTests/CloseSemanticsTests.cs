@@ -12,7 +12,7 @@ namespace NetnsTcpBridge.IntegrationTests;
 /// connect-refused and connect-timeout rows differ, by design. Rows whose outcome depends on
 /// which event the bridge handles first run several times.
 /// </summary>
-public sealed class CloseSemanticsTests : IntegrationTest
+public sealed partial class CloseSemanticsTests : IntegrationTest
 {
     private const int BridgePort = 8000;
     private const int ServerPort = 9000;

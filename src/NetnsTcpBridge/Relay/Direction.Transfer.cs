@@ -54,7 +54,6 @@ internal sealed partial class Direction
             return -Marshal.GetLastPInvokeError();
         }
 
-        _stepOverMark = false;
         _bufferStart = 0;
         _bufferEnd = (int)received;
         return received;

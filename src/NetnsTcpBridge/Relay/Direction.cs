@@ -26,22 +26,21 @@ internal enum DirectionState
 /// as it is empty, so an idle direction holds no memory.
 ///
 /// Urgent data: reads stop at the urgent mark, and the urgent byte is sent on with MSG_OOB after
-/// every byte that preceded it, so the receiver sees the mark where the sender put it.
-/// - splice: splice(2) stops at the mark by itself (tcp_read_sock), even before EPOLLPRI is seen.
-///   Once EPOLLPRI has announced urgent data and the read position is at the mark, the byte is
-///   fetched with MSG_OOB; splice cannot step over the mark after that (it stops for as long as
-///   urg_data is set), so one buffered read follows.
-/// - buffered: a plain recv that starts exactly at the mark would skip the byte and the kernel
-///   would then discard it, and EPOLLPRI may not have been seen yet when that read happens. So the
-///   sockets have SO_OOBINLINE (the byte stays in the stream, never lost) and every read first
-///   asks SIOCATMARK; at the mark, the byte is read alone and sent on with MSG_OOB.
+/// every byte that preceded it, so the receiver sees the mark where the sender put it. Both
+/// sockets have SO_OOBINLINE, so the urgent byte stays in the stream: without it, a second urgent
+/// byte arriving while the first waits at the read position makes the kernel drop the first
+/// (tcp_check_urg), which a peer with SO_OOBINLINE on a direct connection would have received. At
+/// the mark (SIOCATMARK) the byte is read alone and sent on with MSG_OOB.
+/// - splice: splice(2) never reads past the mark (tcp_read_sock stops there), so the mark is asked
+///   for only once EPOLLPRI has announced urgent data, or when splice stops short.
+/// - buffered: a recv that starts exactly at the mark would take the urgent byte as a plain one,
+///   and EPOLLPRI may not have been seen yet; so every read first asks SIOCATMARK.
 /// </remarks>
 internal sealed partial class Direction
 {
     private const int BufferSize = 64 * 1024;
 
     private readonly PipePool _pipes;
-    private readonly bool _urgentInline;
     private bool _useSplice;
     private SplicePipe? _pipe;
     private int _bytesInPipe;
@@ -50,15 +49,14 @@ internal sealed partial class Direction
     private int _bufferEnd;
     private bool _endOfStream;
     private bool _urgentAnnounced;
-    private bool _stepOverMark;
     private int _pendingUrgent = -1;
+    private Errno? _readErrorAfterUrgent;
 
     public Direction(int from, int to, CopyMethod method, PipePool pipes)
     {
         From = from;
         To = to;
         _useSplice = method == CopyMethod.Splice;
-        _urgentInline = method == CopyMethod.Buffered;
         _pipes = pipes;
     }
 
@@ -78,6 +76,19 @@ internal sealed partial class Direction
 
     /// <summary>Bytes held in a pipe or buffer, not yet written.</summary>
     private bool HasPendingBytes => _bytesInPipe > 0 || _bufferStart < _bufferEnd;
+
+    /// <summary>
+    /// True once <see cref="SalvageBeforeReset"/> was called: <see cref="From"/> is known to be
+    /// reset, and this direction only carries what it had sent before, up to its end.
+    /// </summary>
+    public bool IsSalvaging { get; private set; }
+
+    /// <summary>
+    /// <see cref="From"/> was reset (writing to it failed), but bytes it sent before may still wait
+    /// in its socket: a peer on a direct connection would read them before the reset, so they are
+    /// read to their end and written on. Its end of stream then passes on no FIN: the caller resets.
+    /// </summary>
+    public void SalvageBeforeReset() => IsSalvaging = true;
 
     /// <summary>Records that EPOLLPRI reported urgent data on <see cref="From"/>.</summary>
     public void AnnounceUrgent() => _urgentAnnounced = true;
@@ -99,12 +110,15 @@ internal sealed partial class Direction
 
             if (_endOfStream)
             {
-                PassOnEndOfStream();
-                return;
-            }
+                if (IsSalvaging)
+                {
+                    // Its sender is gone: its end is not a FIN to pass on; the reset follows.
+                    Release();
+                    State = DirectionState.Done;
+                    return;
+                }
 
-            if (!_urgentInline && _urgentAnnounced && IsAtUrgentMark() && !TakeUrgent())
-            {
+                PassOnEndOfStream();
                 return;
             }
 
@@ -149,8 +163,15 @@ internal sealed partial class Direction
     /// <summary>Reads what is there. False when it must wait for EPOLLIN, or failed.</summary>
     private bool Fill()
     {
-        long read = _urgentInline && IsAtUrgentMark() ? ReceiveInlineUrgent()
-            : _useSplice && !_stepOverMark ? SpliceIn()
+        if (_readErrorAfterUrgent is { } deferred && !IsAtUrgentMark())
+        {
+            Fail(DirectionEnding.ReadFailed, "read", deferred);
+            return false;
+        }
+
+        bool askForMark = !_useSplice || _urgentAnnounced;
+        long read = askForMark && IsAtUrgentMark() ? ReceiveInlineUrgent()
+            : _useSplice ? SpliceIn()
             : ReceiveIntoBuffer();
         if (read > 0)
         {
@@ -161,12 +182,10 @@ internal sealed partial class Direction
         {
             // Once the FIN has arrived, splice returns 0 at the urgent mark too (tcp_splice_read
             // sees SOCK_DONE): that is the urgent byte waiting, not yet the end of the stream.
-            if (_useSplice && !_stepOverMark && IsAtUrgentMark())
+            if (_useSplice && IsAtUrgentMark())
             {
                 _urgentAnnounced = true;
-                bool progressed = TakeUrgent();
-                _stepOverMark = true; // splice cannot pass the mark; the next read is a plain recv
-                return progressed;
+                return true;
             }
 
             _endOfStream = true;
@@ -176,13 +195,27 @@ internal sealed partial class Direction
         var errno = (Errno)(-read);
         if (errno == Errno.EAGAIN)
         {
-            // Idle: hold nothing while waiting. A read can also race past the mark before EPOLLPRI
-            // is seen; then the byte is still there to take, only later than its place.
+            // splice stops at the mark with EAGAIN: then the urgent byte is next, already here.
+            if (_useSplice && _urgentAnnounced && IsAtUrgentMark())
+            {
+                return true;
+            }
+
+            // Idle: hold nothing while waiting.
             Release();
-            return !_urgentInline && _urgentAnnounced && TakeUrgent() && _pendingUrgent >= 0;
+            return false;
         }
 
-        if (_useSplice && !_stepOverMark && errno is Errno.EINVAL or Errno.EMFILE or Errno.ENFILE or Errno.ENOMEM)
+        if (_useSplice && IsAtUrgentMark())
+        {
+            // splice stops at the mark and reports a reset there, before the urgent byte that the
+            // peer sent ahead of it: pass the byte on first, then the reset.
+            _readErrorAfterUrgent = errno;
+            _urgentAnnounced = true;
+            return true;
+        }
+
+        if (_useSplice && errno is Errno.EINVAL or Errno.EMFILE or Errno.ENFILE or Errno.ENOMEM)
         {
             // This pair of sockets cannot be spliced (e.g. an inherited socket of another kind), or
             // no pipe can be had right now (out of descriptors): copy through a buffer instead.

@@ -48,6 +48,15 @@ internal sealed partial class RelayConnection
         _clientPrepared = client.Prepared;
         _context = context;
         _route = context.Routes[client.Route]; // checked by the loop before adopting
+
+        // See Direction: urgent bytes stay in the stream, so that neither a read nor a later
+        // urgent byte can lose them. From the first moment: a client may send them while the
+        // target is still being connected to.
+        ServerConnector.KeepUrgentDataInline(Client);
+        if (_serverHandedOver)
+        {
+            ServerConnector.KeepUrgentDataInline(Server);
+        }
     }
 
     public int Client { get; }
@@ -224,12 +233,6 @@ internal sealed partial class RelayConnection
         }
 
         Phase = RelayPhase.Relaying;
-        if (_context.Options.CopyMethod == CopyMethod.Buffered)
-        {
-            // See Direction: urgent bytes stay in the stream so that no read can lose them.
-            ServerConnector.KeepUrgentDataInline(Client);
-            ServerConnector.KeepUrgentDataInline(Server);
-        }
 
         _upload = new Direction(Client, Server, _context.Options.CopyMethod, _context.Pipes);
         _download = new Direction(Server, Client, _context.Options.CopyMethod, _context.Pipes);
@@ -264,10 +267,10 @@ internal sealed partial class RelayConnection
             reading.Pump();
         }
 
-        // Once a direction has failed, the other must not run: a failed write has consumed the
-        // socket's pending error (sock_error), so a read on it would now return a plain end of
-        // stream and pass on a FIN where a reset belongs.
-        if (reading.State != DirectionState.Failed && (events & (Libc.EPOLLOUT | Libc.EPOLLERR | Libc.EPOLLHUP)) != 0)
+        // Once a direction has failed, the other runs only to salvage what the dead side had sent
+        // (see CheckEnd): a failed write has consumed the socket's pending error (sock_error), so
+        // a read on it returns a plain end of stream, which must not become a FIN.
+        if ((reading.State != DirectionState.Failed || writing.IsSalvaging) && (events & (Libc.EPOLLOUT | Libc.EPOLLERR | Libc.EPOLLHUP)) != 0)
         {
             writing.Pump();
         }
@@ -290,6 +293,19 @@ internal sealed partial class RelayConnection
             // The side whose socket failed is gone; the other one gets the reset.
             var failed = upload.State == DirectionState.Failed ? upload : download;
             int dead = failed.Ending == DirectionEnding.ReadFailed ? failed.From : failed.To;
+            var fromDead = failed == upload ? download : upload;
+            if (failed.Ending == DirectionEnding.WriteFailed && fromDead.State == DirectionState.Open)
+            {
+                // Found dead by writing to it: what it sent before its reset may still wait unread
+                // in its socket. The survivor gets those bytes first, as on a direct connection.
+                fromDead.SalvageBeforeReset();
+                fromDead.Pump();
+                if (fromDead.State == DirectionState.Open)
+                {
+                    return; // more to read from the dead side, or to write to the survivor
+                }
+            }
+
             End(dead == Client ? CloseReason.ResetByClient : CloseReason.ResetByServer, failed.Error);
             BeginReset(survivor: dead == Client ? Server : Client);
         }

@@ -34,6 +34,8 @@ internal static class ServerConnector
             return Marshal.GetLastPInvokeError();
         }
 
+        // Before connecting, so that no urgent byte of the target ever arrives out of line (see Direction).
+        KeepUrgentDataInline(fd);
         if (family != Libc.AF_UNIX)
         {
             _ = Libc.SetIntSockOpt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);

@@ -20,6 +20,8 @@ internal static unsafe partial class Native
 
     public const short POLLIN = 0x1;
     public const short POLLOUT = 0x4;
+    public const short POLLERR = 0x8;
+    public const short POLLHUP = 0x10;
 
     public const int EAGAIN = 11;
     public const int EPIPE = 32;

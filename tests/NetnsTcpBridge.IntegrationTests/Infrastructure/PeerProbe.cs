@@ -166,6 +166,31 @@ public static class PeerProbe
         }
     }
 
+    /// <summary>
+    /// Like <see cref="WaitUntilSentAsync"/>, but also returns once the connection was reset or
+    /// closed: a reset empties the send queue without moving SIOCOUTQ, which would wait forever.
+    /// </summary>
+    public static async Task WaitUntilSentOrResetAsync(this Socket socket, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Query(socket, Native.SIOCOUTQ) > 0 && !IsHungUp(socket))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{Query(socket, Native.SIOCOUTQ)} bytes still unacknowledged after {timeout.TotalSeconds} s, and no reset");
+            }
+
+            await Task.Delay(PollInterval).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>True once poll reports POLLHUP or POLLERR (reported whatever is asked, and not consumed).</summary>
+    private static unsafe bool IsHungUp(Socket socket) => WithDescriptor(socket, fd =>
+    {
+        var entry = new Native.PollFd { Fd = fd, Events = 0 };
+        return Native.Poll(&entry, 1, 0) > 0 && (entry.Revents & (Native.POLLHUP | Native.POLLERR)) != 0 ? 1 : 0;
+    }) != 0;
+
     /// <summary>Waits until input is there (bytes, end of stream or an error), without reading.</summary>
     public static async Task WaitForInputAsync(this Socket socket, TimeSpan timeout)
     {
@@ -228,6 +253,60 @@ public static class PeerProbe
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Reads until end of stream or a failure, noting the offset of every urgent mark met (needs
+    /// SO_OOBINLINE, as <see cref="ReceiveMarkingUrgentAsync"/>); returns the bytes, the marks, and
+    /// <c>EOF</c> or the errno name.
+    /// </summary>
+    /// <remarks>
+    /// With <paramref name="stop"/> cancelled it returns within a poll slice, ending <c>stopped</c>,
+    /// holding the descriptor no longer: a socket closed while a call still holds it is shut down
+    /// first by .NET, which would send a FIN before a reset meant to be the only ending.
+    /// </remarks>
+    public static async Task<(byte[] Bytes, List<int> Marks, string Ending)> ReadUntilEndMarkingUrgentAsync(this Socket socket, TimeSpan timeout, CancellationToken stop = default)
+    {
+        using var received = new MemoryStream();
+        var marks = new List<int>();
+        byte[] buffer = new byte[64 * 1024];
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (stop.IsCancellationRequested)
+            {
+                return (received.ToArray(), marks, "stopped");
+            }
+
+            if (!await Task.Run(() => PollOnce(socket, Native.POLLIN)).ConfigureAwait(false))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"read {received.Length} bytes, then neither more nor an end within {timeout.TotalSeconds} s");
+                }
+
+                continue;
+            }
+
+            bool atMark = socket.IsAtUrgentMark();
+            long read = RawRecv(socket, buffer, buffer.Length);
+            if (read is -Native.EAGAIN or -Native.EINTR)
+            {
+                continue;
+            }
+
+            if (atMark && read > 0 && (marks.Count == 0 || marks[^1] != (int)received.Length))
+            {
+                marks.Add((int)received.Length);
+            }
+
+            if (read <= 0)
+            {
+                return (received.ToArray(), marks, read == 0 ? "EOF" : ErrnoName((int)-read));
+            }
+
+            received.Write(buffer, 0, (int)read);
+        }
     }
 
     private static string ErrnoName(int errno) => errno switch

@@ -52,6 +52,33 @@ public sealed class MetricsEndpointTests : IntegrationTest
         Assert.Equal(1, after["netns_tcp_bridge_connect_failures_total"]);
     });
 
+    /// <summary>
+    /// A crowd of scrapers that connect and never send (a sandbox blinding its monitoring) does
+    /// not keep a well-behaved one from its answer: served one at a time, 5 s each, curl would have
+    /// waited over an hour behind them; curl gives up after 12 s.
+    /// </summary>
+    [NamespaceFact]
+    public Task ThousandSilentScrapers_CurlIsStillAnswered() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name,
+            "--metrics", $"127.0.0.1:{MetricsPort}", "--metrics-netns", "listen"]);
+        await listenSide.WaitForListenerAsync(MetricsPort, bridge);
+
+        var silent = new List<Socket>();
+        for (int i = 0; i < 1000; i++)
+        {
+            silent.Add(await ConnectAsync(listenSide, Loopback(MetricsPort)));
+        }
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var samples = await ScrapeAsync(listenSide, bridge);
+        Output.WriteLine($"curl answered in {watch.Elapsed.TotalMilliseconds:F0} ms with {silent.Count} silent scrapers connected");
+        Assert.Equal(0, samples["netns_tcp_bridge_connections_active"]);
+        Assert.False(bridge.HasExited, bridge.Describe());
+    });
+
     [NamespaceFact]
     public Task InTheConnectNetns_ServedThereOnly_AndCountsARelayedConnection() => WithTimeout(async () =>
     {

@@ -4,29 +4,48 @@ using NetnsTcpBridge.Logging;
 namespace NetnsTcpBridge.Metrics;
 
 /// <summary>
-/// Serves the counters on a listening socket, one scraper at a time, on a thread of its own that
-/// the relay never waits for.
+/// Serves the counters on a listening socket, to many scrapers at once, on one thread of its own
+/// that the relay never waits for.
 /// </summary>
 /// <remarks>
-/// Each exchange (read the request head, write the answer, wait for the scraper to close) has one
-/// deadline, <see cref="ExchangeTimeout"/>: a scraper that sends nothing, sends too slowly, or
-/// never reads is dropped when it passes, so none can hold the thread for longer. The accepted
-/// socket is non-blocking and every wait is a poll bounded by what is left of that deadline.
+/// One poll loop over the listening socket and every open exchange (<see cref="MetricsExchange"/>,
+/// non-blocking). Bounds, so that no scraper, and no crowd of them, can keep a well-behaved one
+/// from its answer:
+/// - a scraper has <see cref="RequestTimeout"/> to send its request head, and
+///   <see cref="ExchangeTimeout"/> for the whole exchange;
+/// - at most <see cref="MaxExchanges"/> are open; one more evicts the oldest that has not yet sent
+///   a whole request, so a flood of silent connections only ever delays the next scraper by the
+///   time it takes to accept past them;
+/// - a request head is at most <see cref="MetricsHttp.MaxRequestBytes"/>.
+/// Rendering asks the connectors (bounded by the collector's own deadline) on this thread, once
+/// per request.
 /// </remarks>
 internal sealed class MetricsServer : IDisposable
 {
     /// <summary>How long one scraper may take for its whole exchange.</summary>
     public static readonly TimeSpan DefaultExchangeTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a scraper may take to send its request head.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Exchanges open at once.</summary>
+    public const int MaxExchanges = 64;
+
+    /// <summary>Scrapers taken from the queue per wake-up, so that open exchanges are served between bursts.</summary>
+    private const int AcceptBurst = 32;
+
     private static readonly TimeSpan ResourceBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly FileDescriptor _listening;
     private readonly Func<string?> _render;
+    private readonly List<MetricsExchange> _exchanges = [];
     private Thread? _thread;
     private volatile bool _stopped;
+    private long _acceptPausedUntil;
 
     /// <param name="listening">A listening TCP socket; the server owns it from now on, for the life of the process.</param>
     /// <param name="render">Makes the OpenMetrics text of the counters, or null when they cannot be had now; called once per scrape.</param>
+    /// <param name="exchangeTimeout">The bound of one whole exchange; <see cref="DefaultExchangeTimeout"/> when null.</param>
     public MetricsServer(FileDescriptor listening, Func<string?> render, TimeSpan? exchangeTimeout = null)
     {
         _listening = listening;
@@ -36,7 +55,7 @@ internal sealed class MetricsServer : IDisposable
 
     public TimeSpan ExchangeTimeout { get; }
 
-    /// <summary>Starts serving on a background thread; the connector lets it run until the process ends.</summary>
+    /// <summary>Starts serving on a background thread; the listener lets it run until the process ends.</summary>
     public void Start()
     {
         _thread = new Thread(Run) { IsBackground = true, Name = "metrics" };
@@ -44,14 +63,19 @@ internal sealed class MetricsServer : IDisposable
     }
 
     /// <summary>
-    /// Stops serving (shutdown(SHUT_RD) wakes the thread in poll or accept), waits for an exchange
-    /// in progress to end, and closes the listening socket.
+    /// Stops serving (shutdown(SHUT_RD) wakes the thread in poll), waits for it, and closes the
+    /// listening socket and every open exchange.
     /// </summary>
     public void Dispose()
     {
         _stopped = true;
         _ = Libc.Shutdown(_listening.Number, Libc.SHUT_RD);
         _thread?.Join();
+        foreach (var exchange in _exchanges)
+        {
+            exchange.Dispose();
+        }
+
         _listening.Dispose();
     }
 
@@ -61,22 +85,7 @@ internal sealed class MetricsServer : IDisposable
         {
             while (!_stopped)
             {
-                int accepted = Accept();
-                if (accepted < 0)
-                {
-                    return;
-                }
-
-                // The accepted socket is ours alone; it is closed when this exchange is over, whatever happened.
-                using var scraper = new FileDescriptor(accepted);
-                try
-                {
-                    Serve(scraper.Number);
-                }
-                catch (SyscallException e)
-                {
-                    Log.Debug($"metrics: a scraper's exchange failed: {e.Message}");
-                }
+                WaitAndServe();
             }
         }
         catch (Exception e) when (!_stopped)
@@ -85,149 +94,144 @@ internal sealed class MetricsServer : IDisposable
         }
         catch (SyscallException)
         {
-            // Stopping: the listening socket was shut down under accept.
+            // Stopping: the listening socket was shut down under poll.
         }
     }
 
-    private unsafe int Accept()
+    private unsafe void WaitAndServe()
     {
-        while (true)
+        long now = Environment.TickCount64;
+        bool accepting = now >= _acceptPausedUntil;
+        int count = _exchanges.Count + 1;
+        var polled = stackalloc Libc.PollFd[count];
+        polled[0] = new Libc.PollFd { Fd = accepting ? _listening.Number : -1, Events = Libc.POLLIN };
+        long wakeAt = accepting ? long.MaxValue : _acceptPausedUntil;
+        for (int i = 0; i < _exchanges.Count; i++)
         {
-            WaitFor(_listening.Number, Libc.POLLIN, deadline: long.MaxValue);
-            if (_stopped)
-            {
-                return -1;
-            }
-
-            int fd = Libc.Accept4(_listening.Number, null, null, Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK);
-            if (fd >= 0)
-            {
-                return fd;
-            }
-
-            var error = SyscallException.FromLastError("accept4", "metrics socket");
-            switch (error.Errno)
-            {
-                case Errno.EAGAIN or Errno.EINTR or Errno.ECONNABORTED or Errno.EPROTO or Errno.EPERM:
-                    continue;
-                case Errno.EMFILE or Errno.ENFILE or Errno.ENOBUFS or Errno.ENOMEM:
-                    // Out of descriptors: the scraper waits in the queue; the relay needs them more.
-                    Thread.Sleep(ResourceBackoff);
-                    continue;
-                default:
-                    throw error;
-            }
-        }
-    }
-
-    private unsafe void Serve(int fd)
-    {
-        long deadline = Environment.TickCount64 + (long)ExchangeTimeout.TotalMilliseconds;
-        byte[] request = new byte[MetricsHttp.MaxRequestBytes];
-        int received = 0;
-        int headLength;
-        while ((headLength = MetricsHttp.HeadLength(request.AsSpan(0, received))) < 0 && received < request.Length)
-        {
-            int count;
-            fixed (byte* buffer = &request[received])
-            {
-                count = (int)Libc.Recv(fd, buffer, (nuint)(request.Length - received), 0);
-            }
-
-            if (count == 0)
-            {
-                return; // closed before a whole request
-            }
-
-            if (count < 0 && !WaitAfter(SyscallException.FromLastError("recv", "metrics scraper"), fd, Libc.POLLIN, deadline))
-            {
-                return;
-            }
-
-            received += Math.Max(0, count);
+            var exchange = _exchanges[i];
+            polled[i + 1] = new Libc.PollFd { Fd = exchange.Socket, Events = exchange.WaitsToWrite ? Libc.POLLOUT : Libc.POLLIN };
+            wakeAt = Math.Min(wakeAt, exchange.Deadline);
         }
 
-        byte[] response = headLength < 0 ? MetricsHttp.TooLarge() : MetricsHttp.Respond(request.AsSpan(0, headLength), _render);
-        if (!SendAll(fd, response, deadline))
+        int timeout = wakeAt == long.MaxValue ? -1 : (int)Math.Clamp(wakeAt - now, 0, int.MaxValue);
+        if (Libc.Poll(polled, (nuint)count, timeout) < 0)
+        {
+            var error = SyscallException.FromLastError("poll", "metrics sockets");
+            if (error.Errno != Errno.EINTR)
+            {
+                throw error;
+            }
+
+            return;
+        }
+
+        if (_stopped)
         {
             return;
         }
 
-        // Closing with unread bytes would reset the connection, and a reset can destroy the answer
-        // before the scraper has read it: send FIN, then read until the scraper closes (or time is up).
-        _ = Libc.Shutdown(fd, Libc.SHUT_WR);
-        while (true)
+        // Exchanges first, then new scrapers: the ones already in hand are nearest their answer.
+        var ready = new List<MetricsExchange>();
+        for (int i = 0; i < _exchanges.Count; i++)
         {
-            int count;
-            fixed (byte* buffer = request)
+            if (polled[i + 1].Revents != 0)
             {
-                count = (int)Libc.Recv(fd, buffer, (nuint)request.Length, 0);
+                ready.Add(_exchanges[i]);
             }
+        }
 
-            if (count == 0 || (count < 0 && !WaitAfter(SyscallException.FromLastError("recv", "metrics scraper"), fd, Libc.POLLIN, deadline)))
+        foreach (var exchange in ready)
+        {
+            Step(exchange);
+        }
+
+        if ((polled[0].Revents & Libc.POLLIN) != 0)
+        {
+            AcceptBurstOfScrapers();
+        }
+
+        ExpireOverdue();
+    }
+
+    private void Step(MetricsExchange exchange)
+    {
+        try
+        {
+            if (exchange.Advance(_render))
             {
                 return;
             }
         }
-    }
-
-    /// <summary>False when the deadline passed first.</summary>
-    private static unsafe bool SendAll(int fd, byte[] bytes, long deadline)
-    {
-        int sent = 0;
-        while (sent < bytes.Length)
+        catch (SyscallException e)
         {
-            int count;
-            fixed (byte* buffer = &bytes[sent])
-            {
-                count = (int)Libc.Send(fd, buffer, (nuint)(bytes.Length - sent), Libc.MSG_NOSIGNAL);
-            }
-
-            if (count < 0 && !WaitAfter(SyscallException.FromLastError("send", "metrics scraper"), fd, Libc.POLLOUT, deadline))
-            {
-                return false;
-            }
-
-            sent += Math.Max(0, count);
+            Log.Debug($"metrics: a scraper's exchange failed: {e.Message}");
         }
 
+        Drop(exchange);
+    }
+
+    private unsafe void AcceptBurstOfScrapers()
+    {
+        for (int taken = 0; taken < AcceptBurst; taken++)
+        {
+            int fd = Libc.Accept4(_listening.Number, null, null, Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK);
+            if (fd < 0)
+            {
+                var error = SyscallException.FromLastError("accept4", "metrics socket");
+                switch (error.Errno)
+                {
+                    case Errno.EAGAIN or Errno.EINTR or Errno.ECONNABORTED or Errno.EPROTO or Errno.EPERM:
+                        return;
+                    case Errno.EMFILE or Errno.ENFILE or Errno.ENOBUFS or Errno.ENOMEM:
+                        // Out of descriptors: scrapers wait in the queue; the relay needs them more.
+                        _acceptPausedUntil = Environment.TickCount64 + (long)ResourceBackoff.TotalMilliseconds;
+                        return;
+                    default:
+                        throw error;
+                }
+            }
+
+            if (_exchanges.Count >= MaxExchanges && !EvictOldestSilent())
+            {
+                // Every open exchange is past its request: the newcomer waits for none of them.
+                _ = Libc.Close(fd);
+                continue;
+            }
+
+            // The exchange owns the accepted socket from here, until it is dropped.
+            long now = Environment.TickCount64;
+            _exchanges.Add(new MetricsExchange(
+                new FileDescriptor(fd),
+                requestDeadline: now + (long)Math.Min(RequestTimeout.TotalMilliseconds, ExchangeTimeout.TotalMilliseconds),
+                deadline: now + (long)ExchangeTimeout.TotalMilliseconds));
+        }
+    }
+
+    /// <summary>Drops the oldest exchange still waiting for its request; false when there is none.</summary>
+    private bool EvictOldestSilent()
+    {
+        var oldest = _exchanges.FirstOrDefault(exchange => !exchange.HasRequest);
+        if (oldest is null)
+        {
+            return false;
+        }
+
+        Drop(oldest);
         return true;
     }
 
-    /// <summary>After a failed recv/send: waits when it would block; false when time is up. Other errors are thrown.</summary>
-    private static bool WaitAfter(SyscallException error, int fd, short events, long deadline) => error.Errno switch
+    private void ExpireOverdue()
     {
-        Errno.EAGAIN => WaitFor(fd, events, deadline),
-        Errno.EINTR => true,
-        _ => throw error,
-    };
-
-    /// <summary>Polls until <paramref name="fd"/> is ready or <paramref name="deadline"/> (TickCount64) passes; false when it passed.</summary>
-    private static unsafe bool WaitFor(int fd, short events, long deadline)
-    {
-        while (true)
+        long now = Environment.TickCount64;
+        foreach (var exchange in _exchanges.Where(exchange => exchange.Deadline <= now).ToList())
         {
-            long left = deadline == long.MaxValue ? -1 : deadline - Environment.TickCount64;
-            if (deadline != long.MaxValue && left <= 0)
-            {
-                return false;
-            }
-
-            var pollFd = new Libc.PollFd { Fd = fd, Events = events };
-            int ready = Libc.Poll(&pollFd, 1, (int)Math.Min(left, int.MaxValue));
-            if (ready > 0)
-            {
-                return true;
-            }
-
-            if (ready < 0)
-            {
-                var error = SyscallException.FromLastError("poll", "metrics socket");
-                if (error.Errno != Errno.EINTR)
-                {
-                    throw error;
-                }
-            }
+            Drop(exchange);
         }
+    }
+
+    private void Drop(MetricsExchange exchange)
+    {
+        _exchanges.Remove(exchange);
+        exchange.Dispose();
     }
 }

@@ -19,12 +19,12 @@ public sealed class MetricsEndpointTests : IntegrationTest
     }
 
     [NamespaceFact]
-    public Task InTheListenNetns_ByDefault_CountersMoveExactlyWithWhatWasRelayed() => WithTimeout(async () =>
+    public Task InTheListenNetns_CountersMoveExactlyWithWhatWasRelayed() => WithTimeout(async () =>
     {
         var listenSide = CreateNamespace();
         var connectSide = CreateNamespace();
         var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name,
-            "--metrics", $"127.0.0.1:{MetricsPort}"]);
+            "--metrics", $"127.0.0.1:{MetricsPort}", "--metrics-netns", "listen"]);
         await listenSide.WaitForListenerAsync(8000, bridge);
         await listenSide.WaitForListenerAsync(MetricsPort, bridge);
         Assert.False(connectSide.HasListener(MetricsPort), "the metrics endpoint must listen in the listen netns only");
@@ -50,6 +50,27 @@ public sealed class MetricsEndpointTests : IntegrationTest
         Assert.Equal(4000, after["netns_tcp_bridge_bytes_total{direction=\"client_to_server\"}"]);
         Assert.Equal(4000, after["netns_tcp_bridge_bytes_total{direction=\"server_to_client\"}"]);
         Assert.Equal(1, after["netns_tcp_bridge_connect_failures_total"]);
+    });
+
+    /// <summary>
+    /// By default the endpoint listens where the bridge was started, the operator's namespace,
+    /// not the listen side's, which may be a sandbox.
+    /// </summary>
+    [NamespaceFact]
+    public Task ByDefault_ServedInTheNamespaceTheBridgeWasStartedIn_NotTheListenOrConnectNetns() => WithTimeout(async () =>
+    {
+        var startSide = CreateNamespace();
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name,
+            "--metrics", $"127.0.0.1:{MetricsPort}"], spawnIn: startSide);
+        await startSide.WaitForListenerAsync(MetricsPort, bridge);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        Assert.False(listenSide.HasListener(MetricsPort), "the metrics endpoint must not listen in the listen netns by default");
+        Assert.False(connectSide.HasListener(MetricsPort), "the metrics endpoint must not listen in the connect netns by default");
+
+        var samples = await ScrapeAsync(startSide, bridge);
+        Assert.Equal(0, samples["netns_tcp_bridge_connections_total"]);
     });
 
     /// <summary>
@@ -126,7 +147,7 @@ public sealed class MetricsEndpointTests : IntegrationTest
             "--rule", $"name=b,listen=127.0.0.1:8002,listen-netns={listenSide.Name},connect=127.0.0.1:9000,connect-netns={connectB.Name}",
             "--rule", $"name=refused,listen=127.0.0.1:8003,listen-netns={listenSide.Name},connect=127.0.0.1:9009,connect-netns={connectA.Name}",
             "--rule", $"name=resets,listen=127.0.0.1:8004,listen-netns={listenSide.Name},connect=127.0.0.1:9001,connect-netns={connectB.Name}",
-            "--metrics", $"127.0.0.1:{MetricsPort}"]);
+            "--metrics", $"127.0.0.1:{MetricsPort}", "--metrics-netns", "listen"]);
         foreach (int port in new[] { 8001, 8002, 8003, 8004, MetricsPort })
         {
             await listenSide.WaitForListenerAsync(port, bridge);
@@ -157,7 +178,7 @@ public sealed class MetricsEndpointTests : IntegrationTest
         var connectSide = CreateNamespace();
         StartEchoServer(connectSide, Loopback(9000));
         var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name,
-            "--metrics", $"127.0.0.1:{MetricsPort}"]);
+            "--metrics", $"127.0.0.1:{MetricsPort}", "--metrics-netns", "listen"]);
         await listenSide.WaitForListenerAsync(MetricsPort, bridge);
 
         // Connected and silent: it holds the metrics thread until its deadline, never the relay.
@@ -177,7 +198,7 @@ public sealed class MetricsEndpointTests : IntegrationTest
         Track(listenSide.Listen(Loopback(MetricsPort)));
 
         var (status, bridge) = await RunBridgeToEndAsync(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000",
-            "--metrics", $"127.0.0.1:{MetricsPort}"]);
+            "--metrics", $"127.0.0.1:{MetricsPort}", "--metrics-netns", "listen"]);
 
         Assert.True(status == new ExitStatus(1, 0), bridge.Describe());
         string line = Assert.Single(bridge.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));

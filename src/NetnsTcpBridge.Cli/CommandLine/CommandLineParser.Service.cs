@@ -88,9 +88,10 @@ internal static partial class CommandLineParser
 
         var ns = side switch
         {
-            null or "listen" => MetricsNamespace.Listen,
+            null or "start" => MetricsNamespace.Start,
+            "listen" => MetricsNamespace.Listen,
             "connect" => MetricsNamespace.Connect,
-            _ => throw new UsageException($"invalid value '{side}' for {MetricsNetns.Spellings}: expected listen or connect"),
+            _ => throw new UsageException($"invalid value '{side}' for {MetricsNetns.Spellings}: expected start, listen or connect"),
         };
         return new MetricsEndpoint(endpoint, ns);
     }

@@ -43,7 +43,7 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition UnixOwner = new(null, "unix-owner", "USER[:GROUP]", "Owner of a listening unix:/path socket: USER, USER:GROUP or :GROUP, as chown(1) takes them");
     public static readonly OptionDefinition User = new(null, "user", "USER[:GROUP]", "Once netns entered and sockets bound, every part runs as USER (and GROUP, else USER's group), without capabilities");
     public static readonly OptionDefinition MetricsAddress = new(null, "metrics", "ADDR", "Serve the counters in OpenMetrics text at http://ADDR/metrics (ADDR: IP:PORT)");
-    public static readonly OptionDefinition MetricsNetns = new(null, "metrics-netns", "SIDE", "Netns the metrics endpoint listens in: listen (default) or connect (of the first rule)");
+    public static readonly OptionDefinition MetricsNetns = new(null, "metrics-netns", "SIDE", "Netns the metrics endpoint listens in: start (default: where the bridge was started), listen or connect (of the first rule)");
     public static readonly OptionDefinition ExitWithNetnsOwner = new(null, "exit-with-netns-owner", null, "Stop as on SIGTERM when the process of a netns named by pid:PID or /proc/PID/ns/net exits");
     public static readonly OptionDefinition Rule = new(null, "rule", "RULE", "A forward of its own, repeatable: name=NAME,listen=ADDR,connect=ADDR[,listen-netns=NETNS][,connect-netns=NETNS][,unix-mode=OCTAL][,unix-owner=USER:GROUP][,dual-stack=yes|no][,proxy-protocol=v1|v2|none][,accept-proxy=yes|no][,accept-proxy-from=CIDR[ CIDR...]]");
     public static readonly OptionDefinition Config = new(null, "config", "FILE", "Read forwards from FILE: a [name] section per rule with the keys of --rule, one 'key = value' per line");

@@ -5,7 +5,14 @@ namespace NetnsTcpBridge.Bridge;
 /// <summary>Which network namespace the metrics endpoint listens in.</summary>
 public enum MetricsNamespace
 {
-    /// <summary>Where clients are accepted: the listen netns (the default).</summary>
+    /// <summary>
+    /// Where the bridge was started (the default): the operator's namespace, out of reach of a
+    /// sandbox on the listen side, which could otherwise read every rule's counters or crowd out
+    /// the scrapers.
+    /// </summary>
+    Start,
+
+    /// <summary>Where clients are accepted: the listen netns.</summary>
     Listen,
 
     /// <summary>Where the targets are reached from: the connect netns.</summary>

@@ -67,9 +67,9 @@ public abstract class IntegrationTest : IDisposable
 
     protected TestNamespace CreateNamespace() => Track(TestNamespace.Create());
 
-    protected BridgeProcess StartBridge(IReadOnlyList<string> arguments, IReadOnlyList<InheritedFd>? inherited = null, TestNamespace? runInside = null, IReadOnlyList<string>? launcher = null)
+    protected BridgeProcess StartBridge(IReadOnlyList<string> arguments, IReadOnlyList<InheritedFd>? inherited = null, TestNamespace? runInside = null, IReadOnlyList<string>? launcher = null, TestNamespace? spawnIn = null)
     {
-        var bridge = Track(BridgeProcess.Start(arguments, inherited, runInside, launcher));
+        var bridge = Track(BridgeProcess.Start(arguments, inherited, runInside, launcher, spawnIn));
         lock (_bridges)
         {
             _bridges.Add(bridge);

@@ -27,10 +27,11 @@ public class ServiceOptionsTests
     {
         var run = Run([.. Base, "--metrics", value]);
 
-        Assert.Equal(new MetricsEndpoint(new IPEndPoint(IPAddress.Parse(ip), port), MetricsNamespace.Listen), run.Settings.Metrics);
+        Assert.Equal(new MetricsEndpoint(new IPEndPoint(IPAddress.Parse(ip), port), MetricsNamespace.Start), run.Settings.Metrics);
     }
 
     [Theory]
+    [InlineData("start", MetricsNamespace.Start)]
     [InlineData("listen", MetricsNamespace.Listen)]
     [InlineData("connect", MetricsNamespace.Connect)]
     public void MetricsNetns_ChoosesTheSide(string side, MetricsNamespace expected)
@@ -61,7 +62,7 @@ public class ServiceOptionsTests
     {
         var e = Fails([.. Base, "--metrics", "127.0.0.1:9464", "--metrics-netns", side]);
 
-        Assert.Contains($"invalid value '{side}' for --metrics-netns: expected listen or connect", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"invalid value '{side}' for --metrics-netns: expected start, listen or connect", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,8 +15,8 @@ namespace NetnsTcpBridge.Parts.Listener;
 internal static class MetricsSocket
 {
     /// <summary>
-    /// A bound, listening socket in the listen or connect namespace of the first forward, owned by
-    /// the caller; null without --metrics.
+    /// A bound, listening socket in the namespace the bridge was started in, or in the listen or
+    /// connect namespace of the first forward; owned by the caller; null without --metrics.
     /// </summary>
     public static FileDescriptor? Open(MetricsEndpoint? endpoint, NetworkNamespace? listenNamespace, NetworkNamespace? connectNamespace)
     {
@@ -25,7 +25,13 @@ internal static class MetricsSocket
             return null;
         }
 
-        var (ns, role) = endpoint.Namespace == MetricsNamespace.Connect ? (connectNamespace, "connect") : (listenNamespace, "listen");
+        // Set-up runs where the bridge was started; only its namespace threads go elsewhere.
+        var (ns, role) = endpoint.Namespace switch
+        {
+            MetricsNamespace.Connect => (connectNamespace, "connect"),
+            MetricsNamespace.Listen => (listenNamespace, "listen"),
+            _ => ((NetworkNamespace?)null, "start"),
+        };
 
         // As for the main listening socket: it belongs to the namespace of the thread that creates it.
         var socket = NamespaceThread.Run(ns, role, () => ListeningSocket.CreateSocket(endpoint.Address));

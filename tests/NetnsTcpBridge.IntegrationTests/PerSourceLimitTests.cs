@@ -165,6 +165,33 @@ public sealed class PerSourceLimitTests : IntegrationTest
         Assert.Contains("warning: client 203.0.113.7 already has 1 connection(s) open", bridge.Stderr, StringComparison.Ordinal);
     });
 
+    /// <summary>
+    /// A connection that has not sent its PROXY header yet counts under its own address: silent
+    /// connections cannot pile up past the limit by never saying whom they stand for.
+    /// </summary>
+    [NamespaceFact]
+    public Task WithAcceptProxy_ConnectionsWaitingForTheirHeader_CountUnderTheirOwnAddress() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        var server = StartEchoServer(connectSide, Loopback(9000));
+        var bridge = StartBridge(["--accept-proxy", "--max-connections-per-source", "1", "-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+
+        var silent = await ConnectAsync(listenSide, Loopback(8000));
+        var refused = await Assert.ThrowsAnyAsync<SocketException>(async () =>
+        {
+            var second = await ConnectAsync(listenSide, Loopback(8000));
+            await second.ReceiveToEndAsync().WaitAsync(StepTimeout);
+        });
+        Assert.Equal(SocketError.ConnectionReset, refused.SocketErrorCode);
+
+        // The silent one, once it announces a client, moves to that client's count and is served.
+        await silent.SendAllAsync(System.Text.Encoding.ASCII.GetBytes("PROXY TCP4 203.0.113.9 127.0.0.1 40000 8000\r\n"));
+        await EchoOnceAsync(silent, 17);
+        Assert.Equal(1, server.AcceptedCount);
+    });
+
     private async Task<Socket> ConnectAnnouncingAsync(TestNamespace ns, string client)
     {
         var socket = await ConnectAsync(ns, Loopback(8000));

@@ -95,6 +95,28 @@ internal sealed partial class RelayConnection : IDeadlineHeapItem
         return false;
     }
 
+    /// <summary>
+    /// Once a PROXY header is read: counts the client under the source it announced instead of
+    /// the socket's peer it was counted under while the header was awaited (or resets it, then
+    /// false). Nothing moves when both are the same source.
+    /// </summary>
+    private bool MoveToAnnouncedSource()
+    {
+        if (_countedForSource && _announcedSource is { } announced
+            && _context.Options.SourcePrefixes.KeyOf(SourceLimiter.KeyOf(announced.Address)) == _source)
+        {
+            return true;
+        }
+
+        if (_countedForSource && _announcedSource is null)
+        {
+            return true; // no address announced (LOCAL, UNKNOWN): the socket's own stands
+        }
+
+        LeaveSource();
+        return AdmitBySource();
+    }
+
     private void LeaveSource()
     {
         if (_countedForSource)

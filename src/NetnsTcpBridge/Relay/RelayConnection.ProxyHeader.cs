@@ -118,7 +118,7 @@ internal sealed partial class RelayConnection
         AcceptProxyHeader(header);
 
         // Counted by the address the front proxy announced, not by the proxy's own.
-        if (AdmitBySource())
+        if (MoveToAnnouncedSource())
         {
             ConnectOrRelay(_context.Loop);
         }

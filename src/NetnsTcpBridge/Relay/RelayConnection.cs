@@ -100,8 +100,12 @@ internal sealed partial class RelayConnection
         }
 
         // Behind a front proxy the client's address is known only once its PROXY header is read;
-        // the proxy itself, the socket's peer, is checked now, before a byte of it is read.
-        if (!(_route.AcceptProxyHeader ? AdmitAsProxy() : AdmitBySource()))
+        // the proxy itself, the socket's peer, is checked now, before a byte of it is read. Until
+        // the header names another, a peer that is not a named proxy counts under its own
+        // address: otherwise connections that never send a header would escape the limit.
+        if (!(_route.AcceptProxyHeader
+                ? AdmitAsProxy() && (_route.AcceptProxyFrom is not null || AdmitBySource())
+                : AdmitBySource()))
         {
             return;
         }

@@ -29,9 +29,18 @@ internal sealed class ConnectorProcess
 
     private const int F_DUPFD_CLOEXEC = 1030;
 
+    // Signals go through this descriptor, never by PID: the child may have been reaped, and its
+    // PID given to another process, by the time a signal is sent. Kept for the life of the process
+    // (close-on-exec, so neither the listener's next image nor a later connector inherits it).
+    private readonly int _pidfd;
+
     private ConnectorProcess(int pid)
     {
         Pid = pid;
+
+        // Still our unreaped child here (a zombie at worst), so the PID means it. -1 on a kernel
+        // without pidfds (before 5.3): then signals go by PID, as before.
+        _pidfd = Libc.PidfdOpen(pid);
     }
 
     public int Pid { get; }
@@ -105,11 +114,12 @@ internal sealed class ConnectorProcess
         return Libc.WaitId(Libc.P_PID, Pid, info, Libc.WEXITED | Libc.WNOHANG | Libc.WNOWAIT) == 0 && *(int*)(info + 16) == Pid;
     }
 
-    /// <summary>Sends a signal to the child, by its PID.</summary>
-    public void Signal(int signal) => Libc.Kill(Pid, signal);
+    /// <summary>Sends a signal to the child (through its pidfd; a child already reaped gets nothing).</summary>
+    public void Signal(int signal) => TrySignal(signal);
 
-    /// <summary>Sends a signal to the child; false when it could not be sent (e.g. EPERM).</summary>
-    public bool TrySignal(int signal) => Libc.Kill(Pid, signal) == 0;
+    /// <summary>Sends a signal to the child; false when it could not be sent (reaped, or EPERM).</summary>
+    public bool TrySignal(int signal) =>
+        (_pidfd >= 0 ? Libc.PidfdSendSignal(_pidfd, signal) : Libc.Kill(Pid, signal)) == 0;
 
     // Under Native AOT the process path is the executable itself; under "dotnet app.dll" it is the
     // dotnet host, which needs the assembly path as its first argument.

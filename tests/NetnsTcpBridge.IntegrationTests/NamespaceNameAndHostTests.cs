@@ -42,6 +42,31 @@ public sealed class NamespaceNameAndHostTests : IntegrationTest
         await AssertEchoesAsync(listenSide, Loopback(8000), seed: 32);
     });
 
+    /// <summary>
+    /// pid:PID@STARTTIME accepts only the process that started then: the same PID with another
+    /// start time (as after a restart, when another process may hold it) is refused; the right one
+    /// relays, and the start log line gives the PID, its start time and the namespace.
+    /// </summary>
+    [NamespaceFact]
+    public Task NetnsByPidWithStartTime_OnlyThatProcessIsAccepted() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        var connectProcess = await StartSleeperAsync(connectSide);
+        string startTime = File.ReadAllText($"/proc/{connectProcess.Pid}/stat").Split(')')[^1].Trim().Split(' ')[22 - 3];
+        string wrong = (ulong.Parse(startTime, System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var (status, refused) = await RunBridgeToEndAsync(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", $"pid:{connectProcess.Pid}@{wrong}"]);
+        Assert.True(status == new ExitStatus(1, 0), refused.Describe());
+        Assert.Contains($"names pid {connectProcess.Pid} started at {wrong}, but pid {connectProcess.Pid} now is a process started at {startTime}", refused.Stderr, StringComparison.Ordinal);
+
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", $"pid:{connectProcess.Pid}@{startTime}"]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 34);
+        Assert.Contains($"connect netns: pid {connectProcess.Pid}, started at {startTime} (give pid:{connectProcess.Pid}@{startTime} to accept no other process), {connectSide.Identity}", bridge.Stderr, StringComparison.Ordinal);
+    });
+
     [NamespaceFact]
     public Task HostNameAnsweredByEtcNetnsHostsOfTheConnectNetns_IsResolvedThereAndEachAddressTriedInOrder() => WithTimeout(async () =>
     {

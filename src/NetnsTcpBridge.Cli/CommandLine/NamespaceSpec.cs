@@ -27,15 +27,24 @@ internal static class NamespaceSpec
         (reference, expected) = (null, null);
         if (spec.StartsWith(PidPrefix, StringComparison.Ordinal))
         {
-            string number = spec[PidPrefix.Length..];
-            if (number.Length > 0 && number.All(char.IsAsciiDigit)
-                && int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0)
+            string[] parts = spec[PidPrefix.Length..].Split('@');
+            if (parts.Length <= 2 && IsNumber(parts[0])
+                && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0)
             {
-                reference = new NamespaceReference.OfProcess(pid);
-                return true;
+                if (parts.Length == 1)
+                {
+                    reference = new NamespaceReference.OfProcess(pid);
+                    return true;
+                }
+
+                if (IsNumber(parts[1]) && ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out ulong startTime))
+                {
+                    reference = new NamespaceReference.OfProcess(pid, startTime);
+                    return true;
+                }
             }
 
-            expected = "after pid: comes a process id such as pid:4242";
+            expected = "after pid: comes a process id, and optionally @ and its start time, such as pid:4242 or pid:4242@123456 (field 22 of /proc/4242/stat)";
             return false;
         }
 
@@ -54,4 +63,6 @@ internal static class NamespaceSpec
         reference = new NamespaceReference.Named(spec);
         return true;
     }
+
+    private static bool IsNumber(string text) => text.Length > 0 && text.All(char.IsAsciiDigit);
 }

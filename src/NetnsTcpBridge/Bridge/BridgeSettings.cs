@@ -52,8 +52,12 @@ public abstract record NamespaceReference
     /// <summary>An <c>ip netns</c> name: <c>/run/netns/NAME</c>.</summary>
     public sealed record Named(string Name) : NamespaceReference;
 
-    /// <summary>The network namespace of a running process: <c>/proc/PID/ns/net</c>.</summary>
-    public sealed record OfProcess(int Pid) : NamespaceReference;
+    /// <summary>
+    /// The network namespace of a running process: <c>/proc/PID/ns/net</c>. With
+    /// <paramref name="StartTime"/> (field 22 of <c>/proc/PID/stat</c>, <c>pid:PID@STARTTIME</c>)
+    /// only the process that started then: a PID reused after a restart is refused.
+    /// </summary>
+    public sealed record OfProcess(int Pid, ulong? StartTime = null) : NamespaceReference;
 }
 
 /// <summary>

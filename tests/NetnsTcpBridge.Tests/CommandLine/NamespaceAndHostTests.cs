@@ -24,10 +24,18 @@ public class NamespaceAndHostTests
     public void NetnsSpec_Pid_KeepsTheNumber() =>
         Assert.Equal(new NamespaceReference.OfProcess(4242), Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--connect-netns", "pid:4242").Settings.ConnectNamespace);
 
+    [Fact]
+    public void NetnsSpec_PidWithStartTime_KeepsBoth() =>
+        Assert.Equal(new NamespaceReference.OfProcess(4242, 123456), Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--connect-netns", "pid:4242@123456").Settings.ConnectNamespace);
+
     [Theory]
     [InlineData("pid:")]
     [InlineData("pid:abc")]
     [InlineData("pid:0")]
+    [InlineData("pid:4242@")]
+    [InlineData("pid:4242@x")]
+    [InlineData("pid:@5")]
+    [InlineData("pid:4242@5@6")]
     [InlineData("..")]
     [InlineData("")]
     public void NetnsSpec_Malformed_IsAUsageError(string spec)

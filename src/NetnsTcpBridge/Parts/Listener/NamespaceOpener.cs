@@ -12,7 +12,7 @@ internal static class NamespaceOpener
         NamespaceReference.File file => NetworkNamespace.Open(file.Path, role),
         NamespaceReference.Descriptor descriptor => NetworkNamespace.FromInheritedDescriptor(descriptor.Fd, role),
         NamespaceReference.Named named => NetworkNamespace.OpenNamed(named.Name, role),
-        NamespaceReference.OfProcess process => NetworkNamespace.OpenOfProcess(process.Pid, role),
+        NamespaceReference.OfProcess process => ProcessNamespace.Open(process.Pid, process.StartTime, role),
         _ => null,
     };
 }

@@ -67,6 +67,51 @@ public sealed class NamespaceNameAndHostTests : IntegrationTest
         Assert.Contains($"connect netns: pid {connectProcess.Pid}, started at {startTime} (give pid:{connectProcess.Pid}@{startTime} to accept no other process), {connectSide.Identity}", bridge.Stderr, StringComparison.Ordinal);
     });
 
+    /// <summary>A host name with 300 addresses: the first 16 are kept, and the bridge starts.</summary>
+    [NamespaceFact]
+    public Task HostNameWithThreeHundredAddresses_KeepsTheFirstSixteen() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, new IPEndPoint(IPAddress.Any, 9000));
+        string hosts = string.Concat(Enumerable.Range(0, 300).Select(i => $"127.0.{1 + (i / 250)}.{1 + (i % 250)} many.test\n"));
+        Track(new EtcNetnsFiles(connectSide)).Write("hosts", hosts);
+
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "many.test:9000", "--connect-netns", connectSide.Name, "-v"]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 35);
+        Assert.Contains("many.test has 300 addresses: keeping the first 16", bridge.Stderr, StringComparison.Ordinal);
+        string resolved = bridge.Stderr.Split('\n').Single(line => line.Contains("many.test resolved to", StringComparison.Ordinal));
+        Assert.Equal(16, resolved.Split(", ").Length);
+    });
+
+    /// <summary>
+    /// Several addresses that never answer: no new one is tried once two connect timeouts have
+    /// passed, so the client is reset after at most three, not one per address.
+    /// </summary>
+    [NamespaceFact]
+    public Task ManyAddressesThatNeverAnswer_ClientIsResetWithoutTryingThemAll() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+
+        // A listener on every loopback address whose accept queue is full drops every further SYN.
+        Track(connectSide.Listen(new IPEndPoint(IPAddress.Any, 9000), backlog: 1));
+        await ConnectAsync(connectSide, Loopback(9000));
+        await ConnectAsync(connectSide, Loopback(9000));
+        Track(new EtcNetnsFiles(connectSide)).Write("hosts", string.Concat(Enumerable.Range(2, 8).Select(i => $"127.0.0.{i} silent.test\n")));
+
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "silent.test:9000", "--connect-netns", connectSide.Name, "--connect-timeout", "1"]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        var reset = await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(async () =>
+        {
+            var client = await ConnectAsync(listenSide, Loopback(8000));
+            await client.ReceiveToEndAsync().WaitAsync(StepTimeout);
+        });
+        Assert.Equal(System.Net.Sockets.SocketError.ConnectionReset, reset.SocketErrorCode);
+        await LogLines.WaitForLineAsync(() => bridge.Stderr, line => line.Contains("more address(es) not tried after", StringComparison.Ordinal), StepTimeout, "the connect failure naming the addresses left untried");
+    });
+
     [NamespaceFact]
     public Task HostNameAnsweredByEtcNetnsHostsOfTheConnectNetns_IsResolvedThereAndEachAddressTriedInOrder() => WithTimeout(async () =>
     {

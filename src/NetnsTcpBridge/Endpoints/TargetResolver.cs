@@ -1,4 +1,5 @@
 using System.Net;
+using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Namespaces;
 
 namespace NetnsTcpBridge.Endpoints;
@@ -16,6 +17,9 @@ namespace NetnsTcpBridge.Endpoints;
 /// </remarks>
 public static class TargetResolver
 {
+    /// <summary>Addresses kept of a host name, in getaddrinfo's order.</summary>
+    public const int MaxAddresses = 16;
+
     public static IReadOnlyList<IPEndPoint> Resolve(string host, int port, string? namespaceName)
     {
         string? files = null;
@@ -25,8 +29,18 @@ public static class TargetResolver
         }
 
         var addresses = SystemResolver.Resolve(host, files is null ? null : $"with the files of {files}");
-        return addresses.Count > 0
-            ? [.. addresses.Select(address => new IPEndPoint(address, port))]
-            : throw new BridgeException($"cannot resolve host '{host}' in the connect netns: it has no IPv4 or IPv6 address");
+        if (addresses.Count == 0)
+        {
+            throw new BridgeException($"cannot resolve host '{host}' in the connect netns: it has no IPv4 or IPv6 address");
+        }
+
+        if (addresses.Count > MaxAddresses)
+        {
+            // Each is tried in turn for every client, and all travel to the connector in one record.
+            Log.Debug($"{host} has {addresses.Count} addresses: keeping the first {MaxAddresses}");
+            addresses = addresses[..MaxAddresses];
+        }
+
+        return [.. addresses.Select(address => new IPEndPoint(address, port))];
     }
 }

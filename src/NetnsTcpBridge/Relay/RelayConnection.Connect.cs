@@ -10,9 +10,23 @@ internal sealed partial class RelayConnection
     /// <summary>Which address of the route's <see cref="RelayRoute.Targets"/> is being tried.</summary>
     public int Attempt { get; private set; }
 
+    /// <summary>
+    /// No further address of the target is tried once this many connect timeouts have passed since
+    /// the first attempt, so a client never waits more than one more: a list of addresses that
+    /// do not answer would otherwise cost it one timeout each.
+    /// </summary>
+    private const int ConnectTimeoutsForAllAddresses = 2;
+
+    private long _firstAttemptTicks;
+
     private void BeginConnect(EventLoop loop)
     {
         var target = _route.Targets[Attempt];
+        if (Attempt == 0)
+        {
+            _firstAttemptTicks = Environment.TickCount64;
+        }
+
         _connectBegun = true;
         int result = ServerConnector.Begin(target, _context.Options, out int server);
         if (server < 0 && result is (int)Errno.EMFILE or (int)Errno.ENFILE && loop.ReleaseReserveDescriptor())
@@ -53,6 +67,13 @@ internal sealed partial class RelayConnection
         if (Attempt + 1 >= _route.Targets.Count)
         {
             FailConnect(errno, reason);
+            return;
+        }
+
+        long spent = Environment.TickCount64 - _firstAttemptTicks;
+        if (spent >= ConnectTimeoutsForAllAddresses * (long)_context.Options.ConnectTimeout.TotalMilliseconds)
+        {
+            FailConnect(errno, $"{reason}; {_route.Targets.Count - Attempt - 1} more address(es) not tried after {spent / 1000.0:0.###} s of attempts");
             return;
         }
 

@@ -40,6 +40,28 @@ public sealed class ProxyProtocolSendTests : ProxyProtocolTest
         Assert.True(body == $"src={clientIp} sport={clientPort} dst={listenIp} dport=9000", $"haproxy saw \"{body}\"; the client was {clientIp}:{clientPort}; bridge: {bridge.Describe()}");
     });
 
+    /// <summary>
+    /// --proxy-protocol-loopback-as: a loopback client (a sandbox's own 127.x) is announced with the
+    /// address given, so a target that trusts localhost does not trust it; others keep their own.
+    /// </summary>
+    [NamespaceTheory]
+    [InlineData("v1")]
+    [InlineData("v2")]
+    public Task LoopbackClient_WithLoopbackAs_HaproxySeesTheGivenAddress(string version) => WithTimeout(async () =>
+    {
+        var (listenSide, connectSide) = CreateNamespacePair();
+        Track(await Haproxy.StartAsync(connectSide, SourceRevealingBackend, 8080));
+        var bridge = StartBridge(["-l", "0.0.0.0:9000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:8080", "--connect-netns", connectSide.Name,
+            "--proxy-protocol", version, "--proxy-protocol-loopback-as", "192.0.2.77"]);
+        await listenSide.WaitForListenerAsync(9000, bridge);
+
+        var (loopbackBody, loopbackPort) = await CurlAsync(listenSide, "http://127.0.0.5:9000/", "--interface", "127.0.0.5");
+        Assert.True(loopbackBody == $"src=192.0.2.77 sport={loopbackPort} dst=127.0.0.5 dport=9000", $"haproxy saw \"{loopbackBody}\"; bridge: {bridge.Describe()}");
+
+        var (body, clientPort) = await CurlAsync(listenSide, $"http://{ListenIp}:9000/", "--interface", ClientIp);
+        Assert.True(body == $"src={ClientIp} sport={clientPort} dst={ListenIp} dport=9000", $"haproxy saw \"{body}\"; bridge: {bridge.Describe()}");
+    });
+
     [NamespaceTheory]
     [InlineData("v1")]
     [InlineData("v2")]

@@ -100,6 +100,16 @@ internal static partial class CommandLineParser
             AcceptProxyHeader = values.ContainsKey(AcceptProxy),
             AcceptProxyFrom = ParseTrustedProxies(values),
         };
+        if (values.TryGetValue(ProxyProtocolLoopbackAs, out string? loopbackAs))
+        {
+            relay = relay with
+            {
+                ProxyLoopbackSource = System.Net.IPAddress.TryParse(loopbackAs, out var address) && loopbackAs!.All(c => char.IsAsciiHexDigit(c) || c is '.' or ':')
+                    ? address
+                    : throw new UsageException($"invalid value '{loopbackAs}' for {ProxyProtocolLoopbackAs.Spellings}: expected an IPv4 or IPv6 address such as 192.0.2.1"),
+            };
+        }
+
         return values.TryGetValue(AcceptProxyTimeout, out string? timeout)
             ? relay with { ProxyHeaderTimeout = ParseSeconds(timeout!, AcceptProxyTimeout) }
             : relay;

@@ -65,6 +65,10 @@ internal static partial class CommandLineParser
         }
 
         CheckAcceptProxyFrom(values, settings);
+        if (values.ContainsKey(ProxyProtocolLoopbackAs) && !settings.Rules.Any(rule => rule.SendProxyHeader != NetnsTcpBridge.ProxyProtocol.ProxyProtocolVersion.None))
+        {
+            throw new UsageException($"{ProxyProtocolLoopbackAs.Spellings} needs {OptionDefinitions.ProxyProtocol.Spellings} v1|v2 (or a rule with proxy-protocol): without it no header is sent");
+        }
 
         settings = ParseServiceOptions(values, settings);
         if (values.ContainsKey(Quiet) && values.ContainsKey(Verbose))

@@ -32,6 +32,7 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition ProxyProtocol = new(null, "proxy-protocol", "VERSION", "Send the target a PROXY protocol header, v1 or v2, with the client's address before any client byte");
     public static readonly OptionDefinition AcceptProxy = new(null, "accept-proxy", null, "Clients come from a trusted proxy: read its PROXY v1/v2 header first and take the client address from it (from any peer, unless --accept-proxy-from)");
     public static readonly OptionDefinition AcceptProxyFrom = new(null, "accept-proxy-from", "CIDR[,CIDR...]", "With --accept-proxy: read a header only from peers in these prefixes and reset any other client at once (without it every peer is trusted)");
+    public static readonly OptionDefinition ProxyProtocolLoopbackAs = new(null, "proxy-protocol-loopback-as", "IP", "With --proxy-protocol: announce IP instead of a loopback client's own address (127.x or ::1), which targets often trust (default: the client's)");
     public static readonly OptionDefinition AcceptProxyTimeout = new(null, "accept-proxy-timeout", "SECONDS", "With --accept-proxy: reset a client whose header is not complete after this long (default 5)");
     public static readonly OptionDefinition Copy = new(null, "copy", "METHOD", "How bytes are moved: splice (zero-copy, default) or buffered (recv/send)");
     public static readonly OptionDefinition Threads = new(null, "threads", "N", "Relay event loops (threads); default: one per core");
@@ -59,7 +60,7 @@ internal static class OptionDefinitions
         Listen, ListenFd, PreacceptedFd, Connect, ConnectFd,
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
         Rule, Config,
-        ConnectTimeout, IdleTimeout, DrainTimeout, KeepAlive, MaxConnections, MaxConnectionsPerSource, SourcePrefix, Backlog, ProxyProtocol, AcceptProxy, AcceptProxyFrom, AcceptProxyTimeout,
+        ConnectTimeout, IdleTimeout, DrainTimeout, KeepAlive, MaxConnections, MaxConnectionsPerSource, SourcePrefix, Backlog, ProxyProtocol, ProxyProtocolLoopbackAs, AcceptProxy, AcceptProxyFrom, AcceptProxyTimeout,
         Copy, Threads, PipeSize, PipeMemoryBudget, UnixMode, DualStack, UnixOwner, User, MetricsAddress, MetricsNetns, ExitWithNetnsOwner,
         Quiet, Verbose, LogFormatOption, HelpFlag, VersionFlag,
     ];

@@ -95,6 +95,11 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         }
 
         ProxyLines(string.Empty, Relay.SendProxyHeader, Relay.AcceptProxyHeader, Relay.AcceptProxyFrom);
+        if (Relay.ProxyLoopbackSource is { } loopbackAs)
+        {
+            Line("proxy-protocol-loopback-as", loopbackAs);
+        }
+
         if (Relay.AcceptProxyHeader || Relay.MoreRoutes.Any(route => route.AcceptProxyHeader))
         {
             Line("accept-proxy-timeout-ms", (long)Relay.ProxyHeaderTimeout.TotalMilliseconds);
@@ -193,6 +198,12 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
         if (values.Remove("source-prefix", out string? prefix))
         {
             relay = relay with { SourcePrefixes = SourcePrefixes.TryParse(prefix, out var prefixes) ? prefixes : throw new InvalidDataException($"connector settings: source-prefix={prefix}") };
+        }
+
+        if (values.ContainsKey("proxy-protocol-loopback-as"))
+        {
+            string loopbackAs = Take("proxy-protocol-loopback-as");
+            relay = relay with { ProxyLoopbackSource = System.Net.IPAddress.TryParse(loopbackAs, out var address) ? address : throw new InvalidDataException($"connector settings: proxy-protocol-loopback-as={loopbackAs}") };
         }
 
         if (values.ContainsKey("accept-proxy-timeout-ms"))

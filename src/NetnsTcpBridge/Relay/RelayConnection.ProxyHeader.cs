@@ -236,6 +236,17 @@ internal sealed partial class RelayConnection
     private int FormatProxyHeader(Span<byte> into)
     {
         var source = _announcedSource ?? SocketNames.PeerEndPoint(Client);
+        if (source is not null && _context.Options.ProxyLoopbackSource is { } loopbackAs && System.Net.IPAddress.IsLoopback(source.Address))
+        {
+            // A loopback client (a sandbox's own 127.x, say) must not be announced as the target's localhost.
+            var own = source.Address.IsIPv4MappedToIPv6 ? source.Address.MapToIPv4() : source.Address;
+            if (own.AddressFamily == loopbackAs.AddressFamily)
+            {
+                // Spelt as the destination is (an IPv4 client of a dual-stack socket is IPv4-mapped).
+                source = new System.Net.IPEndPoint(source.Address.IsIPv4MappedToIPv6 ? loopbackAs.MapToIPv6() : loopbackAs, source.Port);
+            }
+        }
+
         var destination = _announcedSource is null ? SocketNames.LocalEndPoint(Client) : _announcedDestination;
         return ProxyHeaderWriter.Write(_route.SendProxyHeader, source, destination, into);
     }

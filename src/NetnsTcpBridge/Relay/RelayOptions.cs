@@ -113,6 +113,13 @@ public sealed record RelayOptions
     /// </summary>
     public TrustedProxies? AcceptProxyFrom { get; init; }
 
+    /// <summary>
+    /// For every route that sends a PROXY header: the source address announced for a client whose
+    /// own is a loopback address of the same family (127.x, ::1), which targets often trust
+    /// (Postfix mynetworks, nginx allow 127.0.0.1); null announces the client's own.
+    /// </summary>
+    public System.Net.IPAddress? ProxyLoopbackSource { get; init; }
+
     /// <summary>For every route that accepts a PROXY header: how long a client may take to send the whole header.</summary>
     public TimeSpan ProxyHeaderTimeout { get; init; } = DefaultProxyHeaderTimeout;
 

@@ -105,6 +105,7 @@ internal static partial class CommandLineParser
             relay = relay with
             {
                 ProxyLoopbackSource = System.Net.IPAddress.TryParse(loopbackAs, out var address) && loopbackAs!.All(c => char.IsAsciiHexDigit(c) || c is '.' or ':')
+                    && (loopbackAs.Contains(':', StringComparison.Ordinal) || loopbackAs.Split('.').Length == 4)
                     ? address
                     : throw new UsageException($"invalid value '{loopbackAs}' for {ProxyProtocolLoopbackAs.Spellings}: expected an IPv4 or IPv6 address such as 192.0.2.1"),
             };

@@ -101,7 +101,6 @@ internal static class SyscallAllowList
         39, // getpid
         110, // getppid
         234, // tgkill
-        200, // tkill
         13, // rt_sigaction
         14, // rt_sigprocmask
         15, // rt_sigreturn
@@ -110,12 +109,11 @@ internal static class SyscallAllowList
         219, // restart_syscall
         60, // exit
         231, // exit_group
-        // Processes: watching the other part and namespace owners, signalling connectors.
+        // Processes: watching the other part and namespace owners, signalling connectors (by pidfd only).
         434, // pidfd_open
         424, // pidfd_send_signal
         247, // waitid
         61, // wait4
-        62, // kill
         // Time.
         228, // clock_gettime
         229, // clock_getres

@@ -38,7 +38,7 @@ def main():
     for case, test, mode, value, unit, check, note in rows:
         base = direct.get((case, test))
         ratio = ""
-        if mode not in ("direct", "-") and base and check == "ok":
+        if mode not in ("direct", "-") and unit != "-" and base and check == "ok":
             ratio = f"{float(value) / base:.2f}"
         shown = f"{value} {unit}" if unit != "-" else ""
         verdict = check + (f": {note}" if note else "")

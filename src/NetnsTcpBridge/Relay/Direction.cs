@@ -170,7 +170,8 @@ internal sealed partial class Direction
         }
 
         bool askForMark = !_useSplice || _urgentAnnounced;
-        long read = askForMark && IsAtUrgentMark() ? ReceiveInlineUrgent()
+        bool atMark = askForMark && IsAtUrgentMark();
+        long read = atMark ? ReceiveInlineUrgent()
             : _useSplice ? SpliceIn()
             : ReceiveIntoBuffer();
         if (read > 0)
@@ -178,14 +179,24 @@ internal sealed partial class Direction
             return true;
         }
 
+        // Only a splice that stopped short can mean "the urgent byte is next": after an attempt
+        // to read that byte itself, the same answer means it has not arrived (the urgent pointer
+        // can come before the byte), and asking again would spin.
+        bool splicedShort = _useSplice && !atMark;
         if (read == 0)
         {
             // Once the FIN has arrived, splice returns 0 at the urgent mark too (tcp_splice_read
             // sees SOCK_DONE): that is the urgent byte waiting, not yet the end of the stream.
-            if (_useSplice && IsAtUrgentMark())
+            if (splicedShort && IsAtUrgentMark())
             {
                 _urgentAnnounced = true;
                 return true;
+            }
+
+            if (_readErrorAfterUrgent is { } reset)
+            {
+                Fail(DirectionEnding.ReadFailed, "read", reset);
+                return false;
             }
 
             _endOfStream = true;
@@ -196,7 +207,7 @@ internal sealed partial class Direction
         if (errno == Errno.EAGAIN)
         {
             // splice stops at the mark with EAGAIN: then the urgent byte is next, already here.
-            if (_useSplice && _urgentAnnounced && IsAtUrgentMark())
+            if (splicedShort && _urgentAnnounced && IsAtUrgentMark())
             {
                 return true;
             }
@@ -206,7 +217,7 @@ internal sealed partial class Direction
             return false;
         }
 
-        if (_useSplice && IsAtUrgentMark())
+        if (splicedShort && IsAtUrgentMark())
         {
             // splice stops at the mark and reports a reset there, before the urgent byte that the
             // peer sent ahead of it: pass the byte on first, then the reset.

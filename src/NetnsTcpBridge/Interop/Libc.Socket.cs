@@ -31,6 +31,9 @@ internal static partial class Libc
     /// <summary>SIOCATMARK: is the read position at the urgent mark?</summary>
     internal const uint SIOCATMARK = 0x8905;
 
+    /// <summary>SIOCINQ (FIONREAD): bytes that can be read from a TCP socket now.</summary>
+    internal const uint SIOCINQ = 0x541B;
+
     [StructLayout(LayoutKind.Sequential)]
     internal struct Linger
     {

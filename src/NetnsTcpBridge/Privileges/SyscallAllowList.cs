@@ -101,6 +101,7 @@ internal static class SyscallAllowList
         39, // getpid
         110, // getppid
         234, // tgkill
+        200, // tkill
         13, // rt_sigaction
         14, // rt_sigprocmask
         15, // rt_sigreturn
@@ -109,9 +110,11 @@ internal static class SyscallAllowList
         219, // restart_syscall
         60, // exit
         231, // exit_group
-        // Processes: watching the other part and namespace owners, signalling connectors (by pidfd only).
+        // Processes: watching the other part and namespace owners, signalling connectors (by pidfd);
+        // kill: the runtime re-raises a signal on its own process with it.
         434, // pidfd_open
         424, // pidfd_send_signal
+        62, // kill
         247, // waitid
         61, // wait4
         // Time.

@@ -171,8 +171,14 @@ internal sealed partial class RelayConnection
                 }
 
                 break;
+            case RelayPhase.Connecting or RelayPhase.SendingProxyHeader when (events & Libc.EPOLLERR) != 0 && !isServer && ServerConnector.UnreadBytes(Client) > 0:
+                // The client reset while we were still connecting, after sending bytes: the target
+                // gets them, then the reset, as on a direct connection. The relay reads them
+                // first thing once connected, and the reset after them.
+                _clientUrgentWhileConnecting |= (events & Libc.EPOLLPRI) != 0;
+                break;
             case RelayPhase.Connecting or RelayPhase.SendingProxyHeader when (events & Libc.EPOLLERR) != 0:
-                // The client reset while we were still connecting: nobody is left to serve.
+                // The client reset while we were still connecting, having sent nothing: nobody is left to serve.
                 End(CloseReason.ResetByClient, "went away while connecting");
                 Close(reset: true);
                 break;

@@ -67,6 +67,12 @@ internal static class ServerConnector
     public static void KeepUrgentDataInline(int fd) =>
         _ = Libc.SetIntSockOpt(fd, Libc.SOL_SOCKET, SO_OOBINLINE, 1);
 
+    public static unsafe int UnreadBytes(int fd)
+    {
+        int unread = 0;
+        return Libc.IoctlInt(fd, Libc.SIOCINQ, &unread) == 0 ? unread : 0;
+    }
+
     public static unsafe int UnsentBytes(int fd)
     {
         int unsent = 0;

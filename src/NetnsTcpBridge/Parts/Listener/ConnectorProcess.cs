@@ -39,8 +39,7 @@ internal sealed class ConnectorProcess
         Pid = pid;
 
         // Still our unreaped child here (a zombie at worst), so the PID means it. -1 on a kernel
-        // without pidfds (before 5.3): then signals go by PID (kill(2), which the system call
-        // filter leaves out, so only before the filter is installed).
+        // without pidfds (before 5.3): then signals go by PID.
         _pidfd = Libc.PidfdOpen(pid);
     }
 

@@ -1,4 +1,4 @@
-# OpenSSH: scp of a file each way and a download through ssh -L inside the bridged session (from
+# OpenSSH: scp of a file each way and a download through ssh -L inside the bridged SSH connection (from
 # a web server that only listens on the server netns's loopback). Checks: sha256 of what
 # arrived equals the original's.
 

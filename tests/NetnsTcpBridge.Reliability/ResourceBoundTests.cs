@@ -29,22 +29,8 @@ public sealed class ResourceBoundTests : ReliabilityTest
         var relay = await StartRelayAsync();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int stalled = 0;
-        StartServer(relay.ConnectSide, Relay.Target, async connection =>
+        StartEchoOrStallingServer(relay, async connection =>
         {
-            byte[] kind = new byte[1];
-            if (!await connection.ReceiveExactlyAsync(kind))
-            {
-                return;
-            }
-
-            if (kind[0] != (byte)'S')
-            {
-                // An echo client (the warm-up's, or the probe's).
-                await connection.SendAllAsync(kind);
-                await EchoUntilEndAsync(connection);
-                return;
-            }
-
             // 256 KiB fit between the bridge's buffers and the client's receive buffer, so the
             // bridge has written bytes to the client that the client will not take.
             using var cancel = new CancellationTokenSource(StepTimeout);
@@ -134,21 +120,8 @@ public sealed class ResourceBoundTests : ReliabilityTest
         });
         long streamed = 0;
         using var stop = new CancellationTokenSource();
-        StartServer(relay.ConnectSide, Relay.Target, async connection =>
+        StartEchoOrStallingServer(relay, async connection =>
         {
-            byte[] kind = new byte[1];
-            if (!await connection.ReceiveExactlyAsync(kind))
-            {
-                return;
-            }
-
-            if (kind[0] != (byte)'S')
-            {
-                await connection.SendAllAsync(kind);
-                await EchoUntilEndAsync(connection);
-                return;
-            }
-
             byte[] chunk = Pattern.Bytes(3, 0, 64 * 1024);
             try
             {
@@ -272,4 +245,27 @@ public sealed class ResourceBoundTests : ReliabilityTest
             System.Globalization.CultureInfo.InvariantCulture,
             $"{_sorted.Count} round trips, median {_sorted[_sorted.Count / 2]:0.00} ms, p99 {_sorted[Math.Min(_sorted.Count - 1, _sorted.Count * 99 / 100)]:0.00} ms, max {_sorted[^1]:0.00} ms");
     }
+
+    /// <summary>
+    /// The target of both scenarios: a client whose first byte is 'S' is handed to
+    /// <paramref name="stalling"/>; any other (the warm-up's, the probe's) is echoed, that byte first.
+    /// </summary>
+    private void StartEchoOrStallingServer(Relay relay, Func<Socket, Task> stalling) =>
+        StartServer(relay.ConnectSide, Relay.Target, async connection =>
+        {
+            byte[] kind = new byte[1];
+            if (!await connection.ReceiveExactlyAsync(kind))
+            {
+                return;
+            }
+
+            if (kind[0] == (byte)'S')
+            {
+                await stalling(connection);
+                return;
+            }
+
+            await connection.SendAllAsync(kind);
+            await EchoUntilEndAsync(connection);
+        });
 }

@@ -24,11 +24,16 @@ public static class ListeningSocket
     public const int MaxBacklog = 65535;
 
     /// <summary>
-    /// TCP_NODELAY on a listening socket is inherited by every socket it accepts, which saves a
-    /// system call per client. Best effort: an inherited socket may be a UNIX one.
+    /// Options that every socket accepted on <paramref name="socket"/> inherits, set once here
+    /// rather than once per client: TCP_NODELAY, and SO_OOBINLINE (urgent bytes stay in the stream
+    /// from the first one; see Relay/Direction). Best effort: an inherited socket may be a UNIX
+    /// one, which has no TCP_NODELAY.
     /// </summary>
-    public static void EnableNoDelay(FileDescriptor socket) =>
+    public static void PrepareForAccepting(FileDescriptor socket)
+    {
         _ = Libc.SetIntSockOpt(socket.Number, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
+        _ = Libc.SetIntSockOpt(socket.Number, Libc.SOL_SOCKET, Libc.SO_OOBINLINE, 1);
+    }
 
     /// <summary>Creates the socket in the calling thread's network namespace. The caller owns the result.</summary>
     public static FileDescriptor CreateSocket(EndPoint endpoint)
@@ -95,10 +100,8 @@ public static class ListeningSocket
         {
             UnixSocketFile.RemoveAtExit(boundUnix);
         }
-        else
-        {
-            EnableNoDelay(socket);
-        }
+
+        PrepareForAccepting(socket);
 
         if (Libc.Listen(socket.Number, backlog) != 0)
         {

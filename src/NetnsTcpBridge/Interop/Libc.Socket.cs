@@ -34,6 +34,11 @@ internal static partial class Libc
     /// <summary>SIOCINQ (FIONREAD): bytes that can be read from a TCP socket now.</summary>
     internal const uint SIOCINQ = 0x541B;
 
+    /// <summary>TIOCOUTQ/SIOCOUTQ: bytes in the send queue not yet acknowledged by the peer.</summary>
+    internal const uint SIOCOUTQ = 0x5411;
+
+    internal const int SO_OOBINLINE = 10;
+
     [StructLayout(LayoutKind.Sequential)]
     internal struct Linger
     {

@@ -70,18 +70,11 @@ internal sealed partial class RelayConnection : IDeadlineHeapItem
             return true;
         }
 
-        UInt128 address;
-        if (_announcedSource is { } announced)
-        {
-            address = SourceLimiter.KeyOf(announced.Address);
-        }
-        else if (!SourceLimiter.TryGetSource(Client, out address))
+        if (!TryGetSource(out UInt128 source))
         {
             return true;
         }
 
-        var prefixes = _context.Options.SourcePrefixes;
-        UInt128 source = prefixes.KeyOf(address);
         if (limiter.TryEnter(source))
         {
             _source = source;
@@ -89,7 +82,7 @@ internal sealed partial class RelayConnection : IDeadlineHeapItem
             return true;
         }
 
-        limiter.WarnRefused(prefixes.Describe(source));
+        limiter.WarnRefused(_context.Options.SourcePrefixes.Describe(source));
         End(CloseReason.RefusedByPerSourceLimit, null);
         Close(reset: true);
         return false;
@@ -102,19 +95,35 @@ internal sealed partial class RelayConnection : IDeadlineHeapItem
     /// </summary>
     private bool MoveToAnnouncedSource()
     {
-        if (_countedForSource && _announcedSource is { } announced
-            && _context.Options.SourcePrefixes.KeyOf(SourceLimiter.KeyOf(announced.Address)) == _source)
+        // No address announced (LOCAL, UNKNOWN) leaves the socket's own standing.
+        if (_countedForSource && (_announcedSource is null || (TryGetSource(out UInt128 announced) && announced == _source)))
         {
             return true;
         }
 
-        if (_countedForSource && _announcedSource is null)
-        {
-            return true; // no address announced (LOCAL, UNKNOWN): the socket's own stands
-        }
-
         LeaveSource();
         return AdmitBySource();
+    }
+
+    /// <summary>
+    /// The source this client counts under: the prefix (<see cref="SourcePrefixes"/>) of the
+    /// address a front proxy announced, or else of the socket's peer; false for a UNIX client.
+    /// </summary>
+    private bool TryGetSource(out UInt128 source)
+    {
+        UInt128 address;
+        if (_announcedSource is { } announced)
+        {
+            address = SourceLimiter.KeyOf(announced.Address);
+        }
+        else if (!SourceLimiter.TryGetSource(Client, out address))
+        {
+            source = default;
+            return false;
+        }
+
+        source = _context.Options.SourcePrefixes.KeyOf(address);
+        return true;
     }
 
     private void LeaveSource()

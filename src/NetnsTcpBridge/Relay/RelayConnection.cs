@@ -51,8 +51,13 @@ internal sealed partial class RelayConnection
 
         // See Direction: urgent bytes stay in the stream, so that neither a read nor a later
         // urgent byte can lose them. From the first moment: a client may send them while the
-        // target is still being connected to.
-        ServerConnector.KeepUrgentDataInline(Client);
+        // target is still being connected to. A client accepted on our listening socket has it
+        // already (ListeningSocket.PrepareForAccepting).
+        if (!_clientPrepared)
+        {
+            ServerConnector.KeepUrgentDataInline(Client);
+        }
+
         if (_serverHandedOver)
         {
             ServerConnector.KeepUrgentDataInline(Server);

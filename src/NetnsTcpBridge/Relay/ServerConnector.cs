@@ -9,11 +9,6 @@ namespace NetnsTcpBridge.Relay;
 /// <summary>Socket calls around connecting to the target and preparing both legs of a relay.</summary>
 internal static class ServerConnector
 {
-    /// <summary>TIOCOUTQ/SIOCOUTQ: bytes in the send queue not yet acknowledged by the peer.</summary>
-    private const uint SIOCOUTQ = 0x5411;
-
-    private const int SO_OOBINLINE = 10;
-
     /// <summary>
     /// Creates a non-blocking socket and starts connecting it to the target. Returns 0 when
     /// connected at once, EINPROGRESS while in flight, or the errno of the failure.
@@ -65,7 +60,7 @@ internal static class ServerConnector
     }
 
     public static void KeepUrgentDataInline(int fd) =>
-        _ = Libc.SetIntSockOpt(fd, Libc.SOL_SOCKET, SO_OOBINLINE, 1);
+        _ = Libc.SetIntSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_OOBINLINE, 1);
 
     public static unsafe int UnreadBytes(int fd)
     {
@@ -76,7 +71,7 @@ internal static class ServerConnector
     public static unsafe int UnsentBytes(int fd)
     {
         int unsent = 0;
-        return Libc.IoctlInt(fd, SIOCOUTQ, &unsent) == 0 ? unsent : 0;
+        return Libc.IoctlInt(fd, Libc.SIOCOUTQ, &unsent) == 0 ? unsent : 0;
     }
 
     private static void ConfigureKeepAlive(int fd, KeepAliveSettings? keepAlive)

@@ -4,6 +4,7 @@ using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;
 using Xunit;
+using static NetnsTcpBridge.Tests.CommandLine.CommandLineRuns;
 
 namespace NetnsTcpBridge.Tests.CommandLine;
 
@@ -136,15 +137,5 @@ public sealed class AcceptProxyFromTests : IDisposable
         Assert.Equal([first, second, null], routes.Select(route => route.AcceptProxyFrom));
         Assert.Contains("accept-proxy-from=10.0.0.0/8\n", text, StringComparison.Ordinal);
         Assert.Contains("route.1.accept-proxy-from=192.0.2.0/24,2001:db8::/32\n", text, StringComparison.Ordinal);
-    }
-
-    private static BridgeSettings Run(string[] args) =>
-        Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(args)).Settings;
-
-    private static UsageException Fails(string[] args)
-    {
-        var e = Assert.Throws<UsageException>(() => CommandLineParser.Parse(args));
-        Assert.DoesNotContain('\n', e.Message);
-        return e;
     }
 }

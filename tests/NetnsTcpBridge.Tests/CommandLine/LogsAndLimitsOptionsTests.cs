@@ -3,6 +3,7 @@ using NetnsTcpBridge.Cli.CommandLine;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Relay;
 using Xunit;
+using static NetnsTcpBridge.Tests.CommandLine.CommandLineRuns;
 
 namespace NetnsTcpBridge.Tests.CommandLine;
 
@@ -203,11 +204,4 @@ public class LogsAndLimitsOptionsTests
 
     private static CommandLineRequest.RunBridge Run(string[] args) =>
         Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(args));
-
-    private static UsageException Fails(params string[] args)
-    {
-        var e = Assert.Throws<UsageException>(() => CommandLineParser.Parse(args));
-        Assert.DoesNotContain('\n', e.Message);
-        return e;
-    }
 }

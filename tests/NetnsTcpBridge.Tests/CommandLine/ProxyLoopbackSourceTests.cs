@@ -3,6 +3,7 @@ using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Cli.CommandLine;
 using NetnsTcpBridge.Logging;
 using Xunit;
+using static NetnsTcpBridge.Tests.CommandLine.CommandLineRuns;
 
 namespace NetnsTcpBridge.Tests.CommandLine;
 
@@ -41,14 +42,4 @@ public sealed class ProxyLoopbackSourceTests
         Assert.Equal(
             $"invalid value '{value}' for --proxy-protocol-loopback-as: expected an IPv4 or IPv6 address such as 192.0.2.1",
             Fails([.. Base, "--proxy-protocol", "v1", "--proxy-protocol-loopback-as", value]).Message);
-
-    private static BridgeSettings Run(string[] args) =>
-        Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(args)).Settings;
-
-    private static UsageException Fails(string[] args)
-    {
-        var e = Assert.Throws<UsageException>(() => CommandLineParser.Parse(args));
-        Assert.DoesNotContain('\n', e.Message);
-        return e;
-    }
 }

@@ -3,6 +3,7 @@ using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Cli.CommandLine;
 using NetnsTcpBridge.Privileges;
 using Xunit;
+using static NetnsTcpBridge.Tests.CommandLine.CommandLineRuns;
 
 namespace NetnsTcpBridge.Tests.CommandLine;
 
@@ -291,11 +292,4 @@ public class ServiceOptionsTests
 
     private static CommandLineRequest.RunBridge Run(string[] args) =>
         Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(args));
-
-    private static UsageException Fails(string[] args)
-    {
-        var e = Assert.Throws<UsageException>(() => CommandLineParser.Parse(args));
-        Assert.DoesNotContain('\n', e.Message);
-        return e;
-    }
 }

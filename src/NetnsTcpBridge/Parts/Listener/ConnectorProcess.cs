@@ -114,9 +114,6 @@ internal sealed class ConnectorProcess
         return Libc.WaitId(Libc.P_PID, Pid, info, Libc.WEXITED | Libc.WNOHANG | Libc.WNOWAIT) == 0 && *(int*)(info + 16) == Pid;
     }
 
-    /// <summary>Sends a signal to the child (through its pidfd; a child already reaped gets nothing).</summary>
-    public void Signal(int signal) => TrySignal(signal);
-
     /// <summary>Sends a signal to the child; false when it could not be sent (reaped, or EPERM).</summary>
     public bool TrySignal(int signal) =>
         (_pidfd >= 0 ? Libc.PidfdSendSignal(_pidfd, signal) : Libc.Kill(Pid, signal)) == 0;

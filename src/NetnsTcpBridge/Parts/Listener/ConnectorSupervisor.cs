@@ -89,7 +89,7 @@ internal sealed class ConnectorSupervisor
     {
         foreach (var connector in _connectors)
         {
-            connector.Signal(signal);
+            _ = connector.TrySignal(signal); // one already reaped gets nothing
         }
     }
 

@@ -268,7 +268,7 @@ internal static class ListenerSetup
 
             case ListenSource.ListeningDescriptor listening:
                 var inherited = InheritedSocket.TakeOver(listening.Fd, InheritedSocketRole.Listening, "-L/--listen-fd");
-                ListeningSocket.EnableNoDelay(inherited);
+                ListeningSocket.PrepareForAccepting(inherited);
                 return inherited;
             case ListenSource.PreacceptedDescriptor preaccepted:
                 return InheritedSocket.TakeOver(preaccepted.Fd, InheritedSocketRole.Connected, "-S/--preaccepted-fd");

@@ -50,6 +50,8 @@ internal sealed partial class Direction
     private bool _endOfStream;
     private bool _urgentAnnounced;
     private int _pendingUrgent = -1;
+
+    /// <summary>A reset that splice reported at the urgent mark, passed on once the stream behind it ends.</summary>
     private Errno? _readErrorAfterUrgent;
 
     public Direction(int from, int to, CopyMethod method, PipePool pipes)
@@ -163,12 +165,6 @@ internal sealed partial class Direction
     /// <summary>Reads what is there. False when it must wait for EPOLLIN, or failed.</summary>
     private bool Fill()
     {
-        if (_readErrorAfterUrgent is { } deferred && !IsAtUrgentMark())
-        {
-            Fail(DirectionEnding.ReadFailed, "read", deferred);
-            return false;
-        }
-
         bool askForMark = !_useSplice || _urgentAnnounced;
         bool atMark = askForMark && IsAtUrgentMark();
         long read = atMark ? ReceiveInlineUrgent()
@@ -212,6 +208,14 @@ internal sealed partial class Direction
                 return true;
             }
 
+            if (_readErrorAfterUrgent is { } reported)
+            {
+                // Everything that was there is passed on: a reset closes the socket, so this is an
+                // error that left it open, with no event left to wait for.
+                Fail(DirectionEnding.ReadFailed, "read", reported);
+                return false;
+            }
+
             // Idle: hold nothing while waiting.
             Release();
             return false;
@@ -219,8 +223,9 @@ internal sealed partial class Direction
 
         if (splicedShort && IsAtUrgentMark())
         {
-            // splice stops at the mark and reports a reset there, before the urgent byte that the
-            // peer sent ahead of it: pass the byte on first, then the reset.
+            // splice stops at the mark and reports a reset there, before the urgent byte and
+            // whatever the peer sent after it (the report consumed the socket's error, so reads
+            // now go on to a plain end of stream): pass all of it on, then the reset.
             _readErrorAfterUrgent = errno;
             _urgentAnnounced = true;
             return true;

@@ -44,6 +44,7 @@ internal static partial class CommandLineParser
             ? RuleSettings(values, ruleValues)
             : ForwardSettings(values, socketsPassed);
         settings = settings with { Relay = ParseRelayOptions(values, settings.Relay) };
+        settings = settings with { Relay = ParseUdpOptions(values, settings, settings.Relay) };
         if (values.TryGetValue(DrainTimeout, out string? drain))
         {
             settings = settings with { DrainTimeout = ParseSeconds(drain!, DrainTimeout) };
@@ -93,7 +94,10 @@ internal static partial class CommandLineParser
             ParseListenSource(values, socketsPassed),
             ParseConnectTarget(values),
             ParseNamespace(values, ListenNetnsFile, ListenNetnsFd, ListenNetns),
-            ParseNamespace(values, ConnectNetnsFile, ConnectNetnsFd, ConnectNetns));
+            ParseNamespace(values, ConnectNetnsFile, ConnectNetnsFd, ConnectNetns))
+        {
+            Protocol = ParseProtocol(values),
+        };
 
         if (settings.ListenNamespace is not null && settings.Listen is not ListenSource.Address)
         {
@@ -127,7 +131,9 @@ internal static partial class CommandLineParser
         string text = values[given]!;
         if (given == Listen)
         {
-            return new ListenSource.Address(ParseAddress(text, given, allowPortZero: true));
+            return new ListenSource.Address(UdpAddress.IsUdp(text)
+                ? TryParseUdpEndpoint(text, allowPortZero: true, out var udp, out string what, out string why) ? udp : throw InvalidAddress(text, given, what, why)
+                : ParseAddress(text, given, allowPortZero: true));
         }
 
         int fd = ParseDescriptor(text, given);
@@ -138,6 +144,11 @@ internal static partial class CommandLineParser
     {
         var given = ExactlyOne(values, "a place to forward to", Connect, ConnectFd);
         string text = values[given]!;
+        if (given == Connect && UdpAddress.IsUdp(text))
+        {
+            return TryParseUdpTarget(text, out var udp, out string what, out string why) ? udp : throw InvalidAddress(text, given, what, why);
+        }
+
         return given == ConnectFd
             ? new ConnectTarget.ConnectedDescriptor(ParseDescriptor(text, given))
             : ParseTarget(text, given);

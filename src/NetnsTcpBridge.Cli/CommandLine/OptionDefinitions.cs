@@ -12,10 +12,10 @@ internal sealed record OptionDefinition(char? Short, string Long, string? ValueN
 /// <summary>Every option the program knows. The first ten are the original tool's, with its spellings.</summary>
 internal static class OptionDefinitions
 {
-    public static readonly OptionDefinition Listen = new('l', "listen", "ADDR", "Address to listen on: 127.0.0.1:1234, [::1]:1234, unix:/path or unix:@abstract");
+    public static readonly OptionDefinition Listen = new('l', "listen", "ADDR", "Address to listen on: 127.0.0.1:1234, [::1]:1234, unix:/path or unix:@abstract; udp:127.0.0.53:53 or udp:[::1]:53 for UDP");
     public static readonly OptionDefinition ListenFd = new('L', "listen-fd", "FD", "Inherited file descriptor of a listening socket to accept on");
     public static readonly OptionDefinition PreacceptedFd = new('S', "preaccepted-fd", "FD", "Inherited connected client socket: forward just it, then exit");
-    public static readonly OptionDefinition Connect = new('c', "connect", "ADDR", "Address to forward clients to: IP:PORT, HOST:PORT (resolved in the connect netns), unix:/path or unix:@abstract");
+    public static readonly OptionDefinition Connect = new('c', "connect", "ADDR", "Address to forward clients to: IP:PORT, HOST:PORT (resolved in the connect netns), unix:/path or unix:@abstract; udp:IP:PORT or udp:HOST:PORT with a udp: listen address");
     public static readonly OptionDefinition ConnectFd = new('C', "connect-fd", "FD", "Inherited pre-connected socket: forward one client to it, then exit");
     public static readonly OptionDefinition ListenNetnsFile = new('f', "listen-netns-file", "PATH", "Network namespace file to listen in, e.g. /proc/PID/ns/net or /run/netns/NAME");
     public static readonly OptionDefinition ListenNetnsFd = new('F', "listen-netns-fd", "FD", "Inherited file descriptor of the network namespace to listen in");
@@ -28,6 +28,8 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition MaxConnectionsPerSource = new(null, "max-connections-per-source", "N", "At most N open connections per client source (an IPv4 address, an IPv6 /64, all of 127.0.0.0/8: see --source-prefix); past it a new one is reset at once (default: no limit)");
     public static readonly OptionDefinition SourcePrefix = new(null, "source-prefix", "V4LEN[,V6LEN]", "What --max-connections-per-source counts as one source: clients in one IPv4 /V4LEN or IPv6 /V6LEN (default 32,64; 127.0.0.0/8 is always one)");
     public static readonly OptionDefinition IdleTimeout = new(null, "idle-timeout", "SECONDS", "Reset both sides of a connection on which no byte moved for this long (default: never)");
+    public static readonly OptionDefinition UdpIdleTimeout = new(null, "udp-idle-timeout", "SECONDS", "UDP: end a flow (a client address and its socket to the target) after this long without a datagram either way (default 60)");
+    public static readonly OptionDefinition MaxUdpFlows = new(null, "max-udp-flows", "N", "UDP: at most N flows at once per connect netns; past it, datagrams from new client addresses are dropped and counted (default 4096)");
     public static readonly OptionDefinition Backlog = new(null, "backlog", "N", "Listen queue length for -l, 1 to 65535 (default 4096, capped by net.core.somaxconn)");
     public static readonly OptionDefinition ProxyProtocol = new(null, "proxy-protocol", "VERSION", "Send the target a PROXY protocol header, v1 or v2, with the client's address before any client byte");
     public static readonly OptionDefinition AcceptProxy = new(null, "accept-proxy", null, "Clients come from a trusted proxy: read its PROXY v1/v2 header first and take the client address from it (from any peer, unless --accept-proxy-from)");
@@ -61,6 +63,7 @@ internal static class OptionDefinitions
         ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns,
         Rule, Config,
         ConnectTimeout, IdleTimeout, DrainTimeout, KeepAlive, MaxConnections, MaxConnectionsPerSource, SourcePrefix, Backlog, ProxyProtocol, ProxyProtocolLoopbackAs, AcceptProxy, AcceptProxyFrom, AcceptProxyTimeout,
+        UdpIdleTimeout, MaxUdpFlows,
         Copy, Threads, PipeSize, PipeMemoryBudget, UnixMode, DualStack, UnixOwner, User, MetricsAddress, MetricsNetns, ExitWithNetnsOwner,
         Quiet, Verbose, LogFormatOption, HelpFlag, VersionFlag,
     ];

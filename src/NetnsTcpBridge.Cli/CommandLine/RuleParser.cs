@@ -56,17 +56,21 @@ internal static class RuleParser
 
         var listen = Required("listen");
         var connect = Required("connect");
+        var protocol = ParseProtocol(name, listen, connect, seen);
+        bool udp = protocol == ForwardProtocol.Udp;
         var rule = new ForwardRule(
             name,
-            new ListenSource.Address(ParseListenAddress(listen)),
-            ParseTarget(connect),
+            new ListenSource.Address(udp ? ParseUdpListenAddress(listen) : ParseListenAddress(listen)),
+            udp ? ParseUdpTarget(connect) : ParseTarget(connect),
             seen.TryGetValue("listen-netns", out var listenNetns) ? ParseNamespace(listenNetns) : null,
             seen.TryGetValue("connect-netns", out var connectNetns) ? ParseNamespace(connectNetns) : null)
         {
+            Protocol = protocol,
             UnixSocketMode = seen.TryGetValue("unix-mode", out var mode) ? ParseMode(mode) : null,
             DualStack = seen.TryGetValue("dual-stack", out var dualStack) ? ParseYesNo(dualStack) : defaultDualStack,
-            SendProxyHeader = seen.TryGetValue("proxy-protocol", out var proxy) ? ParseProxyProtocol(proxy) : defaultProxyProtocol,
-            AcceptProxyHeader = seen.TryGetValue("accept-proxy", out var accept) ? ParseYesNo(accept) : defaultAcceptProxy,
+            // The PROXY defaults (--proxy-protocol, --accept-proxy) are for the TCP rules only.
+            SendProxyHeader = seen.TryGetValue("proxy-protocol", out var proxy) ? ParseProxyProtocol(proxy) : udp ? ProxyProtocolVersion.None : defaultProxyProtocol,
+            AcceptProxyHeader = seen.TryGetValue("accept-proxy", out var accept) ? ParseYesNo(accept) : !udp && defaultAcceptProxy,
         };
         if (rule.UnixSocketMode is not null && !rule.ListensOnSocketFile)
         {
@@ -120,6 +124,39 @@ internal static class RuleParser
         key.Length is >= 1 and <= 32 && key.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
 
     private static string Describe(Pair pair) => $"{pair.Where}: key {pair.Key}";
+
+    /// <summary>The keys that only a TCP rule has a use for.</summary>
+    private static readonly string[] TcpOnlyKeys = ["unix-mode", "unix-owner", "proxy-protocol", "accept-proxy", "accept-proxy-from"];
+
+    // UDP when listen and connect are both udp: addresses; one without the other is refused, and so
+    // are keys that mean nothing for datagrams. Only keys are named: a config file's values are not shown.
+    private static ForwardProtocol ParseProtocol(string name, Pair listen, Pair connect, Dictionary<string, Pair> seen)
+    {
+        bool udpListen = UdpAddress.IsUdp(listen.Value);
+        bool udpConnect = UdpAddress.IsUdp(connect.Value);
+        if (udpListen != udpConnect)
+        {
+            var (udp, other) = udpListen ? (listen, connect) : (connect, listen);
+            throw new UsageException($"{Describe(udp)}: rule '{name}' has a UDP {udp.Key} address but a TCP {other.Key} one: write both as udp:IP:PORT (a UDP forward), or neither");
+        }
+
+        if (udpListen && TcpOnlyKeys.FirstOrDefault(seen.ContainsKey) is { } tcpOnly)
+        {
+            throw new UsageException($"{Describe(seen[tcpOnly])}: {tcpOnly} applies to TCP rules, and rule '{name}' is a UDP one");
+        }
+
+        return udpListen ? ForwardProtocol.Udp : ForwardProtocol.Tcp;
+    }
+
+    private static System.Net.EndPoint ParseUdpListenAddress(Pair pair) =>
+        CommandLineParser.TryParseUdpEndpoint(pair.Value, allowPortZero: false, out var endpoint, out string what, out string why)
+            ? endpoint
+            : throw Invalid(pair, what, why, UdpAddress.Syntax);
+
+    private static ConnectTarget ParseUdpTarget(Pair pair) =>
+        CommandLineParser.TryParseUdpTarget(pair.Value, out var target, out string what, out string why)
+            ? target
+            : throw Invalid(pair, what, why, $"udp:HOST:PORT or {UdpAddress.Syntax}");
 
     // The syntax of each value is the option's (CommandLineParser.Values); the messages name the key.
     private static System.Net.EndPoint ParseListenAddress(Pair pair) =>

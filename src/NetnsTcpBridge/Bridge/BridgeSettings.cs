@@ -72,6 +72,12 @@ public sealed record ForwardRule(
     NamespaceReference? ListenNamespace,
     NamespaceReference? ConnectNamespace)
 {
+    /// <summary>TCP, or UDP when both addresses were written as <c>udp:</c> ones.</summary>
+    public ForwardProtocol Protocol { get; init; }
+
+    /// <summary>True for a UDP forward (<c>udp:</c> addresses).</summary>
+    public bool IsUdp => Protocol == ForwardProtocol.Udp;
+
     /// <summary>File mode for a listening UNIX path socket; null leaves what the umask gives.</summary>
     public UnixFileMode? UnixSocketMode { get; init; }
 
@@ -111,6 +117,9 @@ public sealed record BridgeSettings(
     /// <summary>How the connector relays: copy method, threads, connect timeout, keepalive. Its target is ignored: it comes from <see cref="Connect"/>.</summary>
     public RelayOptions Relay { get; init; } = new();
 
+    /// <summary>The single forward's protocol: TCP, or UDP when <c>-l</c> and <c>-c</c> are <c>udp:</c> addresses.</summary>
+    public ForwardProtocol Protocol { get; init; }
+
     /// <summary>File mode for a listening UNIX path socket; null leaves what the umask gives.</summary>
     public UnixFileMode? UnixSocketMode { get; init; }
 
@@ -128,6 +137,7 @@ public sealed record BridgeSettings(
         ? named
         : [new ForwardRule(null, Listen, Connect, ListenNamespace, ConnectNamespace)
         {
+            Protocol = Protocol,
             UnixSocketMode = UnixSocketMode,
             DualStack = DualStack,
             UnixSocketOwner = UnixSocketOwner,
@@ -159,6 +169,9 @@ public sealed record BridgeSettings(
         [.. Rules.SelectMany(rule => new[] { NamespaceOwner.Of(rule.ListenNamespace, "listen"), NamespaceOwner.Of(rule.ConnectNamespace, "connect") })
             .OfType<NamespaceOwner>()
             .DistinctBy(owner => owner.Pid)];
+
+    /// <summary>True when some forward relays UDP.</summary>
+    public bool HasUdp => Rules.Any(rule => rule.IsUdp);
 
     /// <summary>True when no namespace was named at all: the bridge is a plain TCP forwarder.</summary>
     public bool IsPlainForwarder => Rules.All(rule => rule.ListenNamespace is null && rule.ConnectNamespace is null);

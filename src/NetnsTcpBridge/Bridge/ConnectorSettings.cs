@@ -62,6 +62,21 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
 
             Line(prefix + "connect", string.Join(",", route.Targets.Select(TcpAddress.Format)));
             ProxyLines(prefix, route.SendProxyHeader, route.AcceptProxyHeader, route.AcceptProxyFrom);
+            if (route.Udp)
+            {
+                Line(prefix + "udp", 1);
+            }
+        }
+
+        if (Relay.Udp)
+        {
+            Line("udp", 1);
+        }
+
+        if (Relay.AllRoutes().Any(route => route.Udp))
+        {
+            Line("udp-idle-timeout-ms", (long)Relay.UdpIdleTimeout.TotalMilliseconds);
+            Line("max-udp-flows", Relay.MaxUdpFlows);
         }
 
         Line("connect-timeout-ms", (long)Relay.ConnectTimeout.TotalMilliseconds);
@@ -194,6 +209,9 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             AcceptProxyHeader = ParseAcceptProxy(values, string.Empty),
             AcceptProxyFrom = ParseAcceptProxyFrom(values, string.Empty),
             RouteName = values.ContainsKey("name") ? Take("name") : null,
+            Udp = ParseUdp(values, string.Empty),
+            UdpIdleTimeout = values.ContainsKey("udp-idle-timeout-ms") ? TimeSpan.FromMilliseconds(Milliseconds(Take("udp-idle-timeout-ms"))) : RelayOptions.DefaultUdpIdleTimeout,
+            MaxUdpFlows = values.ContainsKey("max-udp-flows") ? Number(Take("max-udp-flows")) : RelayOptions.DefaultMaxUdpFlows,
         };
         if (values.Remove("source-prefix", out string? prefix))
         {
@@ -223,6 +241,7 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
                 SendProxyHeader = ParseProxyProtocol(values, $"route.{i}."),
                 AcceptProxyHeader = ParseAcceptProxy(values, $"route.{i}."),
                 AcceptProxyFrom = ParseAcceptProxyFrom(values, $"route.{i}."),
+                Udp = ParseUdp(values, $"route.{i}."),
             });
         }
 
@@ -279,6 +298,10 @@ internal sealed record ConnectorSettings(RelayOptions Relay, bool OneShot, LogLe
             "v2" => ProxyProtocolVersion.V2,
             _ => throw new InvalidDataException($"connector settings: unknown {prefix}proxy-protocol '{value}'"),
         };
+
+    private static bool ParseUdp(Dictionary<string, string> values, string prefix) =>
+        values.Remove(prefix + "udp", out string? value)
+        && (value == "1" ? true : throw new InvalidDataException($"connector settings: {prefix}udp={value}"));
 
     private static bool ParseAcceptProxy(Dictionary<string, string> values, string prefix) =>
         values.Remove(prefix + "accept-proxy", out string? value)

@@ -18,6 +18,7 @@ internal enum Errno
     ENOTTY = 25,
     EPIPE = 32,
     ENOTSOCK = 88,
+    EMSGSIZE = 90,
     EPROTO = 71,
     ENOBUFS = 105,
     ETOOMANYREFS = 109,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using NetnsTcpBridge.Relay;
+using NetnsTcpBridge.Relay.Udp;
 
 namespace NetnsTcpBridge.Metrics;
 
@@ -20,7 +21,7 @@ internal static class OpenMetricsText
 
     public static string Format(StatisticsSnapshot counters, int active)
     {
-        var text = new StringBuilder(3072);
+        var text = new StringBuilder(6144);
         Family(text, "connections_active", "gauge", null, "Connections being relayed now: taken from the listener and not yet closed.");
         Sample(text, "connections_active", null, active);
 
@@ -42,8 +43,39 @@ internal static class OpenMetricsText
             "Attempts to connect to the target that failed (refused, unreachable, timed out); a client counts once per address tried.");
         Sample(text, "connect_failures_total", null, counters.ConnectAttemptsFailed);
 
+        FormatUdp(text, counters.Udp);
         text.Append("# EOF\n");
         return text.ToString();
+    }
+
+    // Every family even without a UDP route (all 0): the set of series does not depend on the rules.
+    private static void FormatUdp(StringBuilder text, UdpCounters udp)
+    {
+        Family(text, "udp_flows_active", "gauge", null, "UDP flows open now: client addresses with a socket to the target.");
+        Sample(text, "udp_flows_active", null, udp.FlowsActive);
+
+        Family(text, "udp_flows", "counter", null, "UDP flows started since the bridge started.");
+        Sample(text, "udp_flows_total", null, udp.Flows);
+
+        Family(text, "udp_flows_ended", "counter", null, "UDP flows that have ended, by reason: " + string.Join(", ", UdpReasons.AllEndings.Select(UdpReasons.Name)) + ".");
+        foreach (var ending in UdpReasons.AllEndings)
+        {
+            Sample(text, "udp_flows_ended_total", $"reason=\"{UdpReasons.Name(ending)}\"", udp.EndedFor(ending));
+        }
+
+        Family(text, "udp_datagrams", "counter", null, "UDP datagrams relayed, by direction.");
+        Sample(text, "udp_datagrams_total", "direction=\"client_to_server\"", udp.DatagramsClientToServer);
+        Sample(text, "udp_datagrams_total", "direction=\"server_to_client\"", udp.DatagramsServerToClient);
+
+        Family(text, "udp_bytes", "counter", "bytes", "UDP payload bytes relayed, by direction.");
+        Sample(text, "udp_bytes_total", "direction=\"client_to_server\"", udp.BytesClientToServer);
+        Sample(text, "udp_bytes_total", "direction=\"server_to_client\"", udp.BytesServerToClient);
+
+        Family(text, "udp_dropped", "counter", null, "UDP datagrams dropped, by reason: " + string.Join(", ", UdpReasons.AllDrops.Select(UdpReasons.Name)) + ".");
+        foreach (var drop in UdpReasons.AllDrops)
+        {
+            Sample(text, "udp_dropped_total", $"reason=\"{UdpReasons.Name(drop)}\"", udp.DroppedFor(drop));
+        }
     }
 
     private static void Family(StringBuilder text, string name, string type, string? unit, string help)

@@ -111,5 +111,8 @@ internal sealed class StatisticsCollector
         a.BytesClientToServer + b.BytesClientToServer,
         a.BytesServerToClient + b.BytesServerToClient,
         a.ConnectAttemptsFailed + b.ConnectAttemptsFailed,
-        a.Ended.Add(b.Ended));
+        a.Ended.Add(b.Ended))
+    {
+        Udp = a.Udp.Add(b.Udp),
+    };
 }

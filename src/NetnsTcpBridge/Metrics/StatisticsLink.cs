@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Relay;
+using NetnsTcpBridge.Relay.Udp;
 
 namespace NetnsTcpBridge.Metrics;
 
@@ -14,7 +15,7 @@ namespace NetnsTcpBridge.Metrics;
 /// </summary>
 internal static class StatisticsLink
 {
-    /// <summary>Largest answer; the counters' text is under 700 bytes.</summary>
+    /// <summary>Largest answer; the counters' text is under 1,500 bytes.</summary>
     public const int MaxRecordBytes = 4096;
 
     /// <summary>Both ends, close-on-exec; the listener keeps the first, the connector gets the second.</summary>
@@ -48,6 +49,23 @@ internal static class StatisticsLink
             Line(EndedPrefix + CloseReasons.Name(reason), counters.Ended[reason]);
         }
 
+        var udp = counters.Udp;
+        Line("udp.flows-active", udp.FlowsActive);
+        Line("udp.flows", udp.Flows);
+        Line("udp.datagrams-client-to-server", udp.DatagramsClientToServer);
+        Line("udp.datagrams-server-to-client", udp.DatagramsServerToClient);
+        Line("udp.bytes-client-to-server", udp.BytesClientToServer);
+        Line("udp.bytes-server-to-client", udp.BytesServerToClient);
+        foreach (var drop in UdpReasons.AllDrops)
+        {
+            Line("udp.dropped." + UdpReasons.Name(drop), udp.DroppedFor(drop));
+        }
+
+        foreach (var ending in UdpReasons.AllEndings)
+        {
+            Line("udp.ended." + UdpReasons.Name(ending), udp.EndedFor(ending));
+        }
+
         return text.ToString();
     }
 
@@ -72,7 +90,18 @@ internal static class StatisticsLink
             Get("bytes-client-to-server"),
             Get("bytes-server-to-client"),
             Get("connect-attempts-failed"),
-            EndingCounts.From(reason => Get(EndedPrefix + CloseReasons.Name(reason))));
+            EndingCounts.From(reason => Get(EndedPrefix + CloseReasons.Name(reason))))
+        {
+            Udp = new UdpCounters(
+                Get("udp.flows-active"),
+                Get("udp.flows"),
+                Get("udp.datagrams-client-to-server"),
+                Get("udp.datagrams-server-to-client"),
+                Get("udp.bytes-client-to-server"),
+                Get("udp.bytes-server-to-client"),
+                [.. UdpReasons.AllDrops.Select(drop => Get("udp.dropped." + UdpReasons.Name(drop)))],
+                [.. UdpReasons.AllEndings.Select(ending => Get("udp.ended." + UdpReasons.Name(ending)))]),
+        };
         return (values.TryGetValue("sequence", out long sequence) ? sequence : -1, counters, (int)Get("active"));
     }
 

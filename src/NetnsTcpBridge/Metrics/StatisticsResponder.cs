@@ -1,6 +1,7 @@
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Relay;
+using NetnsTcpBridge.Relay.Udp;
 
 namespace NetnsTcpBridge.Metrics;
 
@@ -11,13 +12,14 @@ namespace NetnsTcpBridge.Metrics;
 internal static class StatisticsResponder
 {
     /// <param name="link">This connector's end; owned by the responder thread from now on, for the life of the process.</param>
-    public static void Start(FileDescriptor link, RelayEngine engine)
+    /// <param name="udp">The UDP relay's counters; null when the connector serves no UDP route.</param>
+    public static void Start(FileDescriptor link, RelayEngine engine, UdpStatistics? udp)
     {
-        var thread = new Thread(() => Run(link, engine)) { IsBackground = true, Name = "statistics" };
+        var thread = new Thread(() => Run(link, engine, udp)) { IsBackground = true, Name = "statistics" };
         thread.Start();
     }
 
-    private static void Run(FileDescriptor link, RelayEngine engine)
+    private static void Run(FileDescriptor link, RelayEngine engine, UdpStatistics? udp)
     {
         while (true)
         {
@@ -34,7 +36,7 @@ internal static class StatisticsResponder
                 continue;
             }
 
-            string answer = StatisticsLink.FormatAnswer(sequence, engine.Statistics.Snapshot(), engine.ActiveConnections);
+            string answer = StatisticsLink.FormatAnswer(sequence, engine.Statistics.Snapshot() with { Udp = udp?.Snapshot() ?? default }, engine.ActiveConnections);
             if (!StatisticsLink.TrySend(link.Number, answer, dontWait: false))
             {
                 return;

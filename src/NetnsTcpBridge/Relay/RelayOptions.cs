@@ -39,7 +39,24 @@ public sealed record RelayOptions
 
     /// <summary>Every route, by index: route 0 from <see cref="Target"/>, then <see cref="MoreRoutes"/>.</summary>
     public IReadOnlyList<RelayRoute> AllRoutes() =>
-        [new RelayRoute(RouteName, Target is null ? [] : [Target, .. AlternateTargets]) { SendProxyHeader = SendProxyHeader, AcceptProxyHeader = AcceptProxyHeader, AcceptProxyFrom = AcceptProxyFrom }, .. MoreRoutes];
+        [new RelayRoute(RouteName, Target is null ? [] : [Target, .. AlternateTargets]) { SendProxyHeader = SendProxyHeader, AcceptProxyHeader = AcceptProxyHeader, AcceptProxyFrom = AcceptProxyFrom, Udp = Udp }, .. MoreRoutes];
+
+    /// <summary>Route 0 relays UDP datagrams (see <see cref="RelayRoute.Udp"/>).</summary>
+    public bool Udp { get; init; }
+
+    /// <summary>A UDP flow with no datagram either way for this long ends (--udp-idle-timeout).</summary>
+    public TimeSpan UdpIdleTimeout { get; init; } = DefaultUdpIdleTimeout;
+
+    public static readonly TimeSpan DefaultUdpIdleTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// UDP flows open at once in this connector (--max-udp-flows); past it, datagrams from new
+    /// client addresses are dropped. Each flow holds one socket: 4096 stays well inside the
+    /// descriptor limit and is far more than the clients of a sandbox make.
+    /// </summary>
+    public int MaxUdpFlows { get; init; } = DefaultMaxUdpFlows;
+
+    public const int DefaultMaxUdpFlows = 4096;
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -14,6 +14,9 @@ public sealed record RelayRoute(string? Name, IReadOnlyList<EndPoint> Targets)
     /// <summary>The targets for messages, e.g. "127.0.0.1:80 or [::1]:80".</summary>
     public string TargetName { get; } = Targets.Count == 0 ? "the pre-connected socket" : string.Join(" or ", Targets.Select(TcpAddress.Format));
 
+    /// <summary>True when this route relays UDP datagrams (a <c>udp:</c> rule), which the UDP relay serves, not the event loops.</summary>
+    public bool Udp { get; init; }
+
     /// <summary>Put before every per-connection message: the rule's name and a colon, or nothing.</summary>
     public string LogPrefix { get; } = Name is null ? string.Empty : $"[{Name}] ";
 

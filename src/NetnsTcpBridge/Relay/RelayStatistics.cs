@@ -100,4 +100,8 @@ public readonly record struct StatisticsSnapshot(
     long BytesClientToServer,
     long BytesServerToClient,
     long ConnectAttemptsFailed,
-    EndingCounts Ended);
+    EndingCounts Ended)
+{
+    /// <summary>The UDP relay's counters; all 0 where there is no UDP route.</summary>
+    public Udp.UdpCounters Udp { get; init; }
+}

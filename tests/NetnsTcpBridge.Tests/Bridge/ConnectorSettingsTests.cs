@@ -45,7 +45,27 @@ public class ConnectorSettingsTests
             false,
             LogLevel.Debug) { LogFormat = LogFormat.Json, LogTimestamps = true },
         new ConnectorSettings(new RelayOptions { Target = IPEndPoint.Parse("127.0.0.1:80") }, false, LogLevel.Info) { LogTimestamps = true },
+        new ConnectorSettings(new RelayOptions { Target = IPEndPoint.Parse("[::1]:53"), Udp = true, UdpIdleTimeout = TimeSpan.FromMilliseconds(2500), MaxUdpFlows = 7 }, false, LogLevel.Info),
     ];
+
+    [Fact]
+    public void UdpRoutes_TravelWithTheirFlowSettings()
+    {
+        var relay = new RelayOptions
+        {
+            Target = IPEndPoint.Parse("127.0.0.1:80"),
+            RouteName = "web",
+            MoreRoutes = [new RelayRoute("dns", [IPEndPoint.Parse("10.0.0.2:53")]) { Udp = true }],
+            MaxUdpFlows = 9,
+        };
+
+        var parsed = ConnectorSettings.Parse(new ConnectorSettings(relay, false, LogLevel.Info).Format()).Relay;
+
+        Assert.False(parsed.Udp);
+        Assert.True(parsed.MoreRoutes[0].Udp);
+        Assert.Equal(9, parsed.MaxUdpFlows);
+        Assert.Equal(RelayOptions.DefaultUdpIdleTimeout, parsed.UdpIdleTimeout);
+    }
 
     public static TheoryData<int> RoundTripCases() => [.. Enumerable.Range(0, RoundTripSettings.Length)];
 

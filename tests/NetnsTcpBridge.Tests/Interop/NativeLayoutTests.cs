@@ -44,6 +44,9 @@ public class NativeLayoutTests
         Assert.Equal(16, sizeof(Libc.IoVec));
         Assert.Equal(56, sizeof(Libc.MsgHdr));
         Assert.Equal(16, sizeof(Libc.CmsgHdr));
+        Assert.Equal(64, sizeof(Libc.MMsgHdr));
+        Assert.Equal(12, sizeof(Libc.InPktInfo));
+        Assert.Equal(20, sizeof(Libc.In6PktInfo));
         Assert.Equal(8, sizeof(Libc.PollFd));
         Assert.Equal(16, sizeof(Libc.RLimit));
         Assert.Equal(8, sizeof(Libc.SockFilter));

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using NetnsTcpBridge.Metrics;
 using NetnsTcpBridge.Relay;
+using NetnsTcpBridge.Relay.Udp;
 using Xunit;
 
 namespace NetnsTcpBridge.Tests.Metrics;
@@ -12,7 +13,11 @@ public partial class OpenMetricsTextTests
         Ended: EndingCounts.Of(
             (CloseReason.FinBothWays, 7), (CloseReason.ResetByClient, 1), (CloseReason.ResetByServer, 2), (CloseReason.ConnectRefused, 3),
             (CloseReason.ConnectFailed, 4), (CloseReason.ConnectTimeout, 5), (CloseReason.IdleTimeout, 6), (CloseReason.ResetAtEndOfDrain, 8),
-            (CloseReason.RefusedByPerSourceLimit, 9), (CloseReason.ResetOnStop, 10), (CloseReason.BadProxyHeader, 11), (CloseReason.RefusedUntrustedProxy, 13)));
+            (CloseReason.RefusedByPerSourceLimit, 9), (CloseReason.ResetOnStop, 10), (CloseReason.BadProxyHeader, 11), (CloseReason.RefusedUntrustedProxy, 13)))
+    {
+        Udp = new UdpCounters(FlowsActive: 4, Flows: 20, DatagramsClientToServer: 100, DatagramsServerToClient: 90, BytesClientToServer: 6400, BytesServerToClient: 126_000,
+            Dropped: [1, 0, 2, 3, 0], Ended: [10, 5, 1, 0]),
+    };
 
     [Fact]
     public void Format_IsTheExpectedText_WithOneEndedSamplePerCloseReason_ZeroIncluded()
@@ -49,6 +54,34 @@ public partial class OpenMetricsTextTests
             "# TYPE netns_tcp_bridge_connect_failures counter\n" +
             "# HELP netns_tcp_bridge_connect_failures Attempts to connect to the target that failed (refused, unreachable, timed out); a client counts once per address tried.\n" +
             "netns_tcp_bridge_connect_failures_total 3\n" +
+            "# TYPE netns_tcp_bridge_udp_flows_active gauge\n" +
+            "# HELP netns_tcp_bridge_udp_flows_active UDP flows open now: client addresses with a socket to the target.\n" +
+            "netns_tcp_bridge_udp_flows_active 4\n" +
+            "# TYPE netns_tcp_bridge_udp_flows counter\n" +
+            "# HELP netns_tcp_bridge_udp_flows UDP flows started since the bridge started.\n" +
+            "netns_tcp_bridge_udp_flows_total 20\n" +
+            "# TYPE netns_tcp_bridge_udp_flows_ended counter\n" +
+            "# HELP netns_tcp_bridge_udp_flows_ended UDP flows that have ended, by reason: idle_timeout, refused, target_error, stopped.\n" +
+            "netns_tcp_bridge_udp_flows_ended_total{reason=\"idle_timeout\"} 10\n" +
+            "netns_tcp_bridge_udp_flows_ended_total{reason=\"refused\"} 5\n" +
+            "netns_tcp_bridge_udp_flows_ended_total{reason=\"target_error\"} 1\n" +
+            "netns_tcp_bridge_udp_flows_ended_total{reason=\"stopped\"} 0\n" +
+            "# TYPE netns_tcp_bridge_udp_datagrams counter\n" +
+            "# HELP netns_tcp_bridge_udp_datagrams UDP datagrams relayed, by direction.\n" +
+            "netns_tcp_bridge_udp_datagrams_total{direction=\"client_to_server\"} 100\n" +
+            "netns_tcp_bridge_udp_datagrams_total{direction=\"server_to_client\"} 90\n" +
+            "# TYPE netns_tcp_bridge_udp_bytes counter\n" +
+            "# UNIT netns_tcp_bridge_udp_bytes bytes\n" +
+            "# HELP netns_tcp_bridge_udp_bytes UDP payload bytes relayed, by direction.\n" +
+            "netns_tcp_bridge_udp_bytes_total{direction=\"client_to_server\"} 6400\n" +
+            "netns_tcp_bridge_udp_bytes_total{direction=\"server_to_client\"} 126000\n" +
+            "# TYPE netns_tcp_bridge_udp_dropped counter\n" +
+            "# HELP netns_tcp_bridge_udp_dropped UDP datagrams dropped, by reason: flow_limit, flow_setup_failed, buffer_full, too_large, send_failed.\n" +
+            "netns_tcp_bridge_udp_dropped_total{reason=\"flow_limit\"} 1\n" +
+            "netns_tcp_bridge_udp_dropped_total{reason=\"flow_setup_failed\"} 0\n" +
+            "netns_tcp_bridge_udp_dropped_total{reason=\"buffer_full\"} 2\n" +
+            "netns_tcp_bridge_udp_dropped_total{reason=\"too_large\"} 3\n" +
+            "netns_tcp_bridge_udp_dropped_total{reason=\"send_failed\"} 0\n" +
             "# EOF\n";
 
         Assert.Equal(expected, OpenMetricsText.Format(Counters, active: 2));
@@ -94,7 +127,7 @@ public partial class OpenMetricsTextTests
             Assert.Equal(expectedName, sample.Groups[1].Value);
         }
 
-        Assert.Equal(5, families.Count);
+        Assert.Equal(11, families.Count);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Metrics;
 using NetnsTcpBridge.Relay;
+using NetnsTcpBridge.Relay.Udp;
 using Xunit;
 
 namespace NetnsTcpBridge.Tests.Metrics;
@@ -39,7 +40,10 @@ public sealed class StatisticsLinkTests : IDisposable
     public void Answer_FormatThenParse_KeepsEverything()
     {
         // Every reason a different count, so that a reason read under another's key shows.
-        var counters = new StatisticsSnapshot(1, 2, 3, 4, EndingCounts.From(reason => 100 + (int)reason));
+        var counters = new StatisticsSnapshot(1, 2, 3, 4, EndingCounts.From(reason => 100 + (int)reason))
+        {
+            Udp = new UdpCounters(5, 6, 7, 8, 9, 10, [11, 12, 13, 14, 15], [16, 17, 18, 19]),
+        };
 
         var (sequence, parsed, active) = StatisticsLink.ParseAnswer(StatisticsLink.FormatAnswer(42, counters, 9));
 
@@ -83,6 +87,24 @@ public sealed class StatisticsLinkTests : IDisposable
         Assert.Equal(OpenMetricsText.Format(new StatisticsSnapshot(7, 1100, 2200, 2, sum), 3), text);
         Assert.Contains("netns_tcp_bridge_connections_ended_total{reason=\"idle_timeout\"} 9\n", text, StringComparison.Ordinal);
         Assert.Contains("netns_tcp_bridge_connections_ended_total{reason=\"connect_refused\"} 1\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Collector_AddsUpTheUdpCountersOfEveryConnector()
+    {
+        var first = Responder(new StatisticsSnapshot(0, 0, 0, 0, default) { Udp = new UdpCounters(2, 10, 100, 90, 6400, 5000, [1, 0, 0, 0, 0], [8, 0, 0, 0]) }, active: 0);
+        var second = Responder(new StatisticsSnapshot(0, 0, 0, 0, default) { Udp = new UdpCounters(1, 5, 50, 50, 100, 200, [0, 2, 0, 0, 0], [3, 1, 0, 0]) }, active: 0);
+
+        string? text = new StatisticsCollector([first, second]).Render();
+
+        Assert.Contains("netns_tcp_bridge_udp_flows_active 3\n", text, StringComparison.Ordinal);
+        Assert.Contains("netns_tcp_bridge_udp_flows_total 15\n", text, StringComparison.Ordinal);
+        Assert.Contains("netns_tcp_bridge_udp_datagrams_total{direction=\"client_to_server\"} 150\n", text, StringComparison.Ordinal);
+        Assert.Contains("netns_tcp_bridge_udp_bytes_total{direction=\"server_to_client\"} 5200\n", text, StringComparison.Ordinal);
+        Assert.Contains("netns_tcp_bridge_udp_dropped_total{reason=\"flow_limit\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("netns_tcp_bridge_udp_dropped_total{reason=\"flow_setup_failed\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("netns_tcp_bridge_udp_flows_ended_total{reason=\"idle_timeout\"} 11\n", text, StringComparison.Ordinal);
+        Assert.Contains("netns_tcp_bridge_udp_flows_ended_total{reason=\"refused\"} 1\n", text, StringComparison.Ordinal);
     }
 
     [Fact]

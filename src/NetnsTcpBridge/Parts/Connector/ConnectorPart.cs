@@ -7,6 +7,7 @@ using NetnsTcpBridge.Metrics;
 using NetnsTcpBridge.Parts.Listener;
 using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.Relay;
+using NetnsTcpBridge.Relay.Udp;
 
 namespace NetnsTcpBridge.Parts.Connector;
 
@@ -80,21 +81,25 @@ internal static class ConnectorPart
             PrivilegeDrop.To(user, "connector part");
         }
 
-        // The clients' source: the routes' listening sockets, or the one pre-accepted client.
-        // The pre-connected socket (-C), if any, goes with the first client.
-        var clients = ReceiveClientSource(channel, settings);
+        // The clients' source: the TCP routes' listening sockets, or the one pre-accepted client;
+        // the UDP routes' sockets go to the UDP relay. The pre-connected socket (-C), if any, goes
+        // with the first client.
+        var (clients, udpListeners) = ReceiveClientSource(channel, settings);
         using var ownedClients = (IDisposable)clients;
+        using var udp = udpListeners.Count > 0 ? new UdpRelay(udpListeners, relay) : null;
         using var preconnected = first.TakeDescriptor() is { } server ? new PreconnectedServerSource(clients, server.Release()) : null;
         var engine = new RelayEngine(relay, (IClientSource?)preconnected ?? clients);
+        udp?.Start();
         if (statisticsLink is not null)
         {
             // The responder thread owns the link from here, for the life of the process.
-            StatisticsResponder.Start(statisticsLink, engine);
+            StatisticsResponder.Start(statisticsLink, engine, udp?.Statistics);
         }
 
         signals.On(Libc.SIGUSR2, _ =>
         {
             Log.Debug($"stopping: resetting {engine.ActiveConnections} connection(s)");
+            udp?.Stop(AbortLimit);
             engine.AbortAll(AbortLimit, CloseReason.ResetOnStop);
             Log.FlushQueued(TimeSpan.FromSeconds(1));
             Environment.Exit(0);
@@ -103,6 +108,10 @@ internal static class ConnectorPart
         {
             int active = engine.ActiveConnections;
             Log.Event(LogLevel.Info, "stats", $"stats: {engine.Statistics.Describe(active)}", engine.Statistics.Fields(active));
+            if (udp?.Statistics.Snapshot() is { } counters)
+            {
+                Log.Event(LogLevel.Info, "udp_stats", $"stats: {counters.Describe()}", counters.Fields());
+            }
         });
 
         // Set up: from here on only the calls that serving needs.
@@ -123,6 +132,8 @@ internal static class ConnectorPart
         switch (channelEnd.Ending)
         {
             case ChannelEnding.EndReceived:
+                // UDP has no connection to drain: receiving stops and every flow ends at once.
+                udp?.Stop(AbortLimit);
                 (clients as ListeningClientSource)?.Stop();
                 if (!engine.WaitUntilIdle(channelEnd.DrainTimeout))
                 {
@@ -139,6 +150,7 @@ internal static class ConnectorPart
                 break;
         }
 
+        udp?.Stop(AbortLimit);
         engine.AbortAll(AbortLimit, CloseReason.ResetOnStop);
         return 1;
     }
@@ -147,16 +159,18 @@ internal static class ConnectorPart
     /// Receives what follows the settings: a Listening record per route, each with its listening
     /// socket, or the one Client record of a pre-accepted client.
     /// </summary>
-    private static IClientSource ReceiveClientSource(HandoverChannel channel, ConnectorSettings settings)
+    private static (IClientSource Tcp, List<UdpListener> Udp) ReceiveClientSource(HandoverChannel channel, ConnectorSettings settings)
     {
         if (settings.Preaccepted)
         {
             using var record = ReceiveRecord(channel, HandoverMessageKind.Client);
-            return new PreacceptedClientSource(record.TakeDescriptor()!.Release());
+            return (new PreacceptedClientSource(record.TakeDescriptor()!.Release()), []);
         }
 
-        int routes = settings.Relay.AllRoutes().Count;
+        var allRoutes = settings.Relay.AllRoutes();
+        int routes = allRoutes.Count;
         var listening = new List<(FileDescriptor Socket, int Route)>(routes);
+        var udp = new List<UdpListener>();
         try
         {
             for (int i = 0; i < routes; i++)
@@ -167,16 +181,26 @@ internal static class ConnectorPart
                     throw new BridgeException($"the listener part sent a listening socket for route '{record.Text}' of {routes}");
                 }
 
-                listening.Add((record.TakeDescriptor()!, route));
+                var socket = record.TakeDescriptor()!;
+                if (allRoutes[route].Udp)
+                {
+                    // The UDP listener owns the bound socket from here.
+                    udp.Add(new UdpListener(socket, allRoutes[route]));
+                }
+                else
+                {
+                    listening.Add((socket, route));
+                }
             }
         }
         catch
         {
             listening.ForEach(entry => entry.Socket.Dispose());
+            udp.ForEach(listener => listener.Dispose());
             throw;
         }
 
-        return new ListeningClientSource(listening, settings.OneShot ? 1 : null);
+        return (new ListeningClientSource(listening, settings.OneShot ? 1 : null), udp);
     }
 
     private static HandoverMessage ReceiveRecord(HandoverChannel channel, HandoverMessageKind kind)
@@ -224,7 +248,8 @@ internal static class ConnectorPart
     {
         int limit = DescriptorLimit.RaiseToHardLimit();
         int openNow = Directory.GetFileSystemEntries("/proc/self/fd").Length;
-        int reserved = openNow + SpareDescriptors + (relay.Threads * (2 + (2 * PipePool.MaxIdle)));
+        int udpFlows = relay.AllRoutes().Any(route => route.Udp) ? relay.MaxUdpFlows : 0; // a socket each
+        int reserved = openNow + SpareDescriptors + udpFlows + (relay.Threads * (2 + (2 * PipePool.MaxIdle)));
         int connections = Math.Max(1, (limit - reserved) / 2);
         Log.Debug($"descriptor limit {limit}: up to {connections} connections at once");
         return connections;

@@ -82,6 +82,7 @@ internal sealed class ConnectorGroup : IDisposable
                 SendProxyHeader = rule.SendProxyHeader,
                 AcceptProxyHeader = rule.AcceptProxyHeader,
                 AcceptProxyFrom = rule.AcceptProxyFrom,
+                Udp = rule.IsUdp,
             });
         }
     }
@@ -123,6 +124,7 @@ internal sealed class ConnectorGroup : IDisposable
             SendProxyHeader = first.SendProxyHeader,
             AcceptProxyHeader = first.AcceptProxyHeader,
             AcceptProxyFrom = first.AcceptProxyFrom,
+            Udp = first.Udp,
             MoreRoutes = [.. _routes.Skip(1)],
         };
     }

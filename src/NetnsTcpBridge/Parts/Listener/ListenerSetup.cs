@@ -152,7 +152,7 @@ internal static class ListenerSetup
 
                 string where = listenNamespace is { } ns ? $" in netns {ns.Description}" : string.Empty;
                 string name = settings.Rules[rule].Name is { } ruleName ? $"[{ruleName}] " : string.Empty;
-                Log.Debug($"{name}listening on {SocketNames.Local(socket.Number)}{where}");
+                Log.Debug($"{name}listening on {(settings.Rules[rule].IsUdp ? UdpAddress.Prefix : string.Empty)}{SocketNames.Local(socket.Number)}{where}");
                 group.Channel.Send(HandoverMessageKind.Listening, group.RouteOf(rule).ToString(System.Globalization.CultureInfo.InvariantCulture), socket.Number);
             }
         }
@@ -213,11 +213,12 @@ internal static class ListenerSetup
             var rule = rules[i];
             string listening = rule.Listen is ListenSource.PreacceptedDescriptor
                 ? $"serving one client (fd {listenSides[i].Socket.Number})"
-                : $"listening on {SocketNames.Local(listenSides[i].Socket.Number)}{InNamespace(listenSides[i].Namespace)}";
+                : $"listening on {(rule.IsUdp ? UdpAddress.Prefix : string.Empty)}{SocketNames.Local(listenSides[i].Socket.Number)}{InNamespace(listenSides[i].Namespace)}";
+            string udp = rule.IsUdp ? UdpAddress.Prefix : string.Empty;
             string target = rule.Connect switch
             {
-                ConnectTarget.Address address => TcpAddress.Format(address.Endpoint),
-                ConnectTarget.HostName name => $"{name.Host}:{name.Port}",
+                ConnectTarget.Address address => udp + TcpAddress.Format(address.Endpoint),
+                ConnectTarget.HostName name => $"{udp}{name.Host}:{name.Port}",
                 ConnectTarget.ConnectedDescriptor descriptor => $"a pre-connected socket (fd {descriptor.Fd})",
                 _ => "?",
             };
@@ -235,6 +236,19 @@ internal static class ListenerSetup
     {
         switch (rule.Listen)
         {
+            case ListenSource.Address udp when rule.IsUdp:
+                var datagrams = NamespaceThread.Run(listenNamespace, "listen", () => DatagramSocket.Create(udp.Endpoint));
+                try
+                {
+                    DatagramSocket.Bind(datagrams, udp.Endpoint, rule.DualStack);
+                    return datagrams;
+                }
+                catch
+                {
+                    datagrams.Dispose();
+                    throw;
+                }
+
             case ListenSource.Address address:
                 // The socket joins the namespace of the thread that creates it, for good; binding
                 // and accepting can then happen on any thread.

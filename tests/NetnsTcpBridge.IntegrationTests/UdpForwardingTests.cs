@@ -137,6 +137,22 @@ public sealed class UdpForwardingTests : UdpTest
     });
 
     [NamespaceFact]
+    public Task HostNameTarget_IsResolvedInTheConnectNetns_AndItsFirstAddressUsed() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        var server = StartUdpEcho(connectSide, new IPEndPoint(IPAddress.Parse("127.0.0.9"), TargetPort));
+        Track(new EtcNetnsFiles(connectSide)).Write("hosts", "127.0.0.9 resolver.test\n127.0.0.10 resolver.test\n");
+        var bridge = StartBridge(["-l", $"udp:127.0.0.1:{ListenPort}", "--listen-netns", listenSide.Name, "-c", $"udp:resolver.test:{TargetPort}", "--connect-netns", connectSide.Name]);
+        await listenSide.WaitForUdpSocketAsync(ListenPort, bridge);
+
+        var client = ConnectUdp(listenSide, Loopback(ListenPort));
+        byte[] payload = SocketIo.Payload(10, 48);
+        Assert.Equal(payload, await RoundTripAsync(client, payload));
+        Assert.Equal(1, server.Datagrams);
+    });
+
+    [NamespaceFact]
     public Task TcpAndUdpRules_InOneConnector_BothWork() => WithTimeout(async () =>
     {
         var listenSide = CreateNamespace();

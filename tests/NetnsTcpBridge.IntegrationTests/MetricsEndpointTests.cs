@@ -31,7 +31,7 @@ public sealed class MetricsEndpointTests : IntegrationTest
 
         var before = await ScrapeAsync(listenSide, bridge);
         Assert.All(before, sample => Assert.Equal(0, sample.Value));
-        Assert.Equal(5 + ReasonNames.Length, before.Count);
+        Assert.Equal(5 + ReasonNames.Length + UdpSamples, before.Count);
         Assert.All(ReasonNames, name => Assert.Contains(EndedSample(name), before)); // every reason present even at 0
 
         // One client while nothing listens in the connect netns (a failed connect), then two echoed.
@@ -207,6 +207,9 @@ public sealed class MetricsEndpointTests : IntegrationTest
     });
 
     /// <summary>The documented label values of connections_ended_total (man page, METRICS), one per close reason.</summary>
+    /// <summary>The UDP families' samples, present at 0 without a UDP forward: flows active and total, 4 endings, datagrams and bytes each way, 5 drop reasons.</summary>
+    private const int UdpSamples = 2 + 4 + 4 + 5;
+
     private static readonly string[] ReasonNames =
     [
         "fin_both_ways", "reset_by_client", "reset_by_server", "connect_refused", "connect_failed", "connect_timeout", "idle_timeout",

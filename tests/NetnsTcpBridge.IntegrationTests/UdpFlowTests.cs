@@ -41,9 +41,11 @@ public sealed class UdpFlowTests : UdpTest
         string line = await WaitForFlowEndAsync(bridge, client, "refused by the target (ICMP port unreachable): ECONNREFUSED");
         Assert.Contains("client->server 1 datagrams, 1 bytes, server->client 0 datagrams", line, StringComparison.Ordinal);
 
-        // Once something listens there, the client's next datagram gets through on a new flow.
-        StartUdpEcho(connectSide, Loopback(TargetPort));
+        // Once something listens there, the client's next datagram gets through on a new flow;
+        // the refused one was not sent again.
+        var server = StartUdpEcho(connectSide, Loopback(TargetPort));
         Assert.Equal([43], await RoundTripAsync(client, [43]));
+        Assert.Equal(1, server.Datagrams);
         await WaitForUdpStatsAsync(bridge, "ended: idle timeout 0, refused 1, target error 0, stopped 0");
     });
 
@@ -72,6 +74,36 @@ public sealed class UdpFlowTests : UdpTest
         await WaitForFlowEndAsync(bridge, first, "refused by the target");
         StartUdpEcho(connectSide, Loopback(TargetPort));
         Assert.Equal([5], await RoundTripAsync(third, [5]));
+    });
+
+    [NamespaceFact]
+    public Task JsonLogs_GiveTheFlowEndAndTheUdpCountersAsKeys() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartUdpEcho(connectSide, Loopback(TargetPort));
+        var bridge = await StartUdpBridgeAsync(listenSide, connectSide, $"udp:127.0.0.1:{ListenPort}", $"udp:127.0.0.1:{TargetPort}", "--log-format", "json", "--udp-idle-timeout", "0.2");
+        var client = ConnectUdp(listenSide, Loopback(ListenPort));
+        Assert.Equal(new byte[5], await RoundTripAsync(client, new byte[5]));
+
+        string end = await LogLines.WaitForLineAsync(() => bridge.Stderr, l => l.Contains("\"event\":\"udp_flow_end\"", StringComparison.Ordinal), StepTimeout, "ending the flow (JSON)");
+        using (var document = LogLines.ParseJson(end))
+        {
+            var flow = document.RootElement;
+            Assert.Equal(Format((IPEndPoint)client.LocalEndPoint!), flow.GetProperty("client").GetString());
+            Assert.Equal($"udp:127.0.0.1:{TargetPort}", flow.GetProperty("target").GetString());
+            Assert.Equal("idle_timeout", flow.GetProperty("reason_code").GetString());
+            Assert.Equal(1, flow.GetProperty("datagrams_client_to_server").GetInt64());
+            Assert.Equal(5, flow.GetProperty("bytes_server_to_client").GetInt64());
+        }
+
+        bridge.Signal(SIGUSR1);
+        string stats = await LogLines.WaitForLineAsync(() => bridge.Stderr, l => l.Contains("\"event\":\"udp_stats\"", StringComparison.Ordinal), StepTimeout, "the UDP counters (JSON)");
+        using var counters = LogLines.ParseJson(stats);
+        Assert.Equal(0, counters.RootElement.GetProperty("udp_flows_active").GetInt64());
+        Assert.Equal(1, counters.RootElement.GetProperty("udp_flows").GetInt64());
+        Assert.Equal(1, counters.RootElement.GetProperty("udp_ended_idle_timeout").GetInt64());
+        Assert.Equal(0, counters.RootElement.GetProperty("udp_dropped_flow_limit").GetInt64());
     });
 
     [NamespaceFact]

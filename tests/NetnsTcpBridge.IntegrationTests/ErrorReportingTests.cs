@@ -11,7 +11,7 @@ public sealed class ErrorReportingTests : IntegrationTest
 {
     private const int UsageError = 2;
     private const int RuntimeError = 1;
-    private const string PlainNotice = "plain TCP forwarder";
+    private const string PlainNotice = "forwarding within the current network namespace";
 
     public ErrorReportingTests(ITestOutputHelper output)
         : base(output)

@@ -9,7 +9,7 @@ namespace NetnsTcpBridge.IntegrationTests;
 /// </summary>
 public sealed class NamespaceSelectionTests : IntegrationTest
 {
-    private const string PlainNotice = "plain TCP forwarder";
+    private const string PlainNotice = "forwarding within the current network namespace";
 
     public NamespaceSelectionTests(ITestOutputHelper output)
         : base(output)

@@ -28,7 +28,7 @@ internal static class HelpText
         text.AppendLine();
         text.AppendLine("Rules: exactly one of -l, -L, -S; exactly one of -c, -C; one of -f, -F, --listen-netns;");
         text.AppendLine("one of -t, -T, --connect-netns; a listen netns needs -l, a connect netns needs -c.");
-        text.AppendLine("Without any netns option it is a plain TCP forwarder. -S and -C serve one client, then exit.");
+        text.AppendLine("Without any netns option it forwards within the current netns. -S and -C serve one client, then exit.");
         text.AppendLine("Also: --unix-mode and --unix-owner need -l unix:/path; --metrics-netns needs --metrics;");
         text.AppendLine("with --accept-proxy-from only its prefixes' peers may send a PROXY header (it needs --accept-proxy);");
         text.AppendLine("with --source-prefix, --max-connections-per-source counts prefixes (it needs that option);");

@@ -173,7 +173,7 @@ public sealed record BridgeSettings(
     /// <summary>True when some forward relays UDP.</summary>
     public bool HasUdp => Rules.Any(rule => rule.IsUdp);
 
-    /// <summary>True when no namespace was named at all: the bridge is a plain TCP forwarder.</summary>
+    /// <summary>True when no namespace was named at all: the bridge is a plain forwarder within one namespace.</summary>
     public bool IsPlainForwarder => Rules.All(rule => rule.ListenNamespace is null && rule.ConnectNamespace is null);
 
     /// <summary>True when only one client is served (<c>-S</c> or <c>-C</c>), after which the bridge exits.</summary>

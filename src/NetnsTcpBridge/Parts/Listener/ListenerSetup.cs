@@ -75,7 +75,7 @@ internal static class ListenerSetup
         if (settings.IsPlainForwarder)
         {
             // Said once everything is set up, so that a failure to start stays a single line.
-            Log.Info("no netns option given: running as a plain TCP forwarder in the current network namespace");
+            Log.Info("no netns option given: forwarding within the current network namespace");
         }
 
         var handoff = new ListenerHandoff

@@ -62,9 +62,30 @@ internal sealed partial class Direction
         _pipes = pipes;
     }
 
-    public int From { get; }
+    public int From { get; private set; }
 
-    public int To { get; }
+    public int To { get; private set; }
+
+    /// <summary>
+    /// Makes a direction of a closed connection new for another one: every field as the
+    /// constructor leaves it (a unit test checks that none is forgotten).
+    /// </summary>
+    public void Reuse(int from, int to, CopyMethod method)
+    {
+        Release();
+        From = from;
+        To = to;
+        _useSplice = method == CopyMethod.Splice;
+        _endOfStream = false;
+        _urgentAnnounced = false;
+        _pendingUrgent = -1;
+        _readErrorAfterUrgent = null;
+        State = DirectionState.Open;
+        Bytes = 0;
+        Ending = DirectionEnding.EndOfStream;
+        Error = null;
+        IsSalvaging = false;
+    }
 
     public DirectionState State { get; private set; }
 

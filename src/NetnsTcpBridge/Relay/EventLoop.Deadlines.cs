@@ -6,13 +6,16 @@ internal sealed partial class EventLoop
 {
     /// <summary>
     /// Connect deadlines all have the same timeout, so the queue stays in deadline order. An entry
-    /// is stale once its connection has connected, closed, or moved on to another address.
+    /// is stale once its connection has connected, closed, or moved on to another address; the
+    /// generation tells a connection object used again for another client (it changes with each).
     /// </summary>
     public void TrackDeadline(RelayConnection connection) =>
-        _connectDeadlines.Enqueue((connection, connection.Attempt, connection.DeadlineTicks));
+        _connectDeadlines.Enqueue((connection, connection.Generation, connection.Attempt, connection.DeadlineTicks));
 
-    private static bool IsCurrent((RelayConnection Connection, int Attempt, long Deadline) entry) =>
-        entry.Connection.Phase == RelayPhase.Connecting && entry.Connection.Attempt == entry.Attempt;
+    private static bool IsCurrent((RelayConnection Connection, uint Generation, int Attempt, long Deadline) entry) =>
+        entry.Connection.Phase == RelayPhase.Connecting
+        && entry.Connection.Generation == entry.Generation
+        && entry.Connection.Attempt == entry.Attempt;
 
     /// <summary>Checks now and then, with backoff, whether a reset's survivor has sent everything (see <see cref="ResetDrainCheck"/>).</summary>
     public void TrackResetDrain(ResetDrainCheck check) => _resetDrains.Add(check);

@@ -6,31 +6,34 @@ internal sealed partial class EventLoop
     /// <summary>
     /// All these deadlines have the same timeout, so the queue stays in deadline order, apart from
     /// the connect deadlines (another timeout). An entry is stale once its connection has read its
-    /// header or closed.
+    /// header or closed (the generation tells a connection object used again for another client).
     /// </summary>
-    private readonly Queue<RelayConnection> _proxyHeaderDeadlines = new();
+    private readonly Queue<(RelayConnection Connection, uint Generation)> _proxyHeaderDeadlines = new();
 
-    public void TrackProxyHeaderDeadline(RelayConnection connection) => _proxyHeaderDeadlines.Enqueue(connection);
+    public void TrackProxyHeaderDeadline(RelayConnection connection) => _proxyHeaderDeadlines.Enqueue((connection, connection.Generation));
+
+    private static bool IsWaitingForHeader((RelayConnection Connection, uint Generation) entry) =>
+        entry.Connection.Phase == RelayPhase.ReadingProxyHeader && entry.Connection.Generation == entry.Generation;
 
     /// <summary>The earliest pending header deadline (Environment.TickCount64), or long.MaxValue when none.</summary>
     private long NextProxyHeaderDeadline()
     {
-        while (_proxyHeaderDeadlines.TryPeek(out var head) && head.Phase != RelayPhase.ReadingProxyHeader)
+        while (_proxyHeaderDeadlines.TryPeek(out var head) && !IsWaitingForHeader(head))
         {
             _proxyHeaderDeadlines.Dequeue();
         }
 
-        return _proxyHeaderDeadlines.TryPeek(out var next) ? next.DeadlineTicks : long.MaxValue;
+        return _proxyHeaderDeadlines.TryPeek(out var next) ? next.Connection.DeadlineTicks : long.MaxValue;
     }
 
     private void CheckProxyHeaderDeadlines(long now)
     {
-        while (_proxyHeaderDeadlines.TryPeek(out var head) && (head.Phase != RelayPhase.ReadingProxyHeader || head.DeadlineTicks <= now))
+        while (_proxyHeaderDeadlines.TryPeek(out var head) && (!IsWaitingForHeader(head) || head.Connection.DeadlineTicks <= now))
         {
             _proxyHeaderDeadlines.Dequeue();
-            if (head.Phase == RelayPhase.ReadingProxyHeader)
+            if (IsWaitingForHeader(head))
             {
-                head.OnDeadline();
+                head.Connection.OnDeadline();
             }
         }
     }

@@ -135,11 +135,7 @@ internal sealed partial class EventLoop
         {
             // Counted there at once, so that the next client of the burst sees the new load.
             Interlocked.Increment(ref lightest._connections);
-            lightest.Post(loop =>
-            {
-                Interlocked.Decrement(ref loop._connections);
-                loop.Adopt(client);
-            });
+            lightest.Pass(client);
             return;
         }
 

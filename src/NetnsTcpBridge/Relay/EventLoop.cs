@@ -18,14 +18,19 @@ internal sealed partial class EventLoop
 {
     private const int MaxEvents = 256;
     private const ulong WakeToken = ulong.MaxValue;
+    private const int MaxSpareConnections = 256;
 
     private readonly int _epoll;
     private readonly int _wake;
     private readonly RelayContext _context;
     private readonly ConcurrentQueue<Action<EventLoop>> _inbox = new();
+
+    /// <summary>Clients other loops passed to this one: a queue of their own, so that passing one allocates nothing.</summary>
+    private readonly ConcurrentQueue<HandedOverClient> _passedClients = new();
     private readonly List<RelayConnection?> _slots = [];
     private readonly Stack<int> _freeSlots = new();
-    private readonly Queue<(RelayConnection Connection, int Attempt, long Deadline)> _connectDeadlines = new();
+    private readonly Stack<RelayConnection> _spareConnections = new();
+    private readonly Queue<(RelayConnection Connection, uint Generation, int Attempt, long Deadline)> _connectDeadlines = new();
     private readonly DeadlineHeap<RelayConnection> _idleDeadlines = new();
     private readonly DeadlineHeap<ResetDrainCheck> _resetDrains = new();
     private readonly Thread _thread;
@@ -65,9 +70,21 @@ internal sealed partial class EventLoop
     public long NowTicks { get; private set; } = Environment.TickCount64;
 
     /// <summary>Runs <paramref name="work"/> on this loop's thread; callable from any thread.</summary>
-    public unsafe void Post(Action<EventLoop> work)
+    public void Post(Action<EventLoop> work)
     {
         _inbox.Enqueue(work);
+        Wake();
+    }
+
+    /// <summary>Gives this loop a client another loop took (see AdoptOrPass); callable from any thread.</summary>
+    public void Pass(HandedOverClient client)
+    {
+        _passedClients.Enqueue(client);
+        Wake();
+    }
+
+    private unsafe void Wake()
+    {
         ulong one = 1;
         _ = Libc.Write(_wake, &one, sizeof(ulong));
     }
@@ -89,7 +106,17 @@ internal sealed partial class EventLoop
             return;
         }
 
-        var connection = new RelayConnection(client, _context);
+        RelayConnection connection;
+        if (_spareConnections.TryPop(out var spare))
+        {
+            connection = spare;
+            connection.Reuse(client);
+        }
+        else
+        {
+            connection = new RelayConnection(client, _context);
+        }
+
         int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : AddSlot();
         _slots[slot] = connection;
         Interlocked.Increment(ref _connections);
@@ -138,6 +165,19 @@ internal sealed partial class EventLoop
             _freeSlots.Push(connection.Slot);
             Interlocked.Decrement(ref _connections);
             connection.Slot = -1;
+        }
+    }
+
+    /// <summary>
+    /// Keeps a closed connection's object for the next client (RelayConnection.Reuse.cs), up to
+    /// <see cref="MaxSpareConnections"/>: enough for any steady rate of short connections, while
+    /// a burst of many leaves no more than that behind.
+    /// </summary>
+    public void Recycle(RelayConnection connection)
+    {
+        if (_spareConnections.Count < MaxSpareConnections)
+        {
+            _spareConnections.Push(connection);
         }
     }
 
@@ -238,6 +278,12 @@ internal sealed partial class EventLoop
     {
         ulong value;
         _ = Libc.Read(_wake, &value, sizeof(ulong));
+        while (_passedClients.TryDequeue(out var client))
+        {
+            Interlocked.Decrement(ref _connections); // counted by the loop that passed it, until now
+            Adopt(client);
+        }
+
         while (_inbox.TryDequeue(out var work))
         {
             work(this);

@@ -21,6 +21,11 @@ internal sealed partial class RelayConnection
 
     private void Close(bool reset)
     {
+        if (IsClosed)
+        {
+            return; // its descriptors may be another connection's by now
+        }
+
         _upload?.Release();
         _download?.Release();
         _context.Loop.Forget(this);
@@ -41,6 +46,9 @@ internal sealed partial class RelayConnection
         }
 
         _context.OnClosed();
+
+        // Last: from here on, the loop may give this object to its next client.
+        _context.Loop.Recycle(this);
     }
 
     private static unsafe void CloseSocket(int fd, bool reset)

@@ -30,9 +30,9 @@ internal sealed partial class RelayConnection
     private const uint InputEvents = Libc.EPOLLIN | Libc.EPOLLPRI | Libc.EPOLLRDHUP | Libc.EPOLLERR | Libc.EPOLLHUP;
 
     private readonly RelayContext _context;
-    private readonly RelayRoute _route;
-    private readonly bool _clientPrepared;
-    private readonly bool _serverHandedOver;
+    private RelayRoute _route;
+    private bool _clientPrepared;
+    private bool _serverHandedOver;
     private Direction? _upload;
     private Direction? _download;
     private int _survivorToReset = -1;
@@ -42,12 +42,19 @@ internal sealed partial class RelayConnection
 
     public RelayConnection(HandedOverClient client, RelayContext context)
     {
+        _context = context;
+        Take(client);
+    }
+
+    /// <summary>The per-client part of construction, also for a connection object used again (see <see cref="Reuse"/>).</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_route))]
+    private void Take(HandedOverClient client)
+    {
         Client = client.Client;
         Server = client.Server;
         _serverHandedOver = client.Server >= 0;
         _clientPrepared = client.Prepared;
-        _context = context;
-        _route = context.Routes[client.Route]; // checked by the loop before adopting
+        _route = _context.Routes[client.Route]; // checked by the loop before adopting
 
         // See Direction: urgent bytes stay in the stream, so that neither a read nor a later
         // urgent byte can lose them. From the first moment: a client may send them while the
@@ -64,7 +71,7 @@ internal sealed partial class RelayConnection
         }
     }
 
-    public int Client { get; }
+    public int Client { get; private set; }
 
     /// <summary>The server socket: pre-connected, or created by the event loop when it starts connecting.</summary>
     public int Server { get; private set; }
@@ -249,8 +256,8 @@ internal sealed partial class RelayConnection
 
         Phase = RelayPhase.Relaying;
 
-        _upload = new Direction(Client, Server, _context.Options.CopyMethod, _context.Pipes);
-        _download = new Direction(Server, Client, _context.Options.CopyMethod, _context.Pipes);
+        _upload = NewDirection(ref _spareUpload, Client, Server);
+        _download = NewDirection(ref _spareDownload, Server, Client);
         StartIdleTracking();
         if (_clientUrgentWhileConnecting)
         {

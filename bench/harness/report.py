@@ -33,6 +33,7 @@ ABS_COLUMNS = [
     ("mem_idle_pss_mb", "idle MB", "{:.1f}"),
     ("mem_hold_pss_mb", "held MB", "{:.1f}"),
     ("mem_hold_rss_mb", "held RSSsum", "{:.1f}"),
+    ("mem_after_pss_mb", "after MB", "{:.1f}"),
     ("cpu_s_per_gb", "cpu s/GB", "{:.2f}"),
 ]
 
@@ -253,6 +254,7 @@ def render(summary):
     out.append("Absolute medians (noisy; shared machine). Memory = PSS summed over the forwarder's processes;")
     out.append("'held' = with %s idle connections open through it ('RSSsum' = plain sum of RSS);"
                % meta.get("hold_conns", "N"))
+    out.append("'after' = idle again after the latency and connection-rate tests (tens of thousands of connections);")
     out.append("cpu = forwarder CPU seconds per GB moved during the iperf3 runs.")
     hdr = ["peer"] + [t for _, t, _ in ABS_COLUMNS]
     rows = []

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Relay;
 
@@ -61,18 +62,21 @@ internal sealed class ListeningClientSource : IClientSource, IDisposable
         int fd = Libc.Accept4(_descriptors[index], null, null, Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK);
         if (fd < 0)
         {
-            var error = SyscallException.FromLastError("accept4", "listening socket");
+            // The errno alone: an exception (and its message) only where one is reported, for
+            // EAGAIN ends nearly every wake-up of a loop.
+            var errno = (Errno)Marshal.GetLastPInvokeError();
             if (_maxClients is not null)
             {
                 Interlocked.Decrement(ref _taken);
             }
 
-            return error.Errno switch
+            return errno switch
             {
                 // Nothing waiting (another loop took it), or the client went away before we took it,
                 // or a firewall refused it.
                 Errno.EAGAIN or Errno.EINTR or Errno.ECONNABORTED or Errno.EPROTO or Errno.EPERM => ClientTake.NoneYet,
-                Errno.EMFILE or Errno.ENFILE or Errno.ENOBUFS or Errno.ENOMEM => ResourceWarning.Report(error),
+                Errno.EMFILE or Errno.ENFILE or Errno.ENOBUFS or Errno.ENOMEM =>
+                    ResourceWarning.Report(new SyscallException("accept4", "listening socket", (int)errno)),
 
                 // EINVAL after Stop's shutdown(SHUT_RD), or anything else that will not get better.
                 _ => ClientTake.Finished,

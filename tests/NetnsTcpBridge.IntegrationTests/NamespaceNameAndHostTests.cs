@@ -64,7 +64,36 @@ public sealed class NamespaceNameAndHostTests : IntegrationTest
         var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", $"pid:{connectProcess.Pid}@{startTime}"]);
         await listenSide.WaitForListenerAsync(8000, bridge);
         await AssertEchoesAsync(listenSide, Loopback(8000), seed: 34);
-        Assert.Contains($"connect netns: pid {connectProcess.Pid}, started at {startTime} (give pid:{connectProcess.Pid}@{startTime} to accept no other process), {connectSide.Identity}", bridge.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"connect netns: pid {connectProcess.Pid}, started at {startTime}, {connectSide.Identity} (give pid:{connectProcess.Pid}@{startTime}={connectSide.Identity} to accept no other process or namespace)", bridge.Stderr, StringComparison.Ordinal);
+    });
+
+    /// <summary>
+    /// NETNS=net:[INODE] accepts only the namespace with that inode, whether the namespace is named
+    /// by PID or by name: another namespace behind the same PID or name is refused in one line
+    /// naming both inodes; the right one relays.
+    /// </summary>
+    [NamespaceFact]
+    public Task NetnsWithExpectedInode_OnlyThatNamespaceIsAccepted() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        StartEchoServer(connectSide, Loopback(9000));
+        var connectProcess = await StartSleeperAsync(connectSide);
+        string startTime = File.ReadAllText($"/proc/{connectProcess.Pid}/stat").Split(')')[^1].Trim().Split(' ')[22 - 3];
+        string other = listenSide.Identity;
+
+        foreach (string spec in (string[])[$"pid:{connectProcess.Pid}@{startTime}={other}", $"pid:{connectProcess.Pid}={other}", $"{connectSide.Name}={other}"])
+        {
+            var (status, refused) = await RunBridgeToEndAsync(["-l", "127.0.0.1:8000", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "--connect-netns", spec]);
+            Assert.True(status == new ExitStatus(1, 0), refused.Describe());
+            Assert.Contains($" is {connectSide.Identity}, not {other} as given", refused.Stderr, StringComparison.Ordinal);
+            Assert.Single(refused.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.Contains("not net:[", StringComparison.Ordinal));
+            Assert.DoesNotContain("   at ", refused.Stderr, StringComparison.Ordinal);
+        }
+
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "--listen-netns", $"{listenSide.Name}={listenSide.Identity}", "-c", "127.0.0.1:9000", "--connect-netns", $"pid:{connectProcess.Pid}@{startTime}={connectSide.Identity}"]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        await AssertEchoesAsync(listenSide, Loopback(8000), seed: 36);
     });
 
     /// <summary>A host name with 300 addresses: the first 16 are kept, and the bridge starts.</summary>

@@ -7,11 +7,16 @@ namespace NetnsTcpBridge.Cli.CommandLine;
 /// <summary>
 /// The one-word way to name a network namespace (<c>--listen-netns</c>, <c>--connect-netns</c>):
 /// <c>pid:PID</c> for a process, a value with a <c>/</c> for a file, anything else for an
-/// <c>ip netns</c> name. A name never contains a slash, so the three never overlap.
+/// <c>ip netns</c> name. A name never contains a slash, so the three never overlap. Any of them may
+/// end with <c>=net:[INODE]</c>, the namespace it must lead to (as <c>readlink /proc/PID/ns/net</c>
+/// shows it), so that a name, path or PID that has come to mean another namespace is refused.
 /// </summary>
 internal static class NamespaceSpec
 {
     private const string PidPrefix = "pid:";
+
+    /// <summary>What comes before the expected namespace, e.g. pid:4242=net:[4026532281].</summary>
+    private const string InodeSeparator = "=net:";
 
     public static NamespaceReference Parse(string spec, OptionDefinition option) => Parse(spec, option.Spellings);
 
@@ -23,6 +28,32 @@ internal static class NamespaceSpec
 
     /// <summary>The syntax alone; on failure <paramref name="expected"/> says what was expected, without quoting the value.</summary>
     public static bool TryParse(string spec, [NotNullWhen(true)] out NamespaceReference? reference, [NotNullWhen(false)] out string? expected)
+    {
+        (reference, expected) = (null, null);
+        int separator = spec.LastIndexOf(InodeSeparator, StringComparison.Ordinal);
+        if (separator < 0)
+        {
+            return TryParseNamespace(spec, out reference, out expected);
+        }
+
+        string inode = spec[(separator + InodeSeparator.Length)..];
+        if (inode.Length < 3 || inode[0] != '[' || inode[^1] != ']' || !IsNumber(inode[1..^1])
+            || !ulong.TryParse(inode[1..^1], NumberStyles.None, CultureInfo.InvariantCulture, out ulong expectedInode))
+        {
+            expected = "after =net: comes the namespace's inode in brackets, as `readlink /proc/PID/ns/net` shows it, such as pid:4242=net:[4026532281]";
+            return false;
+        }
+
+        if (!TryParseNamespace(spec[..separator], out reference, out expected))
+        {
+            return false;
+        }
+
+        reference = reference with { ExpectedInode = expectedInode };
+        return true;
+    }
+
+    private static bool TryParseNamespace(string spec, [NotNullWhen(true)] out NamespaceReference? reference, [NotNullWhen(false)] out string? expected)
     {
         (reference, expected) = (null, null);
         if (spec.StartsWith(PidPrefix, StringComparison.Ordinal))
@@ -56,7 +87,7 @@ internal static class NamespaceSpec
 
         if (spec.Length == 0 || spec is "." or "..")
         {
-            expected = "expected an `ip netns` name, pid:PID, or a path";
+            expected = "expected an `ip netns` name, pid:PID, or a path, each optionally followed by =net:[INODE]";
             return false;
         }
 

@@ -21,8 +21,8 @@ internal static class OptionDefinitions
     public static readonly OptionDefinition ListenNetnsFd = new('F', "listen-netns-fd", "FD", "Inherited file descriptor of the network namespace to listen in");
     public static readonly OptionDefinition ConnectNetnsFile = new('t', "connect-netns-file", "PATH", "Network namespace file to connect from");
     public static readonly OptionDefinition ConnectNetnsFd = new('T', "connect-netns-fd", "FD", "Inherited file descriptor of the network namespace to connect from");
-    public static readonly OptionDefinition ListenNetns = new(null, "listen-netns", "NETNS", "Netns to listen in: an `ip netns` NAME, pid:PID[@STARTTIME], or a PATH (with a /)");
-    public static readonly OptionDefinition ConnectNetns = new(null, "connect-netns", "NETNS", "Netns to connect from: an `ip netns` NAME, pid:PID[@STARTTIME], or a PATH (with a /)");
+    public static readonly OptionDefinition ListenNetns = new(null, "listen-netns", "NETNS", "Netns to listen in: an `ip netns` NAME, pid:PID[@STARTTIME], or a PATH (with a /); add =net:[INODE] to accept only that namespace");
+    public static readonly OptionDefinition ConnectNetns = new(null, "connect-netns", "NETNS", "Netns to connect from: an `ip netns` NAME, pid:PID[@STARTTIME], or a PATH (with a /); add =net:[INODE] to accept only that namespace");
     public static readonly OptionDefinition ConnectTimeout = new(null, "connect-timeout", "SECONDS", "Give up connecting to the target after this long and reset the client (default 10)");
     public static readonly OptionDefinition MaxConnections = new(null, "max-connections", "N", "Relay at most N connections at once; more clients wait in the listen queue (default: as descriptors allow)");
     public static readonly OptionDefinition MaxConnectionsPerSource = new(null, "max-connections-per-source", "N", "At most N open connections per client source (an IPv4 address, an IPv6 /64, all of 127.0.0.0/8: see --source-prefix); past it a new one is reset at once (default: no limit)");

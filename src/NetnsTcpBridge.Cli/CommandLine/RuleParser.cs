@@ -177,7 +177,7 @@ internal static class RuleParser
     private static NamespaceReference ParseNamespace(Pair pair) =>
         NamespaceSpec.TryParse(pair.Value, out var reference, out string? expected)
             ? reference
-            : throw Invalid(pair, "value", expected, "an `ip netns` name, pid:PID, or a path");
+            : throw Invalid(pair, "value", expected, "an `ip netns` name, pid:PID[@STARTTIME], or a path, optionally followed by =net:[INODE]");
 
     // The lookup's own message names the user or group it did not find: part of the value.
     private static FileOwner ParseOwner(Pair pair) =>

@@ -43,6 +43,13 @@ public abstract record ConnectTarget
 /// <summary>A network namespace as the user named it.</summary>
 public abstract record NamespaceReference
 {
+    /// <summary>
+    /// The inode the namespace must have (<c>NETNS=net:[INODE]</c>, as <c>readlink /proc/PID/ns/net</c>
+    /// shows it); null accepts whichever namespace the name leads to. A name, path or PID that has
+    /// come to mean another namespace (made anew, or a PID reused) is then refused.
+    /// </summary>
+    public ulong? ExpectedInode { get; init; }
+
     /// <summary>An nsfs file such as <c>/proc/PID/ns/net</c> or <c>/run/netns/NAME</c> (<c>-f</c>, <c>-t</c>).</summary>
     public sealed record File(string Path) : NamespaceReference;
 

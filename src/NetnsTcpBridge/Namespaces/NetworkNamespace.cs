@@ -107,6 +107,21 @@ public sealed class NetworkNamespace : IDisposable
         new FileInfo(ns is null ? "/proc/thread-self/ns/net" : $"/proc/self/fd/{ns._descriptor.Number}").LinkTarget
         ?? throw new BridgeException($"cannot tell which network namespace {ns?.Description ?? "this is"}: its /proc link is unreadable");
 
+    /// <summary>
+    /// Fails, in one line naming both, unless this is the namespace with inode
+    /// <paramref name="expected"/> (<c>NETNS=net:[INODE]</c>): fstat of the open descriptor, so the
+    /// namespace checked is the one used.
+    /// </summary>
+    public void EnsureInode(ulong expected, string role)
+    {
+        var identity = Libc.FileIdentity(_descriptor.Number)
+            ?? throw SyscallException.FromLastError("fstat", $"{role} netns {Description}");
+        if (identity.Inode != expected)
+        {
+            throw new BridgeException($"the {role} netns {Description} is net:[{identity.Inode}], not net:[{expected}] as given: the name now leads to another namespace (made anew, or its process replaced); check which is meant");
+        }
+    }
+
     private static void EnsureNetworkNamespace(int fd, string description, string role)
     {
         int type = Libc.Ioctl(fd, Libc.NS_GET_NSTYPE);

@@ -9,16 +9,19 @@ namespace NetnsTcpBridge.Namespaces;
 /// so that a PID reused by another process cannot slip in between the checks and the open.
 /// </summary>
 /// <remarks>
-/// A pidfd pins the process first. With a start time, the process behind the PID must have
-/// started then (field 22 of <c>/proc/PID/stat</c>, clock ticks since boot), or it is refused:
-/// after a restart an unprivileged <c>unshare -rn</c> process may have taken the PID. Once the
-/// namespace file is open, the pidfd must show the process still alive; otherwise the PID may
-/// already mean another process, and the open is refused. Either way the PID, its start time and
-/// the namespace's identity are logged, so that an operator can pin them.
+/// A pidfd pins the process first. Its namespace file and its start time (field 22 of
+/// <c>/proc/PID/stat</c>, clock ticks since boot) are then read through <c>/proc/PID</c>, and
+/// only afterwards is the pidfd asked whether the process is still alive: if it is, both reads
+/// were of that very process, since a PID is not given to another while its process runs; if it
+/// is not, the PID may already mean another process, and the open is refused. With a start time
+/// given, a process that started at another moment is refused: after a restart an unprivileged
+/// <c>unshare -rn</c> process may have taken the PID. With an inode given (<c>=net:[INODE]</c>),
+/// a namespace with another inode is refused. The PID, its start time and the namespace's identity
+/// are logged, with the spec that pins all three.
 /// </remarks>
 public static class ProcessNamespace
 {
-    public static NetworkNamespace Open(int pid, ulong? expectedStartTime, string role)
+    public static NetworkNamespace Open(int pid, ulong? expectedStartTime, ulong? expectedInode, string role)
     {
         int pidfd = Libc.PidfdOpen(pid);
         if (pidfd < 0)
@@ -34,21 +37,34 @@ public static class ProcessNamespace
         }
 
         using var pinned = pidfd >= 0 ? new FileDescriptor(pidfd) : null;
-        ulong startTime = StartTimeOf(pid, role);
-        if (expectedStartTime is { } expected && expected != startTime)
-        {
-            throw new BridgeException($"the {role} netns names pid {pid} started at {expected}, but pid {pid} now is a process started at {startTime} (another process, after a restart?); check the PID and its start time (field 22 of /proc/{pid}/stat)");
-        }
-
         var ns = NetworkNamespace.OpenOfProcess(pid, role);
-        if (pinned is not null && HasExited(pinned))
+        try
+        {
+            ulong startTime = StartTimeOf(pid, role);
+            if (pinned is not null && HasExited(pinned))
+            {
+                throw new BridgeException($"the process with pid {pid} exited while its {role} netns was being opened; that PID may already be another process's");
+            }
+
+            if (expectedStartTime is { } expected && expected != startTime)
+            {
+                throw new BridgeException($"the {role} netns names pid {pid} started at {expected}, but pid {pid} now is a process started at {startTime} (another process, after a restart?); check the PID and its start time (field 22 of /proc/{pid}/stat)");
+            }
+
+            if (expectedInode is { } inode)
+            {
+                ns.EnsureInode(inode, role);
+            }
+
+            string identity = NetworkNamespace.IdentityOf(ns);
+            Log.Info($"{role} netns: pid {pid}, started at {startTime}, {identity} (give pid:{pid}@{startTime}={identity} to accept no other process or namespace)");
+            return ns;
+        }
+        catch
         {
             ns.Dispose();
-            throw new BridgeException($"the process with pid {pid} exited while its {role} netns was being opened; that PID may already be another process's");
+            throw;
         }
-
-        Log.Info($"{role} netns: pid {pid}, started at {startTime} (give pid:{pid}@{startTime} to accept no other process), {NetworkNamespace.IdentityOf(ns)}");
-        return ns;
     }
 
     /// <summary>Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot.</summary>

@@ -29,6 +29,41 @@ public class NamespaceAndHostTests
         Assert.Equal(new NamespaceReference.OfProcess(4242, 123456), Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--connect-netns", "pid:4242@123456").Settings.ConnectNamespace);
 
     [Theory]
+    [InlineData("pid:4242=net:[4026532281]", "pid")]
+    [InlineData("pid:4242@123456=net:[4026532281]", "pid")]
+    [InlineData("web=net:[4026532281]", "name")]
+    [InlineData("/run/netns/web=net:[4026532281]", "path")]
+    public void NetnsSpec_WithExpectedInode_KeepsTheInodeAndTheRest(string spec, string kind)
+    {
+        var reference = Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--connect-netns", spec).Settings.ConnectNamespace;
+
+        NamespaceReference expected = kind switch
+        {
+            "pid" when spec.Contains('@', StringComparison.Ordinal) => new NamespaceReference.OfProcess(4242, 123456),
+            "pid" => new NamespaceReference.OfProcess(4242),
+            "name" => new NamespaceReference.Named("web"),
+            _ => new NamespaceReference.File("/run/netns/web"),
+        };
+        Assert.Equal(expected with { ExpectedInode = 4026532281 }, reference);
+    }
+
+    [Fact]
+    public void RuleNetns_WithExpectedInode_KeepsTheInode()
+    {
+        var rule = Run("--rule", "name=a,listen=127.0.0.1:1,connect=127.0.0.1:2,connect-netns=pid:4242@7=net:[4026532281]").Settings.Rules.Single();
+
+        Assert.Equal(new NamespaceReference.OfProcess(4242, 7) { ExpectedInode = 4026532281 }, rule.ConnectNamespace);
+    }
+
+    [Theory]
+    [InlineData("pid:4242=net:")]
+    [InlineData("pid:4242=net:[]")]
+    [InlineData("pid:4242=net:4026532281")]
+    [InlineData("pid:4242=net:[40x]")]
+    [InlineData("pid:4242=net:[-1]")]
+    [InlineData("pid:4242=net:[99999999999999999999999]")]
+    [InlineData("=net:[4026532281]")]
+    [InlineData("pid:x=net:[4026532281]")]
     [InlineData("pid:")]
     [InlineData("pid:abc")]
     [InlineData("pid:0")]

@@ -26,9 +26,13 @@ internal sealed unsafe class UdpBatch : IDisposable
 
     public UdpBatch()
     {
-        nuint total = (nuint)(Size * (sizeof(Libc.MMsgHdr) + sizeof(Libc.IoVec) + AddressBytes + ControlBytes + BufferBytes));
+        nuint headers = (nuint)(Size * (sizeof(Libc.MMsgHdr) + sizeof(Libc.IoVec) + AddressBytes + ControlBytes));
+        nuint total = headers + (Size * BufferBytes);
         _memory = (byte*)NativeMemory.AlignedAlloc(total, 64);
-        NativeMemory.Clear(_memory, total);
+
+        // The headers only: the 2 MiB of buffers are written by the kernel before they are read,
+        // and a page nobody touches costs no memory (an allocation this large is fresh mmap).
+        NativeMemory.Clear(_memory, headers);
         Messages = (Libc.MMsgHdr*)_memory;
         Vectors = (Libc.IoVec*)(Messages + Size);
         Addresses = (byte*)(Vectors + Size);

@@ -28,32 +28,7 @@ public static class DatagramSocket
     /// Binds; failures name the address and what to do. <paramref name="dualStack"/> (IPv6 only):
     /// whether datagrams to IPv4 addresses are taken too (IPV6_V6ONLY off); null keeps the kernel's default.
     /// </summary>
-    public static unsafe void Bind(FileDescriptor socket, EndPoint endpoint, bool? dualStack)
-    {
-        string where = UdpAddress.Format(endpoint);
-        if (dualStack is { } both && endpoint.AddressFamily == AddressFamily.InterNetworkV6
-            && Libc.SetIntSockOpt(socket.Number, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, both ? 0 : 1) != 0)
-        {
-            throw SyscallException.FromLastError("setsockopt(IPV6_V6ONLY)", where);
-        }
-
-        SocketAddress address = endpoint.Serialize();
-        Span<byte> bytes = stackalloc byte[address.Size];
-        address.Buffer.Span[..address.Size].CopyTo(bytes);
-        fixed (byte* pointer = bytes)
-        {
-            if (Libc.Bind(socket.Number, pointer, (uint)bytes.Length) != 0)
-            {
-                var error = SyscallException.FromLastError("bind", where);
-                string hint = error.Errno switch
-                {
-                    Errno.EADDRINUSE => "; another program has bound it (a resolver such as systemd-resolved, dnsmasq?), pick another address or stop it",
-                    Errno.EADDRNOTAVAIL => "; no interface in the listen netns has this address (is lo up?)",
-                    Errno.EACCES => "; ports below 1024 need root or CAP_NET_BIND_SERVICE",
-                    _ => string.Empty,
-                };
-                throw new BridgeException($"cannot listen on {where}: {error.Reason}{hint}", error);
-            }
-        }
-    }
+    public static void Bind(FileDescriptor socket, EndPoint endpoint, bool? dualStack) =>
+        AddressBinding.Bind(socket, endpoint, UdpAddress.Format(endpoint), dualStack,
+            "another program has bound it (a resolver such as systemd-resolved, dnsmasq?), pick another address or stop it");
 }

@@ -71,30 +71,7 @@ public static class ListeningSocket
             throw SyscallException.FromLastError("setsockopt(SO_REUSEADDR)", where);
         }
 
-        if (dualStack is { } both && endpoint.AddressFamily == AddressFamily.InterNetworkV6
-            && Libc.SetIntSockOpt(socket.Number, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, both ? 0 : 1) != 0)
-        {
-            throw SyscallException.FromLastError("setsockopt(IPV6_V6ONLY)", where);
-        }
-
-        SocketAddress address = endpoint.Serialize();
-        Span<byte> bytes = stackalloc byte[address.Size];
-        address.Buffer.Span[..address.Size].CopyTo(bytes);
-        fixed (byte* pointer = bytes)
-        {
-            if (Libc.Bind(socket.Number, pointer, (uint)bytes.Length) != 0)
-            {
-                var error = SyscallException.FromLastError("bind", where);
-                string hint = error.Errno switch
-                {
-                    Errno.EADDRINUSE => "; another program listens there, pick another address or stop it",
-                    Errno.EADDRNOTAVAIL => "; no interface in the listen netns has this address (is lo up?)",
-                    Errno.EACCES => "; ports below 1024 need root or CAP_NET_BIND_SERVICE",
-                    _ => string.Empty,
-                };
-                throw new BridgeException($"cannot listen on {where}: {error.Reason}{hint}", error);
-            }
-        }
+        AddressBinding.Bind(socket, endpoint, where, dualStack, "another program listens there, pick another address or stop it");
 
         if (endpoint is UnixDomainSocketEndPoint boundUnix)
         {

@@ -54,9 +54,8 @@ internal sealed partial class RelayConnection
         _clientName = null;
         Phase = RelayPhase.New;
         DeadlineTicks = 0;
-        Slot = 0;
-        Generation = 0;
-        Take(client);
+        Take(client); // Slot and Generation: the loop assigns them next
+
     }
 
     /// <summary>A direction for relaying: the previous connection's, made new, or a new one.</summary>

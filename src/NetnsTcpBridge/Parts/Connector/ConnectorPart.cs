@@ -65,14 +65,14 @@ internal static class ConnectorPart
         Log.Level = settings.LogLevel;
         Log.Format = settings.LogFormat;
         Log.Timestamps = settings.LogTimestamps;
-        if (settings.Relay.RouteName is not null)
+        if (settings.Relay.Routes.All(route => route.Name is not null))
         {
             // With several rules there may be several connectors: each says which rules it serves.
-            Log.Prefix = $"netns_tcp_bridge[connector {string.Join(",", settings.Relay.AllRoutes().Select(route => route.Name))}]";
+            Log.Prefix = $"netns_tcp_bridge[connector {string.Join(",", settings.Relay.Routes.Select(route => route.Name))}]";
         }
 
         // While still privileged: the directories of socket-file targets, opened once.
-        UnixTargetDirectories.Open(settings.Relay.AllRoutes().SelectMany(route => route.Targets));
+        UnixTargetDirectories.Open(settings.Relay.Routes.SelectMany(route => route.Targets));
         var relay = settings.Relay with { MaxConnections = Math.Min(settings.Relay.MaxConnections, ConnectionsWithinDescriptorLimit(settings.Relay)) };
         var statisticsLink = settings.ServesMetrics ? TakeStatisticsLink(ConnectorProcess.StatisticsDescriptor) : null;
         if (settings.RunAs is { } user)
@@ -167,7 +167,7 @@ internal static class ConnectorPart
             return (new PreacceptedClientSource(record.TakeDescriptor()!.Release()), []);
         }
 
-        var allRoutes = settings.Relay.AllRoutes();
+        var allRoutes = settings.Relay.Routes;
         int routes = allRoutes.Count;
         var listening = new List<(FileDescriptor Socket, int Route)>(routes);
         var udp = new List<UdpListener>();
@@ -248,7 +248,7 @@ internal static class ConnectorPart
     {
         int limit = DescriptorLimit.RaiseToHardLimit();
         int openNow = Directory.GetFileSystemEntries("/proc/self/fd").Length;
-        int udpFlows = relay.AllRoutes().Any(route => route.Udp) ? relay.MaxUdpFlows : 0; // a socket each
+        int udpFlows = relay.Routes.Any(route => route.Udp) ? relay.MaxUdpFlows : 0; // a socket each
         int reserved = openNow + SpareDescriptors + udpFlows + (relay.Threads * (2 + (2 * PipePool.MaxIdle)));
         int connections = Math.Max(1, (limit - reserved) / 2);
         Log.Debug($"descriptor limit {limit}: up to {connections} connections at once");

@@ -24,7 +24,8 @@ internal static class ListenerSetup
 {
     public static int Run(BridgeSettings settings)
     {
-        settings = settings with { Listen = ResolveSocketActivation(settings.Listen) };
+        var first = settings.Rules[0];
+        settings = settings with { Rules = [first with { Listen = ResolveSocketActivation(first.Listen) }, .. settings.Rules.Skip(1)] };
         var rules = settings.Rules;
 
         // The connectors inherit the raised limit; the listener holds one descriptor per client briefly.
@@ -42,7 +43,7 @@ internal static class ListenerSetup
             }));
         }
 
-        using var preconnected = settings.Connect is ConnectTarget.ConnectedDescriptor connected
+        using var preconnected = rules[0].Connect is ConnectTarget.ConnectedDescriptor connected
             ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, "-C/--connect-fd")
             : null;
 
@@ -123,7 +124,7 @@ internal static class ListenerSetup
         FileDescriptor? preconnected,
         bool servesMetrics)
     {
-        bool preaccepted = settings.Listen is ListenSource.PreacceptedDescriptor;
+        bool preaccepted = settings.Rules[0].Listen is ListenSource.PreacceptedDescriptor;
         foreach (var group in groups)
         {
             // Both parts write to the same stderr, so the connector logs as the listener decided.

@@ -108,6 +108,33 @@ public sealed class PrivilegeDropTests : IntegrationTest
         }
     });
 
+    /// <summary>
+    /// The serving listener removes its socket file through the directory opened at start, so the
+    /// user needs write access to that directory only, not a way through the directories above it.
+    /// </summary>
+    [NamespaceFact]
+    public Task User_SocketFileUnderAParentTheUserCannotEnter_IsStillRemovedAtExit() => WithTimeout(async () =>
+    {
+        string parent = CreateDirectory(owner: "0:0", mode: "700");
+        string directory = Path.Combine(parent, "run");
+        Directory.CreateDirectory(directory);
+        Run("chown", $"{Nobody}:{Nobody}", directory);
+        string path = Path.Combine(directory, "front.sock");
+        try
+        {
+            var bridge = StartBridge(["-l", $"unix:{path}", "-c", "127.0.0.1:9000", "--user", "nobody"]);
+            (await ConnectUnixWhenReadyAsync(path, bridge)).Dispose();
+            await WaitForStatusAsync(bridge.Pid, "Uid", $"{Nobody}\t{Nobody}\t{Nobody}\t{Nobody}", bridge);
+            bridge.Signal(Native.SIGTERM);
+            Assert.True(await bridge.WaitForExitAsync(StepTimeout) == new ExitStatus(0, 0), bridge.Describe());
+            Assert.False(File.Exists(path), $"nobody may write the socket's directory, and must remove the file: {bridge.Describe()}");
+        }
+        finally
+        {
+            Directory.Delete(parent, recursive: true);
+        }
+    });
+
     [NamespaceFact]
     public Task UnixOwner_GroupOnly_ChangesTheGroupAndKeepsTheOwner() => WithTimeout(async () =>
     {

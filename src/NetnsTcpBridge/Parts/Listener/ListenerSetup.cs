@@ -153,7 +153,7 @@ internal static class ListenerSetup
 
                 string where = listenNamespace is { } ns ? $" in netns {ns.Description}" : string.Empty;
                 string name = settings.Rules[rule].Name is { } ruleName ? $"[{ruleName}] " : string.Empty;
-                Log.Debug($"{name}listening on {(settings.Rules[rule].IsUdp ? UdpAddress.Prefix : string.Empty)}{SocketNames.Local(socket.Number)}{where}");
+                Log.Debug($"{name}listening on {ListeningOn(settings.Rules[rule], socket)}{where}");
                 group.Channel.Send(HandoverMessageKind.Listening, group.RouteOf(rule).ToString(System.Globalization.CultureInfo.InvariantCulture), socket.Number);
             }
         }
@@ -214,7 +214,7 @@ internal static class ListenerSetup
             var rule = rules[i];
             string listening = rule.Listen is ListenSource.PreacceptedDescriptor
                 ? $"serving one client (fd {listenSides[i].Socket.Number})"
-                : $"listening on {(rule.IsUdp ? UdpAddress.Prefix : string.Empty)}{SocketNames.Local(listenSides[i].Socket.Number)}{InNamespace(listenSides[i].Namespace)}";
+                : $"listening on {ListeningOn(rule, listenSides[i].Socket)}{InNamespace(listenSides[i].Namespace)}";
             string udp = rule.IsUdp ? UdpAddress.Prefix : string.Empty;
             string target = rule.Connect switch
             {
@@ -230,6 +230,14 @@ internal static class ListenerSetup
 
         return string.Join("; ", parts);
     }
+
+    // A UNIX socket is named by the address the user gave: a socket file is bound by its name in
+    // its directory, so the kernel's own name for it is not its path.
+    private static string ListeningOn(ForwardRule rule, FileDescriptor socket) => rule.Listen switch
+    {
+        ListenSource.Address { Endpoint: System.Net.Sockets.UnixDomainSocketEndPoint unix } => UnixAddress.Format(unix),
+        _ => (rule.IsUdp ? UdpAddress.Prefix : string.Empty) + SocketNames.Local(socket.Number),
+    };
 
     private static string InNamespace(NetworkNamespace? ns) => ns is null ? string.Empty : $" in netns {ns.Description}";
 
@@ -256,23 +264,7 @@ internal static class ListenerSetup
                 var socket = NamespaceThread.Run(listenNamespace, "listen", () => ListeningSocket.CreateSocket(address.Endpoint));
                 try
                 {
-                    if (rule.ListensOnSocketFile && rule.UnixSocketMode is { } mode)
-                    {
-                        UnixSocketFile.BindWithMode(() => ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack, backlog), mode);
-                    }
-                    else
-                    {
-                        ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack, backlog);
-                    }
-
-                    if (address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
-                    {
-                        if (rule.UnixSocketOwner is { } owner)
-                        {
-                            UnixSocketFile.SetOwner(unix, owner);
-                        }
-                    }
-
+                    ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack, backlog, new SocketFileAccess(rule.UnixSocketMode, rule.UnixSocketOwner));
                     return socket;
                 }
                 catch

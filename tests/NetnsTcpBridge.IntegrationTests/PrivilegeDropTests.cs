@@ -45,6 +45,41 @@ public sealed class PrivilegeDropTests : IntegrationTest
         Assert.True(await ProcFs.WaitUntilEndedAsync(connector, StepTimeout), $"the connector (pid {connector}) outlived the listener");
     });
 
+    /// <summary>
+    /// UDP under --user: flows begin only once both parts have dropped (a socket and a connect
+    /// each, which need no privilege), and the relay's own thread holds no capability either.
+    /// </summary>
+    [NamespaceFact]
+    public Task User_UdpFlowsStartedAfterTheDrop_Relay_AndEveryThreadIsUnprivileged() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        Track(UdpEchoServer.Start(connectSide, Loopback(9053)));
+        var bridge = StartBridge(["-l", "udp:127.0.0.1:5300", "--listen-netns", listenSide.Name, "-c", "udp:127.0.0.1:9053", "--connect-netns", connectSide.Name,
+            "--user", "nobody:nogroup"]);
+        await listenSide.WaitForUdpSocketAsync(5300, bridge);
+        int connector = await bridge.WaitForConnectorAsync();
+        foreach (int pid in new[] { bridge.Pid, connector })
+        {
+            await WaitForStatusAsync(pid, "Uid", $"{Nobody}\t{Nobody}\t{Nobody}\t{Nobody}", bridge);
+            await WaitForStatusAsync(pid, "Seccomp", SeccompFilterMode, bridge);
+        }
+
+        for (int client = 0; client < 3; client++)
+        {
+            using var socket = listenSide.ConnectUdp(Loopback(5300));
+            byte[] payload = SocketIo.Payload(client + 1, 500);
+            await socket.SendAsync(payload, SocketFlags.None);
+            byte[] reply = new byte[1000];
+            int length = await socket.ReceiveAsync(reply, SocketFlags.None).WaitAsync(StepTimeout);
+            Assert.Equal(payload, reply[..length]);
+        }
+
+        Assert.Contains(ThreadStatuses(connector), thread => thread.Status.GetValueOrDefault("Name") == "udp relay");
+        AssertUnprivileged(bridge.Pid);
+        AssertUnprivileged(connector);
+    });
+
     [NamespaceFact]
     public Task User_Unknown_ExitsTwoWithOneLine() => WithTimeout(async () =>
     {

@@ -8,7 +8,7 @@
 #   sudo bench/run.sh bridge socat-pair            # chosen peers
 #   sudo bench/run.sh -q bridge socat-pair         # smoke test: 1 round, short runs
 #   sudo bench/run.sh -t udp                       # UDP only (tput,lat,conn,mem,udp)
-#   sudo BRIDGE_ARGS="--copy buffered" bench/run.sh bridge   # extra options for our bridge
+#   sudo BRIDGE_ARGS="--copy buffered" bench/run.sh -t tput,lat,conn,mem bridge   # TCP-only options
 #   sudo bench/run.sh bridge 'bridge-old=/path/to/other/netns_tcp_bridge -l {UDP}{LISTEN} -f {LISTEN_NETNS} -c {UDP}{CONNECT} -t {CONNECT_NETNS}'
 #   bench/run.sh --help                            # every option of the harness
 #

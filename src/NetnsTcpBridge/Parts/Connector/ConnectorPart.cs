@@ -4,7 +4,6 @@ using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Metrics;
-using NetnsTcpBridge.Parts.Listener;
 using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.Relay;
 using NetnsTcpBridge.Relay.Udp;
@@ -45,8 +44,8 @@ internal static class ConnectorPart
         // over the channel to drain, or with SIGUSR2 to reset at once.
         using var signals = new SignalInbox();
         signals.Ignore(Libc.SIGTERM, Libc.SIGINT, Libc.SIGHUP);
-        EnsureChannel(ConnectorProcess.ChannelDescriptor);
-        using var channel = new HandoverChannel(new FileDescriptor(ConnectorProcess.ChannelDescriptor));
+        EnsureChannel(ConnectorLaunch.ChannelDescriptor);
+        using var channel = new HandoverChannel(new FileDescriptor(ConnectorLaunch.ChannelDescriptor));
 
         using var first = channel.Receive();
         if (first is null)
@@ -74,7 +73,7 @@ internal static class ConnectorPart
         // While still privileged: the directories of socket-file targets, opened once.
         UnixTargetDirectories.Open(settings.Relay.Routes.SelectMany(route => route.Targets));
         var relay = settings.Relay with { MaxConnections = Math.Min(settings.Relay.MaxConnections, ConnectionsWithinDescriptorLimit(settings.Relay)) };
-        var statisticsLink = settings.ServesMetrics ? TakeStatisticsLink(ConnectorProcess.StatisticsDescriptor) : null;
+        var statisticsLink = settings.ServesMetrics ? TakeStatisticsLink(ConnectorLaunch.StatisticsDescriptor) : null;
         if (settings.RunAs is { } user)
         {
             // Set up: descriptor limit raised, descriptors inherited. Connecting and relaying need no privilege.

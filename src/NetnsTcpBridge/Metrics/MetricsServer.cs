@@ -98,14 +98,14 @@ internal sealed class MetricsServer : IDisposable
         }
     }
 
-    private unsafe void WaitAndServe()
+    private void WaitAndServe()
     {
         long now = Environment.TickCount64;
         bool accepting = now >= _acceptPausedUntil;
         int count = _exchanges.Count + 1;
-        var polled = stackalloc Libc.PollFd[count];
+        Span<Libc.PollFd> polled = stackalloc Libc.PollFd[count];
         polled[0] = new Libc.PollFd { Fd = accepting ? _listening.Number : -1, Events = Libc.POLLIN };
-        long wakeAt = accepting ? long.MaxValue : _acceptPausedUntil;
+        long wakeAt = accepting ? PollDeadline.Never : _acceptPausedUntil;
         for (int i = 0; i < _exchanges.Count; i++)
         {
             var exchange = _exchanges[i];
@@ -113,18 +113,7 @@ internal sealed class MetricsServer : IDisposable
             wakeAt = Math.Min(wakeAt, exchange.Deadline);
         }
 
-        int timeout = wakeAt == long.MaxValue ? -1 : (int)Math.Clamp(wakeAt - now, 0, int.MaxValue);
-        if (Libc.Poll(polled, (nuint)count, timeout) < 0)
-        {
-            var error = SyscallException.FromLastError("poll", "metrics sockets");
-            if (error.Errno != Errno.EINTR)
-            {
-                throw error;
-            }
-
-            return;
-        }
-
+        _ = PollDeadline.Wait(polled, wakeAt, "metrics sockets");
         if (_stopped)
         {
             return;

@@ -159,26 +159,23 @@ internal sealed class MetricsServer : IDisposable
         Drop(exchange);
     }
 
-    private unsafe void AcceptBurstOfScrapers()
+    private void AcceptBurstOfScrapers()
     {
         for (int taken = 0; taken < AcceptBurst; taken++)
         {
-            int fd = Libc.Accept4(_listening.Number, null, null, Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK);
-            if (fd < 0)
+            var accepted = SocketAccept.Take(_listening.Number, "metrics socket");
+            if (accepted.Outcome == AcceptOutcome.DescriptorLimit)
             {
-                var error = SyscallException.FromLastError("accept4", "metrics socket");
-                switch (error.Errno)
-                {
-                    case Errno.EAGAIN or Errno.EINTR or Errno.ECONNABORTED or Errno.EPROTO or Errno.EPERM:
-                        return;
-                    case Errno.EMFILE or Errno.ENFILE or Errno.ENOBUFS or Errno.ENOMEM:
-                        // Out of descriptors: scrapers wait in the queue; the relay needs them more.
-                        _acceptPausedUntil = Environment.TickCount64 + (long)ResourceBackoff.TotalMilliseconds;
-                        return;
-                    default:
-                        throw error;
-                }
+                // Scrapers wait in the queue; the relay needs the descriptors more.
+                _acceptPausedUntil = Environment.TickCount64 + (long)ResourceBackoff.TotalMilliseconds;
             }
+
+            if (accepted.Outcome != AcceptOutcome.Socket)
+            {
+                return;
+            }
+
+            int fd = accepted.Socket;
 
             if (_exchanges.Count >= MaxExchanges && !EvictOldestSilent())
             {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using NetnsTcpBridge.Interop;
 
 namespace NetnsTcpBridge.Endpoints;
@@ -14,7 +13,7 @@ public static class DatagramSocket
     /// <summary>Creates the socket in the calling thread's network namespace. The caller owns the result.</summary>
     public static FileDescriptor Create(EndPoint endpoint)
     {
-        int family = endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? Libc.AF_INET6 : Libc.AF_INET;
+        int family = SocketAddressFamily.ToNative(endpoint.AddressFamily);
         int fd = Libc.Socket(family, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0);
         if (fd < 0)
         {

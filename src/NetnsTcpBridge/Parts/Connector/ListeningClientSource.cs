@@ -80,6 +80,7 @@ internal sealed class ListeningClientSource : IClientSource, IDisposable
                 : ClientTake.NoneYet;
         }
 
+        // The client's socket is the calling loop's from here.
         client = new HandedOverClient(accepted.Socket, Server: -1, Prepared: true, _routes[index]);
         if (_maxClients is { } limit && Volatile.Read(ref _taken) >= limit)
         {

@@ -36,22 +36,8 @@ public static class ListeningSocket
     }
 
     /// <summary>Creates the socket in the calling thread's network namespace. The caller owns the result.</summary>
-    public static FileDescriptor CreateSocket(EndPoint endpoint)
-    {
-        int family = endpoint.AddressFamily switch
-        {
-            AddressFamily.InterNetworkV6 => Libc.AF_INET6,
-            AddressFamily.Unix => Libc.AF_UNIX,
-            _ => Libc.AF_INET,
-        };
-        int fd = Libc.Socket(family, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0);
-        if (fd < 0)
-        {
-            throw SyscallException.FromLastError("socket", TcpAddress.Format(endpoint));
-        }
-
-        return new FileDescriptor(fd);
-    }
+    public static FileDescriptor CreateSocket(EndPoint endpoint) =>
+        EndpointSocket.Create(endpoint, Libc.SOCK_STREAM, TcpAddress.Format(endpoint));
 
     /// <summary>
     /// Sets SO_REUSEADDR (TCP), binds and listens; failures name the address and what to do. A

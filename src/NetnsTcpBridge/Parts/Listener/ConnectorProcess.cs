@@ -18,8 +18,6 @@ internal sealed class ConnectorProcess
     /// <summary>Inherited descriptors are first copied to this number or above, clear of every target number.</summary>
     private const int FirstCopyDescriptor = 10;
 
-    private const int F_DUPFD_CLOEXEC = 1030;
-
     // Signals go through this descriptor, never by PID: the child may have been reaped, and its
     // PID given to another process, by the time a signal is sent. Kept for the life of the process
     // (close-on-exec, so neither the listener's next image nor a later connector inherits it).
@@ -155,7 +153,7 @@ internal sealed class ConnectorProcess
 
             foreach (var (source, target) in inherited)
             {
-                int copy = Libc.Fcntl(source, F_DUPFD_CLOEXEC, FirstCopyDescriptor);
+                int copy = Libc.Fcntl(source, Libc.F_DUPFD_CLOEXEC, FirstCopyDescriptor);
                 if (copy < 0)
                 {
                     throw SyscallException.FromLastError("fcntl(F_DUPFD_CLOEXEC)", $"fd {source}");

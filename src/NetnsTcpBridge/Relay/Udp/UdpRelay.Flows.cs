@@ -170,15 +170,6 @@ internal sealed partial class UdpRelay
 
     private static unsafe string ClientName(byte* address) => ClientName(new ReadOnlySpan<byte>(address, UdpBatch.AddressBytes));
 
-    private static string ClientName(ReadOnlySpan<byte> address)
-    {
-        int family = address[0] | (address[1] << 8);
-        int port = (address[2] << 8) | address[3];
-        return family switch
-        {
-            Libc.AF_INET => TcpAddress.Format(new IPEndPoint(new IPAddress(address.Slice(4, 4)), port)),
-            Libc.AF_INET6 => TcpAddress.Format(new IPEndPoint(new IPAddress(address.Slice(8, 16)), port)),
-            _ => $"(address family {family})",
-        };
-    }
+    private static string ClientName(ReadOnlySpan<byte> address) =>
+        SocketAddressFamily.ToIPEndPoint(address) is { } client ? TcpAddress.Format(client) : $"(address family {SocketAddressFamily.Of(address)})";
 }

@@ -100,6 +100,9 @@ internal sealed partial class Direction
     /// <summary>Bytes held in a pipe or buffer, not yet written.</summary>
     private bool HasPendingBytes => _bytesInPipe > 0 || _bufferStart < _bufferEnd;
 
+    /// <summary>True when bytes (or an urgent byte) wait for <see cref="To"/> to take them: only then does its writability matter.</summary>
+    public bool HasOutputWaiting => HasPendingBytes || _pendingUrgent >= 0;
+
     /// <summary>
     /// True once <see cref="SalvageBeforeReset"/> was called: <see cref="From"/> is known to be
     /// reset, and this direction only carries what it had sent before, up to its end.

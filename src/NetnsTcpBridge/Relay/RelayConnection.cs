@@ -292,7 +292,12 @@ internal sealed partial class RelayConnection
         // Once a direction has failed, the other runs only to salvage what the dead side had sent
         // (see CheckEnd): a failed write has consumed the socket's pending error (sock_error), so
         // a read on it returns a plain end of stream, which must not become a FIN.
-        if ((reading.State != DirectionState.Failed || writing.IsSalvaging) && (events & (Libc.EPOLLOUT | Libc.EPOLLERR | Libc.EPOLLHUP)) != 0)
+        // Edge-triggered events report EPOLLOUT with every change of a writable socket: it matters
+        // only to a direction with bytes waiting to be written. One that waits for input would
+        // only find its source empty again, a wasted splice on nearly every event.
+        bool writable = (events & Libc.EPOLLOUT) != 0 && (writing.HasOutputWaiting || writing.IsSalvaging);
+        bool broken = (events & (Libc.EPOLLERR | Libc.EPOLLHUP)) != 0;
+        if ((reading.State != DirectionState.Failed || writing.IsSalvaging) && (writable || broken))
         {
             writing.Pump();
         }

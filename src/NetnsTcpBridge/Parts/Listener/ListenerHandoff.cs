@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Endpoints;
+using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Logging;
 
 namespace NetnsTcpBridge.Parts.Listener;
@@ -58,29 +58,40 @@ internal sealed record ListenerHandoff
 
     public string Format()
     {
-        var text = new StringBuilder();
-        void Line(string key, object value) => text.Append(CultureInfo.InvariantCulture, $"{key}={value}\n");
-        Line("log-level", (int)LogLevel);
-        Line("log-format", LogFormat == LogFormat.Json ? "json" : "text");
-        Line("log-timestamps", LogTimestamps ? 1 : 0);
-        Line("drain-ms", (long)DrainTimeout.TotalMilliseconds);
-        Line("one-shot", OneShot ? 1 : 0);
-        foreach (var connector in Connectors)
+        var text = new KeyValueWriter()
+            .Add("log-level", (int)LogLevel)
+            .Add("log-format", Words.LogFormat.Word(LogFormat))
+            .AddFlag("log-timestamps", LogTimestamps)
+            .AddFlag("one-shot", OneShot)
+            .Add("status", ServiceStatus.ReplaceLineEndings(" "));
+        if (DrainTimeout != Timeout.InfiniteTimeSpan)
         {
-            Line("connector", $"{connector.Pid},{connector.ChannelFd},{connector.StatisticsFd}");
+            text.AddMilliseconds("drain-ms", DrainTimeout);
         }
 
-        Line("metrics-fd", MetricsFd);
-        Line("notify-fd", NotifyFd);
-        Line("status", ServiceStatus.ReplaceLineEndings(" "));
+        if (MetricsFd >= 0)
+        {
+            text.Add("metrics-fd", MetricsFd);
+        }
+
+        if (NotifyFd >= 0)
+        {
+            text.Add("notify-fd", NotifyFd);
+        }
+
+        foreach (var connector in Connectors)
+        {
+            text.Add("connector", $"{connector.Pid},{connector.ChannelFd},{connector.StatisticsFd}");
+        }
+
         foreach (var (pidfd, owner) in Owners)
         {
-            Line("owner", $"{pidfd},{owner.Pid},{owner.Role}");
+            text.Add("owner", $"{pidfd},{owner.Pid},{owner.Role}");
         }
 
         foreach (var file in SocketFiles)
         {
-            Line("socket-file", file.Format());
+            text.Add("socket-file", file.Format());
         }
 
         return text.ToString();
@@ -88,45 +99,29 @@ internal sealed record ListenerHandoff
 
     public static ListenerHandoff Parse(string text)
     {
-        var handoff = new ListenerHandoff();
-        var connectors = new List<ConnectorHandle>();
-        var owners = new List<(int, NamespaceOwner)>();
-        var files = new List<CreatedSocketFile>();
-        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        var values = new KeyValueReader(text, "listener hand-off");
+        var handoff = new ListenerHandoff
         {
-            int equals = line.IndexOf('=', StringComparison.Ordinal);
-            if (equals < 0)
-            {
-                throw new InvalidDataException($"listener hand-off: malformed line '{line}'");
-            }
-
-            string value = line[(equals + 1)..];
-            string[] fields = value.Split(',', 3);
-            handoff = line[..equals] switch
-            {
-                "log-level" => handoff with { LogLevel = (LogLevel)Number(value) },
-                "log-format" => handoff with { LogFormat = value == "json" ? LogFormat.Json : LogFormat.Text },
-                "log-timestamps" => handoff with { LogTimestamps = value == "1" },
-                "drain-ms" => handoff with { DrainTimeout = TimeSpan.FromMilliseconds(long.Parse(value, CultureInfo.InvariantCulture)) },
-                "one-shot" => handoff with { OneShot = value == "1" },
-                "metrics-fd" => handoff with { MetricsFd = Number(value) },
-                "notify-fd" => handoff with { NotifyFd = Number(value) },
-                "status" => handoff with { ServiceStatus = value },
-                "connector" => Add(connectors, new ConnectorHandle(Number(fields[0]), Number(fields[1]), Number(fields[2]))),
-                "owner" => Add(owners, (Number(fields[0]), new NamespaceOwner(Number(fields[1]), fields[2]))),
-                "socket-file" => Add(files, CreatedSocketFile.Parse(value)),
-                var key => throw new InvalidDataException($"listener hand-off: unknown key '{key}'"),
-            };
-        }
-
-        return handoff with { Connectors = connectors, Owners = owners, SocketFiles = files };
-
-        ListenerHandoff Add<T>(List<T> list, T item)
-        {
-            list.Add(item);
-            return handoff;
-        }
+            LogLevel = (LogLevel)values.TakeInt("log-level"),
+            LogFormat = values.TakeWord("log-format", Words.LogFormat, LogFormat.Text),
+            LogTimestamps = values.TakeFlag("log-timestamps"),
+            OneShot = values.TakeFlag("one-shot"),
+            ServiceStatus = values.TakeOptional("status") ?? string.Empty,
+            DrainTimeout = values.TakeOptionalMilliseconds("drain-ms") ?? Timeout.InfiniteTimeSpan,
+            MetricsFd = (int?)values.TakeOptionalNumber("metrics-fd") ?? -1,
+            NotifyFd = (int?)values.TakeOptionalNumber("notify-fd") ?? -1,
+            Connectors = [.. values.TakeAll("connector").Select(value => Fields(value, 3)).Select(fields => new ConnectorHandle(Number(fields[0]), Number(fields[1]), Number(fields[2])))],
+            Owners = [.. values.TakeAll("owner").Select(value => Fields(value, 3)).Select(fields => (Number(fields[0]), new NamespaceOwner(Number(fields[1]), fields[2])))],
+            SocketFiles = [.. values.TakeAll("socket-file").Select(CreatedSocketFile.Parse)],
+        };
+        values.EnsureEmpty();
+        return handoff;
     }
+
+    private static string[] Fields(string value, int count) =>
+        value.Split(',', count) is { } fields && fields.Length == count
+            ? fields
+            : throw new InvalidDataException($"listener hand-off: malformed value '{value}'");
 
     private static int Number(string value) => int.Parse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
 }

@@ -10,7 +10,6 @@ internal sealed partial class RelayConnection
 {
     private CloseReason _reason = CloseReason.ResetOnStop;
     private string? _error;
-    private bool _connectBegun;
 
     /// <summary>Records why the connection ends; the close that follows (at once, or after a reset drain) reports it.</summary>
     private void End(CloseReason reason, string? error)

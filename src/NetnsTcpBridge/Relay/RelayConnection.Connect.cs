@@ -19,6 +19,9 @@ internal sealed partial class RelayConnection
 
     private long _firstAttemptTicks;
 
+    /// <summary>Whether a connect was ever started: the close line then names the address tried last.</summary>
+    private bool _connectBegun;
+
     private void BeginConnect(EventLoop loop)
     {
         var target = _route.Targets[Attempt];

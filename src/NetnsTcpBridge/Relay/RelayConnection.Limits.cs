@@ -96,7 +96,7 @@ internal sealed partial class RelayConnection : IDeadlineHeapItem
     private bool MoveToAnnouncedSource()
     {
         // No address announced (LOCAL, UNKNOWN) leaves the socket's own standing.
-        if (_countedForSource && (_announcedSource is null || (TryGetSource(out UInt128 announced) && announced == _source)))
+        if (_countedForSource && (_proxyHeaderReader?.AnnouncedSource is null || (TryGetSource(out UInt128 announced) && announced == _source)))
         {
             return true;
         }
@@ -112,7 +112,7 @@ internal sealed partial class RelayConnection : IDeadlineHeapItem
     private bool TryGetSource(out UInt128 source)
     {
         UInt128 address;
-        if (_announcedSource is { } announced)
+        if (_proxyHeaderReader?.AnnouncedSource is { } announced)
         {
             address = SourceLimiter.KeyOf(announced.Address);
         }

@@ -3,6 +3,9 @@ namespace NetnsTcpBridge.Relay;
 // Passing a reset on: the survivor is reset only once what was already written to it has left.
 internal sealed partial class RelayConnection
 {
+    /// <summary>How long a reset waits for bytes already written to the survivor to be delivered.</summary>
+    internal static readonly TimeSpan ResetDrainLimit = TimeSpan.FromSeconds(2);
+
     /// <summary>The loop's next look at the survivor while a reset waits; null before a reset.</summary>
     public ResetDrainCheck? ResetDrain { get; private set; }
 

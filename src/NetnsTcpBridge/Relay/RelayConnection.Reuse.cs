@@ -19,11 +19,11 @@ internal sealed partial class RelayConnection
         // RelayConnection.Close.cs
         _reason = CloseReason.ResetOnStop;
         _error = null;
-        _connectBegun = false;
 
         // RelayConnection.Connect.cs
         Attempt = 0;
         _firstAttemptTicks = 0;
+        _connectBegun = false;
 
         // RelayConnection.Limits.cs
         _lastActivityTicks = 0;
@@ -33,12 +33,9 @@ internal sealed partial class RelayConnection
         _countedForSource = false;
         ((IDeadlineHeapItem)this).HeapIndex = -1;
 
-        // RelayConnection.ProxyHeader.cs
-        _announcedSource = null;
-        _announcedDestination = null;
-        _unsentProxyHeader = null;
-        _unsentProxyHeaderOffset = 0;
-        _proxyHeaderSent = false;
+        // RelayConnection.ProxyHeader.cs: kept for the next client whose route uses them
+        _proxyHeaderReader?.Reuse();
+        _proxyHeaderSender?.Reuse();
 
         // RelayConnection.Reset.cs
         ResetDrain = null;
@@ -55,7 +52,6 @@ internal sealed partial class RelayConnection
         Phase = RelayPhase.New;
         DeadlineTicks = 0;
         Take(client); // Slot and Generation: the loop assigns them next
-
     }
 
     /// <summary>A direction for relaying: the previous connection's, made new, or a new one.</summary>

@@ -8,9 +8,10 @@ namespace NetnsTcpBridge.Relay;
 /// One client and its server connection, owned by one event loop from start to end.
 /// </summary>
 /// <remarks>
-/// States: [ReadingProxyHeader (with --accept-proxy: only the header is read from the client)] →
-/// Connecting (non-blocking connect in flight, the client is not read yet) → [SendingProxyHeader
-/// (with --proxy-protocol, should the header not go out at once)] → Relaying (two
+/// States: [ReadingProxyHeader (with --accept-proxy: only the header is read from the client, by a
+/// <see cref="ProxyHeaderReader"/>)] → Connecting (non-blocking connect in flight, the client is
+/// not read yet) → [SendingProxyHeader (with --proxy-protocol, should the
+/// <see cref="ProxyHeaderSender"/>'s header not go out at once)] → Relaying (two
 /// <see cref="Direction"/>s) → closed. Endings, chosen so that each peer observes what it would
 /// observe on a direct connection:
 /// - both directions passed on their FIN: close both sockets normally;
@@ -23,9 +24,6 @@ namespace NetnsTcpBridge.Relay;
 /// </remarks>
 internal sealed partial class RelayConnection
 {
-    /// <summary>How long a reset waits for bytes already written to the survivor to be delivered.</summary>
-    internal static readonly TimeSpan ResetDrainLimit = TimeSpan.FromSeconds(2);
-
     /// <summary>Events after which the socket may have something to read: data, urgent data, FIN, error.</summary>
     private const uint InputEvents = Libc.EPOLLIN | Libc.EPOLLPRI | Libc.EPOLLRDHUP | Libc.EPOLLERR | Libc.EPOLLHUP;
 
@@ -221,7 +219,7 @@ internal sealed partial class RelayConnection
         }
         else if (Phase == RelayPhase.ReadingProxyHeader)
         {
-            RejectProxyHeader($"not complete within {_context.Options.ProxyHeaderTimeout.TotalSeconds:0.###} s");
+            RejectProxyHeader(_proxyHeaderReader!.DescribeTimeout());
         }
     }
 

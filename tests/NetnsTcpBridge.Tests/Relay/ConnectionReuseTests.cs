@@ -1,6 +1,7 @@
 using System.Net;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;
 using Xunit;
 
@@ -24,11 +25,19 @@ public class ConnectionReuseTests
         var fresh = new RelayConnection(client, context);
         var reused = new RelayConnection(client, context);
         Scribble(reused, except: ["_context"]);
+        object? reader = FieldValue(reused, "_proxyHeaderReader");
+        object? sender = FieldValue(reused, "_proxyHeaderSender");
 
         reused.Reuse(client);
 
         // Its directions are kept as spares, for its next relaying; the loop sets slot and generation.
-        AssertSameFields(fresh, reused, except: ["_spareUpload", "_spareDownload", "<Slot>k__BackingField", "<Generation>k__BackingField"]);
+        // Its PROXY header reader and sender are kept too, for its next client that needs them, but
+        // must forget the previous client's header as surely as the connection forgets the rest.
+        AssertSameFields(fresh, reused, except: ["_spareUpload", "_spareDownload", "_proxyHeaderReader", "_proxyHeaderSender", "<Slot>k__BackingField", "<Generation>k__BackingField"]);
+        Assert.Same(reader, FieldValue(reused, "_proxyHeaderReader"));
+        Assert.Same(sender, FieldValue(reused, "_proxyHeaderSender"));
+        AssertSameFields(NewReader(), reader!, except: ["_timeout"]);
+        AssertSameFields(NewSender(), sender!, except: ["_loopbackSourceAs"]);
     }
 
     [Fact]
@@ -43,6 +52,12 @@ public class ConnectionReuseTests
 
         AssertSameFields(fresh, reused, except: ["_pipes"]);
     }
+
+    private static ProxyHeaderReader NewReader() => new(TimeSpan.FromSeconds(5));
+
+    private static ProxyHeaderSender NewSender() => new(IPAddress.Loopback);
+
+    private static object? FieldValue(object target, string name) => InstanceFields(target).Single(field => field.Name == name).GetValue(target);
 
     private static RelayContext NewContext()
     {
@@ -63,6 +78,13 @@ public class ConnectionReuseTests
         }
     }
 
+    private static T Scribbled<T>(T target, string[] except)
+        where T : notnull
+    {
+        Scribble(target, except);
+        return target;
+    }
+
     private static object? Unusual(Type type, object owner)
     {
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
@@ -80,6 +102,9 @@ public class ConnectionReuseTests
             _ when underlying == typeof(RelayRoute) => new RelayRoute("left over", []),
             _ when underlying == typeof(Direction) => new Direction(3, 4, CopyMethod.Buffered, new PipePool(64 * 1024, new PipeBudget(long.MaxValue))),
             _ when underlying == typeof(ResetDrainCheck) => new ResetDrainCheck((RelayConnection)owner, 1, 2),
+            _ when underlying == typeof(ProxyHeader) => new ProxyHeader(2, "left over", new IPEndPoint(IPAddress.Loopback, 1), new IPEndPoint(IPAddress.Loopback, 2)),
+            _ when underlying == typeof(ProxyHeaderReader) => Scribbled(NewReader(), except: ["_timeout"]),
+            _ when underlying == typeof(ProxyHeaderSender) => Scribbled(NewSender(), except: ["_loopbackSourceAs"]),
             _ => throw new InvalidOperationException($"no unusual value for a field of type {type}: add one"),
         };
     }

@@ -1,3 +1,4 @@
+using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;

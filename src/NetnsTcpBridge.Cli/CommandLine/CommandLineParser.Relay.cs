@@ -1,3 +1,4 @@
+using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.ProxyProtocol;
 using NetnsTcpBridge.Relay;
 using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;

@@ -1,3 +1,4 @@
+using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Relay;
 using Xunit;

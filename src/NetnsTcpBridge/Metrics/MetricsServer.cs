@@ -11,7 +11,7 @@ namespace NetnsTcpBridge.Metrics;
 /// One poll loop over the listening socket and every open exchange (<see cref="MetricsExchange"/>,
 /// non-blocking). Bounds, so that no scraper, and no crowd of them, can keep a well-behaved one
 /// from its answer:
-/// - a scraper has <see cref="RequestTimeout"/> to send its request head, and
+/// - a scraper has <see cref="DefaultRequestTimeout"/> to send its request head, and
 ///   <see cref="ExchangeTimeout"/> for the whole exchange;
 /// - at most <see cref="MaxExchanges"/> are open; one more evicts the oldest that has not yet sent
 ///   a whole request, so a flood of silent connections only ever delays the next scraper by the
@@ -26,7 +26,7 @@ internal sealed class MetricsServer : IDisposable
     public static readonly TimeSpan DefaultExchangeTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a scraper may take to send its request head.</summary>
-    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>Exchanges open at once.</summary>
     public const int MaxExchanges = 64;
@@ -46,14 +46,18 @@ internal sealed class MetricsServer : IDisposable
     /// <param name="listening">A listening TCP socket; the server owns it from now on, for the life of the process.</param>
     /// <param name="render">Makes the OpenMetrics text of the counters, or null when they cannot be had now; called once per scrape.</param>
     /// <param name="exchangeTimeout">The bound of one whole exchange; <see cref="DefaultExchangeTimeout"/> when null.</param>
-    public MetricsServer(FileDescriptor listening, Func<string?> render, TimeSpan? exchangeTimeout = null)
+    /// <param name="requestTimeout">The bound of the request head; <see cref="DefaultRequestTimeout"/> when null.</param>
+    public MetricsServer(FileDescriptor listening, Func<string?> render, TimeSpan? exchangeTimeout = null, TimeSpan? requestTimeout = null)
     {
         _listening = listening;
         _render = render;
         ExchangeTimeout = exchangeTimeout ?? DefaultExchangeTimeout;
+        RequestTimeout = requestTimeout ?? DefaultRequestTimeout;
     }
 
     public TimeSpan ExchangeTimeout { get; }
+
+    public TimeSpan RequestTimeout { get; }
 
     /// <summary>Starts serving on a background thread; the listener lets it run until the process ends.</summary>
     public void Start()

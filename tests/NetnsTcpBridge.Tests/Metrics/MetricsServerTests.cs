@@ -31,7 +31,9 @@ public sealed class MetricsServerTests : IDisposable
         var socket = ListeningSocket.CreateSocket(any);
         ListeningSocket.BindAndListen(socket, any);
         _endpoint = IPEndPoint.Parse(SocketNames.Local(socket.Number));
-        _server = new MetricsServer(socket, () => { Interlocked.Increment(ref _renders); return Body; }, exchangeTimeout);
+        // The request head gets the same bound: a loaded machine may take over a second between
+        // a test's connect and its send, and the default second would then fail a patient test.
+        _server = new MetricsServer(socket, () => { Interlocked.Increment(ref _renders); return Body; }, exchangeTimeout, requestTimeout: exchangeTimeout);
         _server.Start();
     }
 

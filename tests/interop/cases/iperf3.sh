@@ -1,6 +1,7 @@
-# iperf3: 10 s each way and 8 parallel streams. Check: the receiver got at least 98% of what the
-# sender wrote (the rest is what was still in flight, in socket buffers and the bridge's pipes,
-# when the test's end was called) and the test reported no error.
+# iperf3: 10 s each way and 8 parallel streams. Check: the receiver got what the sender wrote, but
+# for what may still be in flight when the test's end is called (up to 32 MiB per stream: the
+# sockets' buffers on both legs and the bridge's pipe; a share of 2% of a short --quick run with 8
+# streams is less than that), and the test reported no error.
 
 iperf_once() { # TEST IPERF3-OPTION...
   local test=$1; shift
@@ -15,7 +16,8 @@ except ValueError:
 end = r.get("end", {})
 sent, recv = end.get("sum_sent", {}).get("bytes", 0), end.get("sum_received", {}).get("bytes", 0)
 gbit = end.get("sum_received", {}).get("bits_per_second", 0) / 1e9
-ok = not r.get("error") and recv > 0 and recv >= 0.98 * sent
+streams = max(1, r.get("start", {}).get("test_start", {}).get("num_streams", 1))
+ok = not r.get("error") and recv > 0 and recv >= min(0.98 * sent, sent - streams * (32 << 20))
 print(f"{gbit:.2f} {'ok' if ok else 'FAIL'} received {recv / sent if sent else 0:.4f} of sent{' ' + r['error'] if r.get('error') else ''}")
 PY
 )

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Compares netns_tcp_bridge with its peers (socat, haproxy, systemd-socket-proxyd, pasta) and with
-# a direct connection, in one run of the harness in bench/harness/, and keeps the results in
-# bench/results/.  Needs root and these Debian packages:
+# a direct connection, over TCP and UDP, in one run of the harness in bench/harness/, and keeps the
+# results in bench/results/.  Needs root and these Debian packages:
 #   apt-get install -y iperf3 socat haproxy passt iproute2 util-linux gcc python3
 #
 #   sudo bench/run.sh                              # bridge socat-pair haproxy proxyd pasta
 #   sudo bench/run.sh bridge socat-pair            # chosen peers
 #   sudo bench/run.sh -q bridge socat-pair         # smoke test: 1 round, short runs
-#   sudo BRIDGE_ARGS="--copy buffered" bench/run.sh bridge   # extra options for our bridge
-#   sudo bench/run.sh bridge 'bridge-old=/path/to/other/netns_tcp_bridge -l {LISTEN} -f {LISTEN_NETNS} -c {CONNECT} -t {CONNECT_NETNS}'
+#   sudo bench/run.sh -t udp                       # UDP only (tput,lat,conn,mem,udp)
+#   sudo BRIDGE_ARGS="--copy buffered" bench/run.sh -t tput,lat,conn,mem bridge   # TCP-only options
+#   sudo bench/run.sh bridge 'bridge-old=/path/to/other/netns_tcp_bridge -l {UDP}{LISTEN} -f {LISTEN_NETNS} -c {UDP}{CONNECT} -t {CONNECT_NETNS}'
 #   bench/run.sh --help                            # every option of the harness
 #
 # BRIDGE_BIN=/path/to/netns_tcp_bridge measures that executable instead of building this tree.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Measures TCP forwarders whose listening part lives in one network namespace and whose connecting
-# part lives in another, side by side with a no-forwarder baseline, in one run.  bench/run.sh is
-# the usual way in (it builds the bridge first); see bench/README.md for the method.
+# Measures TCP and UDP forwarders whose listening part lives in one network namespace and whose
+# connecting part lives in another, side by side with a no-forwarder baseline, in one run.
+# bench/run.sh is the usual way in (it builds the bridge first); see bench/README.md for the method.
 set -uo pipefail
 # "&" in a ${var//pattern/replacement} replacement must stay a literal "&" (bash 5.2)
 shopt -u patsub_replacement 2>/dev/null || true
@@ -22,8 +22,17 @@ CONN_SIZE=${CONN_SIZE:-64}
 CONN_MAXSECS=${CONN_MAXSECS:-5}     # time bound per run (rate = completed / elapsed)
 HOLD_CONNS=${HOLD_CONNS:-1000}      # idle connections held open for the memory figure
 HOLD_MAXSECS=${HOLD_MAXSECS:-60}
+UDP_SIZES=${UDP_SIZES:-"64 1400"}  # datagram sizes of the UDP rate test (the report has columns for these two)
+UDP_WINDOW=${UDP_WINDOW:-32}        # datagrams kept in flight
+UDP_SECS=${UDP_SECS:-2}             # measured seconds per size ...
+UDP_WARMUP=${UDP_WARMUP:-0.5}       # ... after these unmeasured ones
+UDP_LAT_SIZE=${UDP_LAT_SIZE:-80}    # UDP request/response: a DNS-sized datagram, one at a time
+UDP_LAT_COUNT=${UDP_LAT_COUNT:-5000}
+UDP_LAT_WARMUP=${UDP_LAT_WARMUP:-500}
+UDP_LAT_MAXSECS=${UDP_LAT_MAXSECS:-5}
+UDP_LAT_RUNS=${UDP_LAT_RUNS:-2}
 READY_SECS=${READY_SECS:-20}        # how long a forwarder may take to start listening
-TESTS=${TESTS:-tput,lat,conn,mem}
+TESTS=${TESTS:-tput,lat,conn,mem,udp}
 OUT_DIR=${OUT_DIR:-/tmp/netns-tcp-bridge-bench-results}
 DIRECT_LO=${DIRECT_LO:-1}           # also measure client+server in one netns over loopback
 KEEP=${KEEP:-0}
@@ -44,13 +53,14 @@ usage: $0 [options] [PEER ...]
 
 PEER is the name of a built-in forwarder (see --list) or NAME=TEMPLATE, a command template for
 any forwarder (placeholders: see peers.sh), e.g.
-  'bridge-old=/path/to/netns_tcp_bridge -l {LISTEN} -f {LISTEN_NETNS} -c {CONNECT} -t {CONNECT_NETNS}'
+  'bridge-old=/path/to/netns_tcp_bridge -l {UDP}{LISTEN} -f {LISTEN_NETNS} -c {UDP}{CONNECT} -t {CONNECT_NETNS}'
+({UDP} is "udp:" in the UDP tests; a template without it is not run for them).
 Without any PEER: ${DEFAULT_PEERS[*]}.
 The no-forwarder baselines 'direct' (and 'direct-lo') are always measured.
 
 options:
   -r, --reps N        rounds; each round measures every peer once (default $REPS)
-  -t, --tests LIST    subset of tput,lat,conn,mem (default $TESTS)
+  -t, --tests LIST    subset of tput,lat,conn,mem,udp (default $TESTS)
   -o, --out DIR       where result files go (default $OUT_DIR)
   -q, --quick         smoke test: 1 round, shorter runs (result files named *-quick.*)
       --no-direct-lo  skip the same-namespace loopback baseline
@@ -62,7 +72,8 @@ options:
 Environment: BRIDGE_BIN (the 'bridge' peer's executable, copied before use), BRIDGE_ARGS,
 BRIDGE_VERSION (shown in the report), and
 the settings at the top of this file (REPS LAT_RUNS TPUT_SECS LAT_COUNT CONN_COUNT CONN_CONCS
-CONN_MAXSECS HOLD_CONNS READY_SECS OUT_DIR NB_BUILD_DIR ...).
+CONN_MAXSECS HOLD_CONNS UDP_WINDOW UDP_SECS UDP_LAT_SIZE UDP_LAT_COUNT UDP_LAT_RUNS READY_SECS
+OUT_DIR NB_BUILD_DIR ...).
 USAGE
 }
 
@@ -90,7 +101,8 @@ while [ $# -gt 0 ]; do
     -r|--reps) REPS=$2; shift 2 ;;
     -t|--tests) TESTS=$2; shift 2 ;;
     -o|--out) OUT_DIR=$2; shift 2 ;;
-    -q|--quick) QUICK=1; REPS=1; LAT_RUNS=1; TPUT_SECS=2; LAT_COUNT=5000; CONN_COUNT=1000; HOLD_CONNS=200; shift ;;
+    -q|--quick) QUICK=1; REPS=1; LAT_RUNS=1; TPUT_SECS=2; LAT_COUNT=5000; CONN_COUNT=1000; HOLD_CONNS=200
+                UDP_SECS=1; UDP_LAT_COUNT=2000; UDP_LAT_RUNS=1; shift ;;
     --no-direct-lo) DIRECT_LO=0; shift ;;
     --pin-rr) RR_CLIENT_CPUS=0; RR_SERVER_CPUS=1; shift ;;
     --peers-file) EXTRA_FILES+=("$2"); shift 2 ;;
@@ -107,7 +119,10 @@ for f in "${EXTRA_FILES[@]}"; do
 done
 
 if [ "$LIST_ONLY" = 1 ]; then
-  for n in "${PEER_ORDER[@]}"; do printf '%-14s %s\n    needs: %s\n' "$n" "${PEER_DESC[$n]}" "${PEER_NEEDS[$n]}"; done
+  for n in "${PEER_ORDER[@]}"; do
+    u=no; has_udp "$n" && u=yes
+    printf '%-14s %s\n    needs: %s; forwards UDP: %s\n' "$n" "${PEER_DESC[$n]}" "${PEER_NEEDS[$n]}" "$u"
+  done
   exit 0
 fi
 
@@ -129,12 +144,20 @@ for n in "${RUN_PEERS[@]}"; do
   if [ -z "${PEER_CMD[$n]+x}" ]; then echo "unknown peer '$n' (see --list)" >&2; exit 2; fi
 done
 
+# Above every forwarder listen port: Debian 12's pasta forwards UDP only to a port not below the
+# one it listens on.
+UDP_ECHO_PORT=$((PORT_BASE + 200 * (REPS + 1)))
+
 has_test() { [[ ,$TESTS, == *,$1,* ]]; }
+for t in ${TESTS//,/ }; do
+  case $t in tput|lat|conn|mem|udp) ;; *) echo "unknown test '$t' (tput,lat,conn,mem,udp)" >&2; exit 2 ;; esac
+done
 
 # ------------------------------------------------------------------ prerequisites
 if [ "$(id -u)" != 0 ]; then echo "must run as root (creates network namespaces)" >&2; exit 2; fi
 missing=()
-for c in ip ss iperf3 gcc python3 nsenter timeout taskset; do command -v "$c" >/dev/null || missing+=("$c"); done
+for c in ip ss gcc python3 nsenter timeout taskset; do command -v "$c" >/dev/null || missing+=("$c"); done
+has_test tput && { command -v iperf3 >/dev/null || missing+=(iperf3); }
 if [ ${#missing[@]} -gt 0 ]; then
   echo "missing commands: ${missing[*]}  (Debian: apt-get install -y iperf3 iproute2 util-linux gcc python3)" >&2
   exit 2
@@ -187,9 +210,9 @@ direct_desc="client in $NS_CLI -> server in $NS_SRV over a veth pair ($VETH_NET.
 direct_path="veth between the two namespaces"
 [ "$VETH_OK" = 1 ] || direct_path="same netns loopback (veth unavailable)"
 quick_json=false; [ "$QUICK" = 1 ] && quick_json=true
-meta=$(printf '{"started":"%s","host":%s,"kernel":%s,"cpus":%s,"reps":%s,"quick":%s,"lat_runs":%s,"tput_secs":%s,"lat_size":%s,"lat_count":%s,"conn_count":%s,"conn_concs":%s,"hold_conns":%s,"direct_path":%s,"iperf3":%s,"tests":%s,"pinning":%s,"bridge":%s}' \
+meta=$(printf '{"started":"%s","host":%s,"kernel":%s,"cpus":%s,"reps":%s,"quick":%s,"lat_runs":%s,"tput_secs":%s,"lat_size":%s,"lat_count":%s,"conn_count":%s,"conn_concs":%s,"hold_conns":%s,"udp_sizes":%s,"udp_window":%s,"udp_secs":%s,"udp_lat_size":%s,"udp_lat_count":%s,"udp_lat_runs":%s,"direct_path":%s,"iperf3":%s,"tests":%s,"pinning":%s,"bridge":%s}' \
   "$STAMP" "$(jstr "$(hostname)")" "$(jstr "$(uname -r)")" "$(nproc)" "$REPS" "$quick_json" "$LAT_RUNS" "$TPUT_SECS" "$LAT_SIZE" "$LAT_COUNT" "$CONN_COUNT" \
-  "$(jstr "$CONN_CONCS")" "$HOLD_CONNS" "$(jstr "$direct_path")" "$(jstr "$(iperf3 --version 2>&1 | head -n1)")" "$(jstr "$TESTS")" \
+  "$(jstr "$CONN_CONCS")" "$HOLD_CONNS" "$(jstr "$UDP_SIZES")" "$UDP_WINDOW" "$UDP_SECS" "$UDP_LAT_SIZE" "$UDP_LAT_COUNT" "$UDP_LAT_RUNS" "$(jstr "$direct_path")" "$(jstr "$(iperf3 --version 2>/dev/null | head -n1)")" "$(jstr "$TESTS")" \
   "$(jstr "rr client=${RR_CLIENT_CPUS:-any} server=${RR_SERVER_CPUS:-any}; tput client=${TPUT_CLIENT_CPUS:-any} server=${TPUT_SERVER_CPUS:-any}")" "$(jstr "$BRIDGE_INFO")")
 record "{\"test\":\"meta\",\"data\":$meta}"
 

@@ -1,16 +1,22 @@
 # Peers: their registry, filling in a command template, and starting, watching and stopping one
 # forwarder at a time.  Sourced by bench.sh.
 
-declare -A PEER_NEEDS PEER_DESC PEER_CMD PEER_CLEANUP
+declare -A PEER_NEEDS PEER_DESC PEER_CMD PEER_CLEANUP PEER_UDP_CMD PEER_UDP_CLEANUP
 PEER_ORDER=()
 peer() { # NAME NEEDS DESCRIPTION TEMPLATE [CLEANUP]  (the format of peers.sh)
   PEER_NEEDS[$1]=$2; PEER_DESC[$1]=$3; PEER_CMD[$1]=$4; PEER_CLEANUP[$1]=${5:-}
   PEER_ORDER+=("$1")
+  # a template that spells the protocol with {UDP} serves the UDP tests as it stands
+  if [[ $4 == *"{UDP}"* ]]; then PEER_UDP_CMD[$1]=$4; PEER_UDP_CLEANUP[$1]=${5:-}; fi
 }
+peer_udp() { # NAME TEMPLATE [CLEANUP]: how peer NAME forwards UDP, when its TCP template cannot
+  PEER_UDP_CMD[$1]=$2; PEER_UDP_CLEANUP[$1]=${3:-}
+}
+has_udp() { [ -n "${PEER_UDP_CMD[$1]:-}" ]; }
 
 fill() { # TEMPLATE -> stdout, with the current phase's values (set_phase_vars)
   local t=$1 k
-  for k in LISTEN LISTEN_HOST LISTEN_PORT LISTEN_NETNS LISTEN_NETNS_NAME LISTEN_NETNS_PID \
+  for k in UDP LISTEN LISTEN_HOST LISTEN_PORT LISTEN_NETNS LISTEN_NETNS_NAME LISTEN_NETNS_PID \
            CONNECT CONNECT_HOST CONNECT_PORT CONNECT_NETNS CONNECT_NETNS_NAME CONNECT_NETNS_PID \
            WORKDIR NBTOOL VETH_LISTEN_IF VETH_LISTEN_ADDR VETH_CONNECT_IF VETH_CONNECT_ADDR; do
     local v="NB_$k"
@@ -19,8 +25,9 @@ fill() { # TEMPLATE -> stdout, with the current phase's values (set_phase_vars)
   printf '%s' "$t"
 }
 
-set_phase_vars() { # LISTEN_PORT CONNECT_PORT; exported too, for templates that prefer variables
-  export NB_LISTEN_HOST=127.0.0.1 NB_LISTEN_PORT=$1
+set_phase_vars() { # LISTEN_PORT CONNECT_PORT [PROTO]; exported too, for templates that prefer variables
+  NB_UDP=""; [ "${3:-tcp}" = udp ] && NB_UDP="udp:"
+  export NB_UDP NB_LISTEN_HOST=127.0.0.1 NB_LISTEN_PORT=$1
   export NB_LISTEN="$NB_LISTEN_HOST:$NB_LISTEN_PORT"
   export NB_LISTEN_NETNS="/run/netns/$NS_CLI" NB_LISTEN_NETNS_NAME=$NS_CLI NB_LISTEN_NETNS_PID=$CLI_NS_PID
   export NB_CONNECT_HOST=127.0.0.1 NB_CONNECT_PORT=$2
@@ -35,20 +42,25 @@ set_phase_vars() { # LISTEN_PORT CONNECT_PORT; exported too, for templates that 
 }
 
 FWD_LOG=""
-fwd_start() { # NAME PHASE LISTEN_PORT CONNECT_PORT -> sets FWD_PID, or returns 1 (error recorded)
-  local name=$1 phase=$2 cmd logf why
-  set_phase_vars "$3" "$4"
-  cmd=$(fill "${PEER_CMD[$name]}")
-  PENDING_CLEANUP=$(fill "${PEER_CLEANUP[$name]}")
+fwd_start() { # NAME PHASE LISTEN_PORT CONNECT_PORT [PROTO] -> sets FWD_PID, or returns 1 (error recorded)
+  local name=$1 phase=$2 proto=${5:-tcp} cmd logf why
+  set_phase_vars "$3" "$4" "$proto"
+  if [ "$proto" = udp ]; then
+    cmd=$(fill "${PEER_UDP_CMD[$name]}")
+    PENDING_CLEANUP=$(fill "${PEER_UDP_CLEANUP[$name]}")
+  else
+    cmd=$(fill "${PEER_CMD[$name]}")
+    PENDING_CLEANUP=$(fill "${PEER_CLEANUP[$name]}")
+  fi
   logf="$WORK/$name.$phase.log"
   FWD_LOG=$logf
   printf '%s\n----\n' "$cmd" > "$logf"
   # under a child subreaper, so that whatever the forwarder forks stays in one tree
   "$NBTOOL" spawn -- bash -c "$cmd" >> "$logf" 2>&1 < /dev/null &
   FWD_PID=$!
-  if ! wait_listen "$NS_CLI" "$NB_LISTEN_PORT" "$READY_SECS" "$FWD_PID"; then
-    why="did not listen on $NB_LISTEN in $NS_CLI within ${READY_SECS}s"
-    kill -0 "$FWD_PID" 2>/dev/null || why="exited before listening on $NB_LISTEN"
+  if ! wait_listen "$NS_CLI" "$NB_LISTEN_PORT" "$READY_SECS" "$FWD_PID" "$proto"; then
+    why="did not listen on $NB_UDP$NB_LISTEN in $NS_CLI within ${READY_SECS}s"
+    kill -0 "$FWD_PID" 2>/dev/null || why="exited before listening on $NB_UDP$NB_LISTEN"
     rec_error "$name" "$phase" "forwarder $why; log: $(tail -c 600 "$logf")"
     fwd_stop
     return 1

@@ -48,6 +48,25 @@ measure_conn() { # new connections per second at each concurrency of CONN_CONCS
   done
 }
 
+measure_udp() { # replies/s with UDP_WINDOW datagrams in flight at each size, then latency one at a time
+  local peer=$1 ns=$2 host=$3 port=$4 round=$5 size out k rep
+  for size in $UDP_SIZES; do
+    out=$(ip netns exec "$ns" "${RR_CPIN[@]}" "$NBTOOL" udp-flood "$host" "$port" "$size" "$UDP_WINDOW" "$UDP_SECS" "$UDP_WARMUP")
+    [ -n "$out" ] || out="{\"size\":$size,\"error\":\"no output\"}"
+    record "{\"peer\":\"$peer\",\"test\":\"udp\",\"size\":$size,\"rep\":$round,\"data\":$out}"
+    log "$peer udp $size B x$UDP_WINDOW #$round: $(json_num rate "$out")/s stalls=$(json_num stalls "$out")"
+    check_fwd "$peer" "udp $size #$round" || return 1
+  done
+  for k in $(seq "$UDP_LAT_RUNS"); do
+    rep=$(( (round - 1) * UDP_LAT_RUNS + k ))
+    out=$(ip netns exec "$ns" "${RR_CPIN[@]}" "$NBTOOL" udp-pingpong "$host" "$port" "$UDP_LAT_SIZE" "$UDP_LAT_COUNT" "$UDP_LAT_WARMUP" "$UDP_LAT_MAXSECS")
+    [ -n "$out" ] || out='{"error":"no output"}'
+    record "{\"peer\":\"$peer\",\"test\":\"udplat\",\"rep\":$rep,\"data\":$out}"
+    log "$peer udp rr #$rep: p50=$(json_num p50_us "$out")us p99=$(json_num p99_us "$out")us lost=$(json_num lost "$out")"
+    check_fwd "$peer" "udp rr #$rep" || return 1
+  done
+}
+
 mem_record() { # PEER STATE: PSS and RSS of the forwarder's process tree (idle, hold, after)
   local s; s=$(treestat)
   record "{\"peer\":\"$1\",\"test\":\"mem\",\"state\":\"$2\",\"data\":$s}"

@@ -45,22 +45,36 @@ check_veth() { # the link may exist and still not carry TCP (kernel settings): t
   stop_bg "$probe"
 }
 
-wait_listen() { # NS PORT SECS [PID that must stay alive]: until something listens on PORT in NS
-  local ns=$1 port=$2 secs=$3 pid=${4:-}
+wait_listen() { # NS PORT SECS [PID that must stay alive] [tcp|udp]: until something listens on PORT in NS
+  local ns=$1 port=$2 secs=$3 pid=${4:-} kind=-Hltn
+  [ "${5:-tcp}" = udp ] && kind=-Hlun   # a bound, unconnected UDP socket
   for _ in $(seq $((secs * 20))); do
-    if [ -n "$(in_ns "$ns" ss -Hltn "sport = :$port" 2>/dev/null)" ]; then return 0; fi
+    if [ -n "$(in_ns "$ns" ss $kind "sport = :$port" 2>/dev/null)" ]; then return 0; fi
     if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
     sleep 0.05
   done
   return 1
 }
 
-# Fresh backends for every peer and round: a server that a forwarder left in a bad state (half-open
-# connections, a stuck iperf3 test) cannot spoil the next measurement.
+# Fresh backends for every peer and round, only those the selected tests use: a server that a
+# forwarder left in a bad state (half-open connections, a stuck iperf3 test) cannot spoil the next
+# measurement.
 BACK_PIDS=()
 start_backends() {
-  ip netns exec "$NS_SRV" "${TP_SPIN[@]}" iperf3 -s -p $IPERF_PORT > "$WORK/iperf3-server.log" 2>&1 & BACK_PIDS=($!); BG_PIDS+=($!)
-  ip netns exec "$NS_SRV" "${RR_SPIN[@]}" "$NBTOOL" echo-server 0.0.0.0 $ECHO_PORT > "$WORK/echo-server.log" 2>&1 & BACK_PIDS+=($!); BG_PIDS+=($!)
-  wait_listen "$NS_SRV" $IPERF_PORT 10 "${BACK_PIDS[0]}" && wait_listen "$NS_SRV" $ECHO_PORT 10 "${BACK_PIDS[1]}"
+  local p
+  BACK_PIDS=()
+  if has_test tput; then
+    ip netns exec "$NS_SRV" "${TP_SPIN[@]}" iperf3 -s -p $IPERF_PORT > "$WORK/iperf3-server.log" 2>&1 & p=$!; BACK_PIDS+=("$p"); BG_PIDS+=("$p")
+    wait_listen "$NS_SRV" $IPERF_PORT 10 "$p" || return 1
+  fi
+  if has_test lat || has_test conn || has_test mem; then
+    ip netns exec "$NS_SRV" "${RR_SPIN[@]}" "$NBTOOL" echo-server 0.0.0.0 $ECHO_PORT > "$WORK/echo-server.log" 2>&1 & p=$!; BACK_PIDS+=("$p"); BG_PIDS+=("$p")
+    wait_listen "$NS_SRV" $ECHO_PORT 10 "$p" || return 1
+  fi
+  if has_test udp; then
+    ip netns exec "$NS_SRV" "${RR_SPIN[@]}" "$NBTOOL" udp-echo 0.0.0.0 $UDP_ECHO_PORT > "$WORK/udp-echo.log" 2>&1 & p=$!; BACK_PIDS+=("$p"); BG_PIDS+=("$p")
+    wait_listen "$NS_SRV" $UDP_ECHO_PORT 10 "$p" udp || return 1
+  fi
+  return 0
 }
 stop_backends() { stop_bg "${BACK_PIDS[@]}"; BACK_PIDS=(); }

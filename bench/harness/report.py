@@ -20,6 +20,10 @@ RATIO_METRICS = [
     ("lat_p99_us", "rr p99", False),
     ("conn_c1_per_s", "conn c1", True),
     ("conn_c32_per_s", "conn c32", True),
+    ("udp_64_per_s", "udp 64", True),
+    ("udp_1400_per_s", "udp 1400", True),
+    ("udp_lat_p50_us", "udp p50", False),
+    ("udp_lat_p99_us", "udp p99", False),
 ]
 
 ABS_COLUMNS = [
@@ -35,6 +39,14 @@ ABS_COLUMNS = [
     ("mem_hold_rss_mb", "held RSSsum", "{:.1f}"),
     ("mem_after_pss_mb", "after MB", "{:.1f}"),
     ("cpu_s_per_gb", "cpu s/GB", "{:.2f}"),
+]
+
+UDP_ABS_COLUMNS = [
+    ("udp_64_per_s", "64 B rt/s", "{:.0f}"),
+    ("udp_1400_per_s", "1400 B rt/s", "{:.0f}"),
+    ("udp_lat_p50_us", "p50 us", "{:.0f}"),
+    ("udp_lat_p99_us", "p99 us", "{:.0f}"),
+    ("udp_lat_lost", "rr lost", "{:.0f}"),
 ]
 
 
@@ -109,6 +121,9 @@ def summarize(recs, baseline):
             p["desc"] = r.get("desc", "")
             p["cmd"] = r.get("cmd", "")
             p["kind"] = r.get("kind", "forwarder")
+            p["udp"] = r.get("udp", p["kind"] == "direct")
+            if r.get("udp_cmd"):
+                p["udp_cmd"] = r["udp_cmd"]
         elif t == "error":
             p["errors"].append("%s: %s" % (r.get("phase", "?"), r.get("msg", "")))
         elif t == "tput":
@@ -144,6 +159,22 @@ def summarize(recs, baseline):
                 add(p, "conn_c%s_per_s" % c, d.get("rate"))
                 add(p, "conn_c%s_p50_us" % c, d.get("p50_us"))
                 add(p, "conn_c%s_p99_us" % c, d.get("p99_us"))
+        elif t == "udp":
+            size = d.get("size", r.get("size"))
+            if d.get("error"):
+                p["errors"].append("udp %s B rep %s: %s" % (size, r.get("rep"), d["error"]))
+            if d.get("measured") and not d.get("bad"):
+                add(p, "udp_%s_per_s" % size, d.get("rate"))
+                add(p, "udp_%s_stalls" % size, d.get("stalls"))
+        elif t == "udplat":
+            if d.get("error") or not d.get("complete", False):
+                p["errors"].append("udp rr rep %s: %s (n=%s)" % (r.get("rep"), d.get("error"), d.get("n")))
+            if d.get("n"):
+                add(p, "udp_lat_p50_us", d.get("p50_us"))
+                add(p, "udp_lat_p99_us", d.get("p99_us"))
+                add(p, "udp_lat_p999_us", d.get("p999_us"))
+                add(p, "udp_lat_mean_us", d.get("mean_us"))
+                add(p, "udp_lat_lost", d.get("lost"))
         elif t == "mem":
             st = r.get("state")
             if d.get("rss_kb") is not None:
@@ -194,6 +225,8 @@ def summarize(recs, baseline):
                 "kind": p.get("kind", "forwarder"),
                 "desc": p["desc"],
                 "cmd": p["cmd"],
+                "udp": p.get("udp", True),
+                "udp_cmd": p.get("udp_cmd", ""),
                 "errors": p["errors"],
                 "metrics": metrics,
                 "ratio_to_baseline": ratios,
@@ -221,6 +254,29 @@ def table(rows, headers):
     return "\n".join(lines)
 
 
+TESTS = ("tput", "lat", "conn", "mem", "udp")
+
+
+def test_of(key):
+    """The harness test (-t) a metric comes from."""
+    return "tput" if key.startswith("cpu_") else key.split("_", 1)[0]
+
+
+def tests_run(meta):
+    """The tests of a run; every one for a summary that does not say."""
+    t = meta.get("tests")
+    return set(t.split(",")) if t else set(TESTS)
+
+
+def abs_table(summary, cols):
+    hdr = ["peer"] + [t for _, t, _ in cols]
+    rows = []
+    for p in summary["peers"]:
+        m = p["metrics"]
+        rows.append([p["name"]] + [fmt(m.get(k, {}).get("median"), f) for k, _, f in cols])
+    return table(rows, hdr)
+
+
 def render(summary):
     out = []
     meta = summary.get("meta", {})
@@ -241,27 +297,41 @@ def render(summary):
         )
         if meta.get("bridge", "").strip():
             out.append("bridge: %s" % meta["bridge"].strip())
+    shown = tests_run(meta)
+    ratio_cols = [c for c in RATIO_METRICS if test_of(c[0]) in shown]
     out.append("")
-    out.append("Ratios to '%s' (medians). Throughput and conn/s: fraction of direct (higher is better);" % base)
-    out.append("request/response latency: multiple of direct (lower is better).")
-    hdr = ["peer"] + [t for _, t, _ in RATIO_METRICS]
+    if "udp" in shown:
+        out.append("Ratios to '%s' (medians). Throughput, conn/s and UDP round trips/s: fraction of direct" % base)
+        out.append("(higher is better); request/response latency (rr, udp p50/p99): multiple of direct (lower is better).")
+    else:
+        out.append("Ratios to '%s' (medians). Throughput and conn/s: fraction of direct (higher is better);" % base)
+        out.append("request/response latency: multiple of direct (lower is better).")
+    hdr = ["peer"] + [t for _, t, _ in ratio_cols]
     rows = []
     for p in summary["peers"]:
         r = p.get("ratio_to_baseline", {})
-        rows.append([p["name"]] + [fmt(r.get(k), "{:.2f}") for k, _, _ in RATIO_METRICS])
+        rows.append([p["name"]] + [fmt(r.get(k), "{:.2f}") for k, _, _ in ratio_cols])
     out.append(table(rows, hdr))
-    out.append("")
-    out.append("Absolute medians (noisy; shared machine). Memory = PSS summed over the forwarder's processes;")
-    out.append("'held' = with %s idle connections open through it ('RSSsum' = plain sum of RSS);"
-               % meta.get("hold_conns", "N"))
-    out.append("'after' = idle again after the latency and connection-rate tests (tens of thousands of connections);")
-    out.append("cpu = forwarder CPU seconds per GB moved during the iperf3 runs.")
-    hdr = ["peer"] + [t for _, t, _ in ABS_COLUMNS]
-    rows = []
-    for p in summary["peers"]:
-        m = p["metrics"]
-        rows.append([p["name"]] + [fmt(m.get(k, {}).get("median"), f) for k, _, f in ABS_COLUMNS])
-    out.append(table(rows, hdr))
+    abs_cols = [c for c in ABS_COLUMNS if test_of(c[0]) in shown]
+    if abs_cols:
+        out.append("")
+        out.append("Absolute medians (noisy; shared machine). Memory = PSS summed over the forwarder's processes;")
+        out.append("'held' = with %s idle connections open through it ('RSSsum' = plain sum of RSS);"
+                   % meta.get("hold_conns", "N"))
+        out.append("'after' = idle again after the latency and connection-rate tests (tens of thousands of connections);")
+        out.append("cpu = forwarder CPU seconds per GB moved during the iperf3 runs.")
+        out.append(abs_table(summary, abs_cols))
+    if "udp" in shown:
+        out.append("")
+        out.append("UDP, absolute medians: round trips/s with %s datagrams in flight (each one datagram through the"
+                   % meta.get("udp_window", "N"))
+        out.append("forwarder either way); p50/p99: one %s-byte datagram at a time; 'rr lost': requests with no answer"
+                   % meta.get("udp_lat_size", "N"))
+        out.append("within 200 ms, per run.")
+        no_udp = [p["name"] for p in summary["peers"] if not p.get("udp", True)]
+        if no_udp:
+            out.append("'-' for %s: no UDP forwarding." % ", ".join(no_udp))
+        out.append(abs_table(summary, UDP_ABS_COLUMNS))
     errs = [(p["name"], e) for p in summary["peers"] for e in p["errors"]]
     if errs:
         out.append("")

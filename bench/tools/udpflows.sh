@@ -4,13 +4,12 @@
 set -u
 BIN=$1; N=${2:-10000}
 l=ntbmem-ul-$$; c=ntbmem-uc-$$
-dir=$(mktemp -d); tool=$dir/udpbench
-gcc -O2 -o "$tool" "$(dirname "$0")/udpbench.c" || exit 1
+NB=${NBTOOL:-$("$(dirname "$0")/../harness/build-nbtool.sh")} || exit 1
 pids=()
-cleanup(){ for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; ip netns del $l 2>/dev/null; ip netns del $c 2>/dev/null; rm -rf "$dir"; }
+cleanup(){ for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; ip netns del $l 2>/dev/null; ip netns del $c 2>/dev/null; }
 trap cleanup EXIT
 for n in $l $c; do ip netns add $n; ip -n $n link set lo up; done
-ip netns exec $c "$tool" server 9053 & pids+=($!)
+ip netns exec $c "$NB" udp-echo 127.0.0.1 9053 & pids+=($!)
 "$BIN" -q -l udp:127.0.0.1:5300 --listen-netns $l -c udp:127.0.0.1:9053 --connect-netns $c --max-udp-flows $((N + 100)) & L=$!; pids+=($L)
 sleep 1
 C=$(pgrep -P $L | head -1)

@@ -21,15 +21,10 @@ internal static class Program
             return RuntimeFailure;
         }
 
-        if (args is [BridgeRunner.ConnectorPartArgument])
+        // A connector part, or the serving listener that the set-up image replaced itself with inside the listen netns.
+        if (BridgeRunner.PartToRun(args) is { } part)
         {
-            return RunGuarded(BridgeRunner.RunConnectorPart, verbose: false);
-        }
-
-        // The listener, set up, has replaced its image with this one inside the listen netns.
-        if (BridgeRunner.ServingListenerHandoff() is { } handoff)
-        {
-            return RunGuarded(() => BridgeRunner.RunServingListener(handoff), verbose: false);
+            return RunGuarded(part, verbose: false);
         }
 
         CommandLineRequest request;

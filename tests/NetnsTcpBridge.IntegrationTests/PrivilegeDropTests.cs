@@ -45,6 +45,41 @@ public sealed class PrivilegeDropTests : IntegrationTest
         Assert.True(await ProcFs.WaitUntilEndedAsync(connector, StepTimeout), $"the connector (pid {connector}) outlived the listener");
     });
 
+    /// <summary>
+    /// UDP under --user: flows begin only once both parts have dropped (a socket and a connect
+    /// each, which need no privilege), and the relay's own thread holds no capability either.
+    /// </summary>
+    [NamespaceFact]
+    public Task User_UdpFlowsStartedAfterTheDrop_Relay_AndEveryThreadIsUnprivileged() => WithTimeout(async () =>
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        Track(UdpEchoServer.Start(connectSide, Loopback(9053)));
+        var bridge = StartBridge(["-l", "udp:127.0.0.1:5300", "--listen-netns", listenSide.Name, "-c", "udp:127.0.0.1:9053", "--connect-netns", connectSide.Name,
+            "--user", "nobody:nogroup"]);
+        await listenSide.WaitForUdpSocketAsync(5300, bridge);
+        int connector = await bridge.WaitForConnectorAsync();
+        foreach (int pid in new[] { bridge.Pid, connector })
+        {
+            await WaitForStatusAsync(pid, "Uid", $"{Nobody}\t{Nobody}\t{Nobody}\t{Nobody}", bridge);
+            await WaitForStatusAsync(pid, "Seccomp", SeccompFilterMode, bridge);
+        }
+
+        for (int client = 0; client < 3; client++)
+        {
+            using var socket = listenSide.ConnectUdp(Loopback(5300));
+            byte[] payload = SocketIo.Payload(client + 1, 500);
+            await socket.SendAsync(payload, SocketFlags.None);
+            byte[] reply = new byte[1000];
+            int length = await socket.ReceiveAsync(reply, SocketFlags.None).WaitAsync(StepTimeout);
+            Assert.Equal(payload, reply[..length]);
+        }
+
+        Assert.Contains(ThreadStatuses(connector), thread => thread.Status.GetValueOrDefault("Name") == "udp relay");
+        AssertUnprivileged(bridge.Pid);
+        AssertUnprivileged(connector);
+    });
+
     [NamespaceFact]
     public Task User_Unknown_ExitsTwoWithOneLine() => WithTimeout(async () =>
     {
@@ -105,6 +140,33 @@ public sealed class PrivilegeDropTests : IntegrationTest
         finally
         {
             Directory.Delete(directory, recursive: true);
+        }
+    });
+
+    /// <summary>
+    /// The serving listener removes its socket file through the directory opened at start, so the
+    /// user needs write access to that directory only, not a way through the directories above it.
+    /// </summary>
+    [NamespaceFact]
+    public Task User_SocketFileUnderAParentTheUserCannotEnter_IsStillRemovedAtExit() => WithTimeout(async () =>
+    {
+        string parent = CreateDirectory(owner: "0:0", mode: "700");
+        string directory = Path.Combine(parent, "run");
+        Directory.CreateDirectory(directory);
+        Run("chown", $"{Nobody}:{Nobody}", directory);
+        string path = Path.Combine(directory, "front.sock");
+        try
+        {
+            var bridge = StartBridge(["-l", $"unix:{path}", "-c", "127.0.0.1:9000", "--user", "nobody"]);
+            (await ConnectUnixWhenReadyAsync(path, bridge)).Dispose();
+            await WaitForStatusAsync(bridge.Pid, "Uid", $"{Nobody}\t{Nobody}\t{Nobody}\t{Nobody}", bridge);
+            bridge.Signal(Native.SIGTERM);
+            Assert.True(await bridge.WaitForExitAsync(StepTimeout) == new ExitStatus(0, 0), bridge.Describe());
+            Assert.False(File.Exists(path), $"nobody may write the socket's directory, and must remove the file: {bridge.Describe()}");
+        }
+        finally
+        {
+            Directory.Delete(parent, recursive: true);
         }
     });
 

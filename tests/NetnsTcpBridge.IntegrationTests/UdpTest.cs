@@ -44,7 +44,11 @@ public abstract class UdpTest : IntegrationTest
     }
 
     /// <summary>Sends SIGUSR1 until the connector's UDP counters line contains <paramref name="expected"/>; returns that line.</summary>
-    protected static async Task<string> WaitForUdpStatsAsync(BridgeProcess bridge, string expected)
+    protected static Task<string> WaitForUdpStatsAsync(BridgeProcess bridge, string expected) =>
+        WaitForUdpStatsAsync(bridge, line => line.Contains(expected, StringComparison.Ordinal));
+
+    /// <summary>Sends SIGUSR1 until the connector's UDP counters line satisfies <paramref name="expected"/>; returns that line.</summary>
+    protected static async Task<string> WaitForUdpStatsAsync(BridgeProcess bridge, Func<string, bool> expected)
     {
         using var timeout = new CancellationTokenSource(StepTimeout);
         while (true)
@@ -52,11 +56,20 @@ public abstract class UdpTest : IntegrationTest
             bridge.Signal(SIGUSR1);
             await Task.Delay(100, timeout.Token);
             string? line = LogLines.Split(bridge.Stderr).LastOrDefault(l => l.Contains("stats: udp flows", StringComparison.Ordinal));
-            if (line is not null && line.Contains(expected, StringComparison.Ordinal))
+            if (line is not null && expected(line))
             {
                 return line;
             }
         }
+    }
+
+    /// <summary>The number after <paramref name="name"/> in a UDP counters line ("buffer full", "datagrams client->server").</summary>
+    protected static long UdpCounter(string line, string name)
+    {
+        int at = line.IndexOf(name + " ", StringComparison.Ordinal);
+        Assert.True(at >= 0, $"no '{name}' in: {line}");
+        string number = new([.. line[(at + name.Length + 1)..].TakeWhile(char.IsAsciiDigit)]);
+        return long.Parse(number, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Waits for the -v line that says a flow of <paramref name="client"/> ended for <paramref name="reason"/>.</summary>

@@ -82,11 +82,6 @@ public sealed class UnixSocketTests : IntegrationTest
     });
 
     /// <summary>
-    /// The socket file is created with its --unix-mode by bind itself (never chmod'ed by path
-    /// afterwards), and a symlink planted at the path is never followed: the bridge refuses it
-    /// and the file it points to keeps its mode.
-    /// </summary>
-    /// <summary>
     /// A socket-file target is looked up in the directory the bridge opened at start: a directory
     /// of its path renamed, and another put in its place with a socket of the same name, does not
     /// take the clients.
@@ -119,6 +114,11 @@ public sealed class UnixSocketTests : IntegrationTest
         }
     });
 
+    /// <summary>
+    /// The socket file is created with its --unix-mode by bind itself (never chmod'ed by path
+    /// afterwards), and a symlink planted at the path is never followed: the bridge refuses it
+    /// and the file it points to keeps its mode.
+    /// </summary>
     [NamespaceFact]
     public Task UnixPathListener_SymlinkAtThePath_IsRefused_ItsTargetUntouched() => WithTimeout(async () =>
     {
@@ -153,10 +153,7 @@ public sealed class UnixSocketTests : IntegrationTest
         try
         {
             string path = Path.Combine(directory, "front.sock");
-            using (var stale = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-            {
-                stale.Bind(new UnixDomainSocketEndPoint(path)); // bound, never listening: a stale file
-            }
+            StaleSocketFile.Leave(path);
 
             var bridge = StartBridge(["-l", $"unix:{path}", "--unix-mode", "600", "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name]);
             using (var client = await ConnectUnixWhenReadyAsync(null, new UnixDomainSocketEndPoint(path), bridge))

@@ -27,6 +27,15 @@ internal static unsafe partial class Native
     public const int EPIPE = 32;
     public const int ECONNRESET = 104;
 
+    public const int AF_UNIX = 1;
+    public const int SOCK_STREAM = 1;
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
+    public static partial int Bind(int fd, byte* address, uint length);
+
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     public static partial int IoctlInt(int fd, nuint request, int* value);
 

@@ -29,6 +29,16 @@
  *       creates a listening TCP socket in the current network namespace,
  *       puts it at fd 3, sets LISTEN_FDS=1/LISTEN_PID (socket activation
  *       protocol) and execs CMD.
+ *   udp-echo HOST PORT
+ *       UDP echo server (recvmmsg/sendmmsg, 64 datagrams at a time).
+ *   udp-flood HOST PORT SIZE WINDOW SECS WARMUP_SECS
+ *       one UDP socket keeps WINDOW datagrams of SIZE bytes in flight
+ *       towards an echo server; prints JSON with the replies per second
+ *       counted over SECS after WARMUP_SECS.
+ *   udp-pingpong HOST PORT SIZE COUNT WARMUP MAXSECS
+ *       one UDP socket, COUNT request/response round trips of SIZE bytes,
+ *       one at a time (after WARMUP unmeasured ones); prints JSON with
+ *       latency percentiles in microseconds and the requests lost.
  *
  * Built on first use by ../build-nbtool.sh (gcc -O2 -Wall -o nbtool *.c).
  */
@@ -38,7 +48,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: nbtool {echo-server|pingpong|connrate|hold|spawn|treestat|treepids|"
-                        "listen-exec} ...\n");
+                        "listen-exec|udp-echo|udp-flood|udp-pingpong} ...\n");
         return 2;
     }
     const char *c = argv[1];
@@ -60,5 +70,11 @@ int main(int argc, char **argv)
         return cmd_treepids(argc, argv);
     if (!strcmp(c, "listen-exec"))
         return cmd_listen_exec(argc, argv);
+    if (!strcmp(c, "udp-echo"))
+        return cmd_udp_echo(argc, argv);
+    if (!strcmp(c, "udp-flood"))
+        return cmd_udp_flood(argc, argv);
+    if (!strcmp(c, "udp-pingpong"))
+        return cmd_udp_pingpong(argc, argv);
     die("unknown subcommand %s", c);
 }

@@ -51,5 +51,8 @@ int cmd_spawn(int argc, char **argv);
 int cmd_treestat(int argc, char **argv);
 int cmd_treepids(int argc, char **argv);
 int cmd_listen_exec(int argc, char **argv);
+int cmd_udp_echo(int argc, char **argv);
+int cmd_udp_flood(int argc, char **argv);
+int cmd_udp_pingpong(int argc, char **argv);
 
 #endif

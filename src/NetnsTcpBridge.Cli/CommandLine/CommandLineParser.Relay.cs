@@ -35,12 +35,9 @@ internal static partial class CommandLineParser
         {
             relay = relay with
             {
-                CopyMethod = copy switch
-                {
-                    "splice" => CopyMethod.Splice,
-                    "buffered" => CopyMethod.Buffered,
-                    _ => throw new UsageException($"invalid value '{copy}' for {Copy.Spellings}: expected splice or buffered"),
-                },
+                CopyMethod = Words.CopyMethod.TryParse(copy, out var method)
+                    ? method
+                    : throw new UsageException($"invalid value '{copy}' for {Copy.Spellings}: expected {Words.CopyMethod.Choices}"),
             };
         }
 
@@ -90,16 +87,9 @@ internal static partial class CommandLineParser
         return relay;
     }
 
-    // The single forward's PROXY settings, and with rules the defaults of every rule (each rule
-    // may set its own; see RuleParser). The timeout applies to every rule that accepts a header.
+    // The PROXY settings shared by every forward; whether each sends or reads a header is its own (RuleDefaults).
     private static RelayOptions ParseProxyProtocolOptions(Dictionary<OptionDefinition, string?> values, RelayOptions relay)
     {
-        relay = relay with
-        {
-            SendProxyHeader = ParseProxyProtocolVersion(values),
-            AcceptProxyHeader = values.ContainsKey(AcceptProxy),
-            AcceptProxyFrom = ParseTrustedProxies(values),
-        };
         if (values.TryGetValue(ProxyProtocolLoopbackAs, out string? loopbackAs))
         {
             relay = relay with
@@ -122,10 +112,7 @@ internal static partial class CommandLineParser
         : throw new UsageException($"invalid value '{list}' for {AcceptProxyFrom.Spellings}: {error}");
 
     private static ProxyProtocolVersion ParseProxyProtocolVersion(Dictionary<OptionDefinition, string?> values) =>
-        !values.TryGetValue(OptionDefinitions.ProxyProtocol, out string? version) ? ProxyProtocolVersion.None : version switch
-        {
-            "v1" => ProxyProtocolVersion.V1,
-            "v2" => ProxyProtocolVersion.V2,
-            _ => throw new UsageException($"invalid value '{version}' for {OptionDefinitions.ProxyProtocol.Spellings}: expected v1 or v2"),
-        };
+        !values.TryGetValue(OptionDefinitions.ProxyProtocol, out string? version) ? ProxyProtocolVersion.None
+        : Words.ProxyProtocol.TryParse(version, out var parsed) ? parsed
+        : throw new UsageException($"invalid value '{version}' for {OptionDefinitions.ProxyProtocol.Spellings}: expected {Words.ProxyProtocol.Choices}");
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using NetnsTcpBridge.Bridge;
-using NetnsTcpBridge.Privileges;
 using static NetnsTcpBridge.Cli.CommandLine.OptionDefinitions;
 
 namespace NetnsTcpBridge.Cli.CommandLine;
@@ -8,11 +7,17 @@ namespace NetnsTcpBridge.Cli.CommandLine;
 // Named forwards (--rule, --config) in place of the single forward of -l/-c; each rule's keys are read by RuleParser.
 internal static partial class CommandLineParser
 {
-    /// <summary>
-    /// Named forwards: the sections of --config, then each --rule, in order. --unix-mode,
-    /// --dual-stack, --proxy-protocol, --accept-proxy and --accept-proxy-from are defaults for the rules that do not set their own.
-    /// </summary>
-    private static BridgeSettings RuleSettings(Dictionary<OptionDefinition, string?> values, List<string> ruleValues)
+    /// <summary>--unix-mode, --unix-owner, --dual-stack and the PROXY options: the single forward's, or every rule's defaults.</summary>
+    private static RuleDefaults ParseRuleDefaults(Dictionary<OptionDefinition, string?> values) => new(
+        UnixMode: values.TryGetValue(UnixMode, out string? mode) ? ParseMode(mode!) : null,
+        UnixOwner: values.TryGetValue(UnixOwner, out string? owner) ? ParseOwner(owner!, UnixOwner.Spellings) : null,
+        DualStack: values.TryGetValue(DualStack, out string? dualStack) ? ParseYesNo(dualStack!, DualStack) : null,
+        ProxyProtocol: ParseProxyProtocolVersion(values),
+        AcceptProxy: values.ContainsKey(AcceptProxy),
+        AcceptProxyFrom: ParseTrustedProxies(values));
+
+    /// <summary>Named forwards: the sections of --config, then each --rule, in order.</summary>
+    private static BridgeSettings RuleSettings(Dictionary<OptionDefinition, string?> values, List<string> ruleValues, RuleDefaults defaults)
     {
         var single = new[] { Listen, ListenFd, PreacceptedFd, Connect, ConnectFd, ListenNetnsFile, ListenNetnsFd, ConnectNetnsFile, ConnectNetnsFd, ListenNetns, ConnectNetns };
         if (single.FirstOrDefault(values.ContainsKey) is { } conflicting)
@@ -20,12 +25,6 @@ internal static partial class CommandLineParser
             throw new UsageException($"{conflicting.Spellings} cannot be combined with {Rule.Spellings} or {Config.Spellings}: write that forward as a rule too");
         }
 
-        UnixFileMode? defaultMode = values.TryGetValue(UnixMode, out string? mode) ? ParseMode(mode!) : null;
-        bool? defaultDualStack = values.TryGetValue(DualStack, out string? dualStack) ? ParseYesNo(dualStack!, DualStack) : null;
-        FileOwner? defaultOwner = values.TryGetValue(UnixOwner, out string? owner) ? ParseOwner(owner!, UnixOwner.Spellings) : null;
-        var defaultProxy = ParseProxyProtocolVersion(values);
-        bool defaultAccept = values.ContainsKey(AcceptProxy);
-        var defaultAcceptFrom = ParseTrustedProxies(values);
         var rules = new List<ForwardRule>();
         var origins = new Dictionary<string, string>(StringComparer.Ordinal);
         void Add(ForwardRule rule, string where)
@@ -42,7 +41,7 @@ internal static partial class CommandLineParser
         {
             foreach (var section in ConfigFile.Read(path!))
             {
-                Add(RuleParser.Build(section.Name, section.Pairs, section.Where, defaultMode, defaultDualStack, defaultProxy, defaultAccept, defaultOwner, defaultAcceptFrom), section.Where);
+                Add(RuleParser.Build(section.Name, section.Pairs, section.Where, defaults), section.Where);
             }
         }
 
@@ -53,16 +52,10 @@ internal static partial class CommandLineParser
 
             // Unnamed rules are numbered by their place among all rules, so that log lines still say which.
             name ??= string.Create(CultureInfo.InvariantCulture, $"rule{rules.Count + 1}");
-            Add(RuleParser.Build(name, pairs, where, defaultMode, defaultDualStack, defaultProxy, defaultAccept, defaultOwner, defaultAcceptFrom), where);
+            Add(RuleParser.Build(name, pairs, where, defaults), where);
         }
 
-        var first = rules[0];
-        return new BridgeSettings(first.Listen, first.Connect, first.ListenNamespace, first.ConnectNamespace)
-        {
-            UnixSocketMode = first.UnixSocketMode,
-            DualStack = first.DualStack,
-            NamedRules = rules,
-        };
+        return new BridgeSettings(rules);
     }
 
     /// <summary>The key=value pairs of one --rule value, but for its name, which is checked and returned apart.</summary>

@@ -14,25 +14,17 @@ internal static partial class CommandLineParser
         // A mode for a socket that has no file (an abstract name, TCP) would be silently ignored.
         if (values.ContainsKey(UnixMode) && !settings.Rules.Any(rule => rule.ListensOnSocketFile))
         {
-            throw new UsageException(settings.NamedRules is null
+            throw new UsageException(settings.IsSingleForward
                 ? $"{UnixMode.Spellings} sets the mode of a socket file: it needs {Listen.Spellings} unix:/path"
                 : $"{UnixMode.Spellings} sets the mode of a socket file, but no rule listens on one (listen=unix:/path)");
         }
 
-        if (values.TryGetValue(UnixOwner, out string? owner))
+        // Applied by RuleDefaults to the forwards that listen on a socket file.
+        if (values.ContainsKey(UnixOwner) && !settings.Rules.Any(rule => rule.ListensOnSocketFile))
         {
-            // With rules it is their default, applied by RuleSettings to those that listen on a socket file.
-            if (!settings.Rules.Any(rule => rule.ListensOnSocketFile))
-            {
-                throw new UsageException(settings.NamedRules is null
-                    ? $"{UnixOwner.Spellings} sets the owner of a socket file: it needs {Listen.Spellings} unix:/path"
-                    : $"{UnixOwner.Spellings} sets the owner of a socket file, but no rule listens on one (listen=unix:/path)");
-            }
-
-            if (settings.NamedRules is null)
-            {
-                settings = settings with { UnixSocketOwner = ParseOwner(owner!, UnixOwner.Spellings) };
-            }
+            throw new UsageException(settings.IsSingleForward
+                ? $"{UnixOwner.Spellings} sets the owner of a socket file: it needs {Listen.Spellings} unix:/path"
+                : $"{UnixOwner.Spellings} sets the owner of a socket file, but no rule listens on one (listen=unix:/path)");
         }
 
         if (values.TryGetValue(User, out string? user))

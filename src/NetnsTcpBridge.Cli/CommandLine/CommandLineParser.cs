@@ -40,9 +40,10 @@ internal static partial class CommandLineParser
             return new CommandLineRequest.ShowVersion();
         }
 
+        var defaults = ParseRuleDefaults(values);
         var settings = ruleValues.Count > 0 || values.ContainsKey(Config)
-            ? RuleSettings(values, ruleValues)
-            : ForwardSettings(values, socketsPassed);
+            ? RuleSettings(values, ruleValues, defaults)
+            : ForwardSettings(values, socketsPassed, defaults);
         settings = settings with { Relay = ParseRelayOptions(values, settings.Relay) };
         settings = settings with { Relay = ParseUdpOptions(values, settings, settings.Relay) };
         if (values.TryGetValue(DrainTimeout, out string? drain))
@@ -77,20 +78,18 @@ internal static partial class CommandLineParser
             throw new UsageException($"{Quiet.Spellings} and {Verbose.Spellings} exclude each other; give one");
         }
 
-        var logFormat = !values.TryGetValue(LogFormatOption, out string? format) ? LogFormat.Text : format switch
-        {
-            "text" => LogFormat.Text,
-            "json" => LogFormat.Json,
-            _ => throw new UsageException($"invalid value '{format}' for {LogFormatOption.Spellings}: expected text or json"),
-        };
+        var logFormat = !values.TryGetValue(LogFormatOption, out string? format) ? LogFormat.Text
+            : Words.LogFormat.TryParse(format, out var parsed) ? parsed
+            : throw new UsageException($"invalid value '{format}' for {LogFormatOption.Spellings}: expected {Words.LogFormat.Choices}");
 
         return new CommandLineRequest.RunBridge(settings, values.ContainsKey(Verbose), values.ContainsKey(Quiet), logFormat);
     }
 
     /// <summary>The single forward of the original command line: -l/-L/-S, -c/-C and the netns options.</summary>
-    private static BridgeSettings ForwardSettings(Dictionary<OptionDefinition, string?> values, int socketsPassed)
+    private static BridgeSettings ForwardSettings(Dictionary<OptionDefinition, string?> values, int socketsPassed, RuleDefaults defaults)
     {
-        var settings = new BridgeSettings(
+        var rule = new ForwardRule(
+            null,
             ParseListenSource(values, socketsPassed),
             ParseConnectTarget(values),
             ParseNamespace(values, ListenNetnsFile, ListenNetnsFd, ListenNetns),
@@ -99,22 +98,18 @@ internal static partial class CommandLineParser
             Protocol = ParseProtocol(values),
         };
 
-        if (settings.ListenNamespace is not null && settings.Listen is not ListenSource.Address)
+        if (rule.ListenNamespace is not null && rule.Listen is not ListenSource.Address)
         {
-            string inherited = settings.Listen is ListenSource.SocketActivated ? "a socket passed by the service manager" : Named(values, ListenFd, PreacceptedFd);
+            string inherited = rule.Listen is ListenSource.SocketActivated ? "a socket passed by the service manager" : Named(values, ListenFd, PreacceptedFd);
             throw new UsageException($"a listen netns ({Named(values, ListenNetnsFile, ListenNetnsFd, ListenNetns)}) makes no sense with {inherited}: the socket already exists in its own netns");
         }
 
-        if (settings.ConnectNamespace is not null && settings.Connect is ConnectTarget.ConnectedDescriptor)
+        if (rule.ConnectNamespace is not null && rule.Connect is ConnectTarget.ConnectedDescriptor)
         {
             throw new UsageException($"a connect netns ({Named(values, ConnectNetnsFile, ConnectNetnsFd, ConnectNetns)}) makes no sense with {ConnectFd.Spellings}: the socket is already connected");
         }
 
-        return settings with
-        {
-            UnixSocketMode = values.TryGetValue(UnixMode, out string? mode) ? ParseMode(mode!) : null,
-            DualStack = values.TryGetValue(DualStack, out string? dualStack) ? ParseYesNo(dualStack!, DualStack) : null,
-        };
+        return new BridgeSettings([defaults.FillIn(rule, new HashSet<string>())]);
     }
 
     private static ListenSource ParseListenSource(Dictionary<OptionDefinition, string?> values, int socketsPassed)
@@ -194,7 +189,7 @@ internal static partial class CommandLineParser
 
         if (settings.Rules.All(rule => rule.ListensOnUnixSocket || !rule.AcceptProxyHeader))
         {
-            throw new UsageException($"{AcceptProxyFrom.Spellings} names IP prefixes, but {(settings.NamedRules is null ? "the listener is" : "every listener that reads a PROXY header is")} a UNIX socket, whose peers have no IP address: leave it out and restrict the socket with {UnixMode.Spellings} and {UnixOwner.Spellings}");
+            throw new UsageException($"{AcceptProxyFrom.Spellings} names IP prefixes, but {(settings.IsSingleForward ? "the listener is" : "every listener that reads a PROXY header is")} a UNIX socket, whose peers have no IP address: leave it out and restrict the socket with {UnixMode.Spellings} and {UnixOwner.Spellings}");
         }
     }
 

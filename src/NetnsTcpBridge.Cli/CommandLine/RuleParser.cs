@@ -27,13 +27,8 @@ internal static class RuleParser
     public readonly record struct Pair(string Key, string Value, string Where, bool ShowValue);
 
     /// <param name="where">Where the rule as a whole was written, for a missing key.</param>
-    /// <param name="defaultProxyProtocol">--proxy-protocol, for a rule without its own proxy-protocol key.</param>
-    /// <param name="defaultAcceptProxy">--accept-proxy, for a rule without its own accept-proxy key.</param>
-    /// <param name="defaultUnixOwner">--unix-owner: for the rules that listen on a socket file and do not set their own.</param>
-    /// <param name="defaultAcceptProxyFrom">--accept-proxy-from: for the rules that read a PROXY header on an IP address and do not set their own.</param>
-    public static ForwardRule Build(string name, IReadOnlyList<Pair> pairs, string where, UnixFileMode? defaultUnixMode, bool? defaultDualStack,
-        ProxyProtocolVersion defaultProxyProtocol = ProxyProtocolVersion.None, bool defaultAcceptProxy = false, FileOwner? defaultUnixOwner = null,
-        TrustedProxies? defaultAcceptProxyFrom = null)
+    /// <param name="defaults">The command line's per-forward options, for what the rule does not set itself.</param>
+    public static ForwardRule Build(string name, IReadOnlyList<Pair> pairs, string where, RuleDefaults defaults)
     {
         var seen = new Dictionary<string, Pair>(StringComparer.Ordinal);
         foreach (var pair in pairs)
@@ -67,19 +62,13 @@ internal static class RuleParser
         {
             Protocol = protocol,
             UnixSocketMode = seen.TryGetValue("unix-mode", out var mode) ? ParseMode(mode) : null,
-            DualStack = seen.TryGetValue("dual-stack", out var dualStack) ? ParseYesNo(dualStack) : defaultDualStack,
-            // The PROXY defaults (--proxy-protocol, --accept-proxy) are for the TCP rules only.
-            SendProxyHeader = seen.TryGetValue("proxy-protocol", out var proxy) ? ParseProxyProtocol(proxy) : udp ? ProxyProtocolVersion.None : defaultProxyProtocol,
-            AcceptProxyHeader = seen.TryGetValue("accept-proxy", out var accept) ? ParseYesNo(accept) : !udp && defaultAcceptProxy,
+            DualStack = seen.TryGetValue("dual-stack", out var dualStack) ? ParseYesNo(dualStack) : null,
+            SendProxyHeader = seen.TryGetValue("proxy-protocol", out var proxy) ? ParseProxyProtocol(proxy) : ProxyProtocolVersion.None,
+            AcceptProxyHeader = seen.TryGetValue("accept-proxy", out var accept) && ParseYesNo(accept),
         };
-        if (rule.UnixSocketMode is not null && !rule.ListensOnSocketFile)
+        if (seen.ContainsKey("unix-mode") && !rule.ListensOnSocketFile)
         {
-            throw new UsageException($"{Describe(mode!)}: unix-mode sets the mode of a socket file: rule '{name}' needs listen=unix:/path");
-        }
-
-        if (rule.ListensOnSocketFile && rule.UnixSocketMode is null)
-        {
-            rule = rule with { UnixSocketMode = defaultUnixMode };
+            throw new UsageException($"{Describe(mode)}: unix-mode sets the mode of a socket file: rule '{name}' needs listen=unix:/path");
         }
 
         if (seen.TryGetValue("unix-owner", out var owner))
@@ -88,11 +77,9 @@ internal static class RuleParser
                 ? rule with { UnixSocketOwner = ParseOwner(owner) }
                 : throw new UsageException($"{Describe(owner)}: unix-owner sets the owner of a socket file: rule '{name}' needs listen=unix:/path");
         }
-        else if (rule.ListensOnSocketFile)
-        {
-            rule = rule with { UnixSocketOwner = defaultUnixOwner };
-        }
 
+        // After the defaults: --accept-proxy makes a rule read a header as its own key does.
+        rule = defaults.FillIn(rule, seen.Keys.ToHashSet(StringComparer.Ordinal));
         if (seen.TryGetValue("accept-proxy-from", out var from))
         {
             rule = !rule.AcceptProxyHeader
@@ -100,10 +87,6 @@ internal static class RuleParser
                 : rule.ListensOnUnixSocket
                     ? throw new UsageException($"{Describe(from)}: accept-proxy-from names IP prefixes, but rule '{name}' listens on a UNIX socket, whose peers have no IP address: leave it out and restrict the socket with unix-mode and unix-owner")
                     : rule with { AcceptProxyFrom = ParseTrustedProxies(from) };
-        }
-        else if (rule.AcceptProxyHeader && !rule.ListensOnUnixSocket)
-        {
-            rule = rule with { AcceptProxyFrom = defaultAcceptProxyFrom };
         }
 
         return rule;
@@ -190,13 +173,10 @@ internal static class RuleParser
             ? trusted
             : throw Invalid(pair, "value", error, $"{AddressPrefix.Syntax}, several separated by commas or spaces (spaces in a --rule value)");
 
-    private static ProxyProtocolVersion ParseProxyProtocol(Pair pair) => pair.Value switch
-    {
-        "v1" => ProxyProtocolVersion.V1,
-        "v2" => ProxyProtocolVersion.V2,
-        "none" => ProxyProtocolVersion.None,
-        _ => throw Invalid(pair, "value", "expected v1, v2 or none", "v1, v2 or none"),
-    };
+    private static ProxyProtocolVersion ParseProxyProtocol(Pair pair) =>
+        pair.Value == "none" ? ProxyProtocolVersion.None
+        : Words.ProxyProtocol.TryParse(pair.Value, out var version) ? version
+        : throw Invalid(pair, "value", "expected v1, v2 or none", "v1, v2 or none");
 
     // A rule takes yes or no in any case (Yes, NO); the options take lower case only.
     private static bool ParseYesNo(Pair pair) =>

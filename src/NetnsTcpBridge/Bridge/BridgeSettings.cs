@@ -115,52 +115,25 @@ public sealed record ForwardRule(
 }
 
 /// <summary>Everything the bridge needs to run, already checked for consistency by whoever built it.</summary>
-public sealed record BridgeSettings(
-    ListenSource Listen,
-    ConnectTarget Connect,
-    NamespaceReference? ListenNamespace,
-    NamespaceReference? ConnectNamespace)
+/// <param name="Rules">
+/// Every forward the bridge runs, in order: the single forward of <c>-l</c>/<c>-c</c> (unnamed),
+/// or the named rules of <c>--rule</c> and <c>--config</c>. Never empty.
+/// </param>
+public sealed record BridgeSettings(IReadOnlyList<ForwardRule> Rules)
 {
-    /// <summary>How the connector relays: copy method, threads, connect timeout, keepalive. Its target is ignored: it comes from <see cref="Connect"/>.</summary>
+    public IReadOnlyList<ForwardRule> Rules { get; init => field = ValueList.Of(value); } = ValueList.Of(Rules);
+
+    /// <summary>How the connectors relay: copy method, threads, timeouts, limits. Their routes come from <see cref="Rules"/>.</summary>
     public RelayOptions Relay { get; init; } = new();
 
-    /// <summary>The single forward's protocol: TCP, or UDP when <c>-l</c> and <c>-c</c> are <c>udp:</c> addresses.</summary>
-    public ForwardProtocol Protocol { get; init; }
-
-    /// <summary>File mode for a listening UNIX path socket; null leaves what the umask gives.</summary>
-    public UnixFileMode? UnixSocketMode { get; init; }
-
-    /// <summary>For an IPv6 listen address: true accepts IPv4 clients too, false IPv6 only, null the kernel's default.</summary>
-    public bool? DualStack { get; init; }
-
-    /// <summary>
-    /// Named rules (<c>--rule</c>, <c>--config</c>), when given: then they are the bridge's forwards,
-    /// and the positional properties above describe the first of them.
-    /// </summary>
-    public IReadOnlyList<ForwardRule>? NamedRules { get; init; }
-
-    /// <summary>Every forward the bridge runs, in order.</summary>
-    public IReadOnlyList<ForwardRule> Rules => NamedRules is { Count: > 0 } named
-        ? named
-        : [new ForwardRule(null, Listen, Connect, ListenNamespace, ConnectNamespace)
-        {
-            Protocol = Protocol,
-            UnixSocketMode = UnixSocketMode,
-            DualStack = DualStack,
-            UnixSocketOwner = UnixSocketOwner,
-            SendProxyHeader = Relay.SendProxyHeader,
-            AcceptProxyHeader = Relay.AcceptProxyHeader,
-            AcceptProxyFrom = Relay.AcceptProxyFrom,
-        }];
+    /// <summary>True for the original's single forward (<c>-l</c>/<c>-c</c>), false for named rules.</summary>
+    public bool IsSingleForward => Rules is [{ Name: null }];
 
     /// <summary>Backlog of a listening socket the bridge creates (<c>-l</c>, and each rule's listen address); the kernel caps it at net.core.somaxconn.</summary>
     public int Backlog { get; init; } = Endpoints.ListeningSocket.DefaultBacklog;
 
     /// <summary>After a stop signal, how long open connections may go on before they are reset.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Owner and group for a listening UNIX path socket; null leaves the process's own.</summary>
-    public FileOwner? UnixSocketOwner { get; init; }
 
     /// <summary>Where the counters are served in OpenMetrics text; null for no endpoint.</summary>
     public MetricsEndpoint? Metrics { get; init; }
@@ -184,5 +157,5 @@ public sealed record BridgeSettings(
     public bool IsPlainForwarder => Rules.All(rule => rule.ListenNamespace is null && rule.ConnectNamespace is null);
 
     /// <summary>True when only one client is served (<c>-S</c> or <c>-C</c>), after which the bridge exits.</summary>
-    public bool IsOneShot => Listen is ListenSource.PreacceptedDescriptor || Connect is ConnectTarget.ConnectedDescriptor;
+    public bool IsOneShot => Rules[0].Listen is ListenSource.PreacceptedDescriptor || Rules[0].Connect is ConnectTarget.ConnectedDescriptor;
 }

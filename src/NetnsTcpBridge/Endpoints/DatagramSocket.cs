@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using NetnsTcpBridge.Interop;
 
 namespace NetnsTcpBridge.Endpoints;
@@ -12,17 +11,8 @@ namespace NetnsTcpBridge.Endpoints;
 public static class DatagramSocket
 {
     /// <summary>Creates the socket in the calling thread's network namespace. The caller owns the result.</summary>
-    public static FileDescriptor Create(EndPoint endpoint)
-    {
-        int family = endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? Libc.AF_INET6 : Libc.AF_INET;
-        int fd = Libc.Socket(family, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0);
-        if (fd < 0)
-        {
-            throw SyscallException.FromLastError("socket", UdpAddress.Format(endpoint));
-        }
-
-        return new FileDescriptor(fd);
-    }
+    public static FileDescriptor Create(EndPoint endpoint) =>
+        EndpointSocket.Create(endpoint, Libc.SOCK_DGRAM, UdpAddress.Format(endpoint));
 
     /// <summary>
     /// Binds; failures name the address and what to do. <paramref name="dualStack"/> (IPv6 only):

@@ -60,8 +60,8 @@ public static class InheritedSocket
 
     private static unsafe void EnsureConnected(int fd, string option)
     {
-        byte* address = stackalloc byte[128];
-        uint length = 128;
+        byte* address = stackalloc byte[SocketAddressFamily.StorageBytes];
+        uint length = SocketAddressFamily.StorageBytes;
         if (Libc.GetPeerName(fd, address, &length) != 0)
         {
             var error = SyscallException.FromLastError("getpeername", $"fd {fd}");

@@ -36,46 +36,34 @@ public static class ListeningSocket
     }
 
     /// <summary>Creates the socket in the calling thread's network namespace. The caller owns the result.</summary>
-    public static FileDescriptor CreateSocket(EndPoint endpoint)
-    {
-        int family = endpoint.AddressFamily switch
-        {
-            AddressFamily.InterNetworkV6 => Libc.AF_INET6,
-            AddressFamily.Unix => Libc.AF_UNIX,
-            _ => Libc.AF_INET,
-        };
-        int fd = Libc.Socket(family, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0);
-        if (fd < 0)
-        {
-            throw SyscallException.FromLastError("socket", TcpAddress.Format(endpoint));
-        }
-
-        return new FileDescriptor(fd);
-    }
+    public static FileDescriptor CreateSocket(EndPoint endpoint) =>
+        EndpointSocket.Create(endpoint, Libc.SOCK_STREAM, TcpAddress.Format(endpoint));
 
     /// <summary>
     /// Sets SO_REUSEADDR (TCP), binds and listens; failures name the address and what to do. A
     /// UNIX path socket replaces a stale socket file (nobody accepts on it any more), never a live
-    /// one or a file of another kind. <paramref name="dualStack"/> (IPv6 only): whether IPv4 clients
-    /// are accepted too (IPV6_V6ONLY off); null keeps the kernel's default, as the original did.
+    /// one or a file of another kind, and gets <paramref name="fileAccess"/> (its mode and owner)
+    /// before it listens (see <see cref="UnixSocketFile"/>). <paramref name="dualStack"/> (IPv6
+    /// only): whether IPv4 clients are accepted too (IPV6_V6ONLY off); null keeps the kernel's
+    /// default, as the original did.
     /// </summary>
-    public static unsafe void BindAndListen(FileDescriptor socket, EndPoint endpoint, bool? dualStack = null, int backlog = DefaultBacklog)
+    public static void BindAndListen(FileDescriptor socket, EndPoint endpoint, bool? dualStack = null, int backlog = DefaultBacklog, SocketFileAccess? fileAccess = null)
     {
+        const string InUse = "another program listens there, pick another address or stop it";
         string where = TcpAddress.Format(endpoint);
-        if (endpoint is UnixDomainSocketEndPoint unix)
+        if (endpoint is UnixDomainSocketEndPoint unix && UnixAddress.FilePath(unix) is { } path)
         {
-            UnixSocketFile.RemoveIfStale(unix);
+            // Bound by its name in its directory: messages still name the path the user gave.
+            UnixSocketFile.Create(path, fileAccess ?? SocketFileAccess.Unchanged, name => AddressBinding.Bind(socket, name, where, null, InUse));
         }
-        else if (Libc.SetIntSockOpt(socket.Number, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1) != 0)
+        else
         {
-            throw SyscallException.FromLastError("setsockopt(SO_REUSEADDR)", where);
-        }
+            if (endpoint is not UnixDomainSocketEndPoint && Libc.SetIntSockOpt(socket.Number, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1) != 0)
+            {
+                throw SyscallException.FromLastError("setsockopt(SO_REUSEADDR)", where);
+            }
 
-        AddressBinding.Bind(socket, endpoint, where, dualStack, "another program listens there, pick another address or stop it");
-
-        if (endpoint is UnixDomainSocketEndPoint boundUnix)
-        {
-            UnixSocketFile.RemoveAtExit(boundUnix);
+            AddressBinding.Bind(socket, endpoint, where, dualStack, InUse);
         }
 
         PrepareForAccepting(socket);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using NetnsTcpBridge.Interop;
 
 namespace NetnsTcpBridge.Endpoints;
@@ -7,66 +6,47 @@ namespace NetnsTcpBridge.Endpoints;
 /// <summary>The local and peer addresses of a socket descriptor, formatted for messages.</summary>
 public static class SocketNames
 {
-    public static unsafe string Local(int fd)
-    {
-        byte* buffer = stackalloc byte[128];
-        uint length = 128;
-        return Libc.GetSockName(fd, buffer, &length) == 0 ? Describe(buffer, length) : $"fd {fd}";
-    }
+    public static string Local(int fd) => Describe(fd, peer: false);
 
-    public static unsafe string Peer(int fd)
-    {
-        byte* buffer = stackalloc byte[128];
-        uint length = 128;
-        return Libc.GetPeerName(fd, buffer, &length) == 0 ? Describe(buffer, length) : $"fd {fd}";
-    }
+    public static string Peer(int fd) => Describe(fd, peer: true);
 
     /// <summary>The peer's IP endpoint; null for a UNIX socket, or when the socket has no peer (any more).</summary>
-    public static unsafe IPEndPoint? PeerEndPoint(int fd)
+    public static IPEndPoint? PeerEndPoint(int fd)
     {
-        byte* buffer = stackalloc byte[128];
-        uint length = 128;
-        return Libc.GetPeerName(fd, buffer, &length) == 0 ? ToEndPoint(buffer, length) : null;
+        Span<byte> buffer = stackalloc byte[SocketAddressFamily.StorageBytes];
+        return SocketAddressFamily.ToIPEndPoint(Name(fd, peer: true, buffer));
     }
 
     /// <summary>The socket's own IP endpoint (for an accepted client: the address it connected to); null for a UNIX socket.</summary>
-    public static unsafe IPEndPoint? LocalEndPoint(int fd)
+    public static IPEndPoint? LocalEndPoint(int fd)
     {
-        byte* buffer = stackalloc byte[128];
-        uint length = 128;
-        return Libc.GetSockName(fd, buffer, &length) == 0 ? ToEndPoint(buffer, length) : null;
+        Span<byte> buffer = stackalloc byte[SocketAddressFamily.StorageBytes];
+        return SocketAddressFamily.ToIPEndPoint(Name(fd, peer: false, buffer));
     }
 
-    private static unsafe string Describe(byte* buffer, uint length)
+    private static string Describe(int fd, bool peer)
     {
-        int family = buffer[0] | (buffer[1] << 8);
-        if (family is not (Libc.AF_INET or Libc.AF_INET6))
+        Span<byte> buffer = stackalloc byte[SocketAddressFamily.StorageBytes];
+        var name = Name(fd, peer, buffer);
+        if (name.IsEmpty)
         {
-            return family == Libc.AF_UNIX ? "(UNIX socket)" : $"(address family {family})";
+            return $"fd {fd}";
         }
 
-        return TcpAddress.Format(ToEndPoint(buffer, length));
+        int family = SocketAddressFamily.Of(name);
+        return SocketAddressFamily.ToIPEndPoint(name) is { } endpoint ? TcpAddress.Format(endpoint)
+            : family == Libc.AF_UNIX ? "(UNIX socket)"
+            : $"(address family {family})";
     }
 
-    // sa_family holds the kernel's AF_* number, which is not .NET's AddressFamily value for IPv6
-    // (10 against 23): compare with the C constants, then let SocketAddress translate.
-    private static unsafe IPEndPoint? ToEndPoint(byte* buffer, uint length)
+    /// <summary>The sockaddr from getpeername or getsockname, in <paramref name="buffer"/>; empty when the call failed.</summary>
+    private static unsafe ReadOnlySpan<byte> Name(int fd, bool peer, Span<byte> buffer)
     {
-        int raw = buffer[0] | (buffer[1] << 8);
-        var family = raw switch
+        uint length = (uint)buffer.Length;
+        fixed (byte* pointer = buffer)
         {
-            Libc.AF_INET => AddressFamily.InterNetwork,
-            Libc.AF_INET6 => AddressFamily.InterNetworkV6,
-            _ => AddressFamily.Unknown,
-        };
-        if (family == AddressFamily.Unknown)
-        {
-            return null;
+            int rc = peer ? Libc.GetPeerName(fd, pointer, &length) : Libc.GetSockName(fd, pointer, &length);
+            return rc == 0 ? buffer[..(int)Math.Min(length, (uint)buffer.Length)] : [];
         }
-
-        var address = new SocketAddress(family, (int)length);
-        new ReadOnlySpan<byte>(buffer, (int)length).CopyTo(address.Buffer.Span);
-        var template = family == AddressFamily.InterNetwork ? new IPEndPoint(IPAddress.Any, 0) : new IPEndPoint(IPAddress.IPv6Any, 0);
-        return (IPEndPoint)template.Create(address);
     }
 }

@@ -49,20 +49,6 @@ internal static class SystemResolver
         }
     }
 
-    // sockaddr_in: family(2) port(2) addr(4); sockaddr_in6: family(2) port(2) flowinfo(4) addr(16) scope_id(4).
-    private static unsafe IPAddress? ToAddress(Libc.AddrInfo* entry)
-    {
-        if (entry->Family == Libc.AF_INET && entry->AddressLength >= 8)
-        {
-            return new IPAddress(new ReadOnlySpan<byte>(entry->Address + 4, 4));
-        }
-
-        if (entry->Family == Libc.AF_INET6 && entry->AddressLength >= 28)
-        {
-            uint scope = *(uint*)(entry->Address + 24);
-            return new IPAddress(new ReadOnlySpan<byte>(entry->Address + 8, 16), scope);
-        }
-
-        return null;
-    }
+    private static unsafe IPAddress? ToAddress(Libc.AddrInfo* entry) =>
+        SocketAddressFamily.ToIPEndPoint(new ReadOnlySpan<byte>(entry->Address, (int)entry->AddressLength))?.Address;
 }

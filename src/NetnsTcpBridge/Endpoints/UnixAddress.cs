@@ -12,8 +12,8 @@ public static class UnixAddress
 {
     public const string Prefix = "unix:";
 
-    /// <summary>The most a sockaddr_un path holds (108 bytes with its terminating NUL).</summary>
-    private const int MaxPathBytes = 107;
+    /// <summary>The most a sockaddr_un path holds, its terminating NUL aside.</summary>
+    private const int MaxPathBytes = Interop.Libc.UNIX_PATH_MAX - 1;
 
     public static bool IsUnix(string text) => text.StartsWith(Prefix, StringComparison.Ordinal);
 

@@ -20,7 +20,7 @@ namespace NetnsTcpBridge.Endpoints;
 /// </remarks>
 public static class UnixTargetDirectories
 {
-    private const int MaxPathBytes = 107;
+    private const int MaxPathBytes = Libc.UNIX_PATH_MAX - 1;
 
     private static readonly Dictionary<string, UnixDomainSocketEndPoint> s_throughDirectory = new(StringComparer.Ordinal);
 

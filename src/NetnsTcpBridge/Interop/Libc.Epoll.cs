@@ -14,6 +14,9 @@ internal static partial class Libc
     internal const uint EPOLLERR = 0x008;
     internal const uint EPOLLHUP = 0x010;
     internal const uint EPOLLRDHUP = 0x2000;
+
+    /// <summary>Linux 4.5+: of the epoll instances watching one descriptor with this flag, only some are woken.</summary>
+    internal const uint EPOLLEXCLUSIVE = 1u << 28;
     internal const uint EPOLLET = 0x80000000;
 
     /// <summary>struct epoll_event; packed on x86-64, as the kernel's EPOLL_PACKED says.</summary>

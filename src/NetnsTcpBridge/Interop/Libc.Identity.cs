@@ -61,8 +61,4 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "getegid")]
     internal static partial uint GetEgid();
-
-    /// <summary>Changes the owner of <paramref name="path"/> itself, not of what a symlink points to; uint.MaxValue leaves an id as it is.</summary>
-    [LibraryImport("libc", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int LChown(string path, uint userId, uint groupId);
 }

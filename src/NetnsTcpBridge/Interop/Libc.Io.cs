@@ -4,6 +4,7 @@ namespace NetnsTcpBridge.Interop;
 
 internal static partial class Libc
 {
+    internal const int STDERR_FILENO = 2;
     internal const int MSG_OOB = 0x1;
     internal const int MSG_PEEK = 0x2;
     internal const int MSG_DONTWAIT = 0x40;

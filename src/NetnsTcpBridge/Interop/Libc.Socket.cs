@@ -39,6 +39,9 @@ internal static partial class Libc
 
     internal const int SO_OOBINLINE = 10;
 
+    /// <summary>sizeof(sockaddr_un.sun_path), as linux/un.h names it: a path of up to 107 bytes and its NUL.</summary>
+    internal const int UNIX_PATH_MAX = 108;
+
     [StructLayout(LayoutKind.Sequential)]
     internal struct Linger
     {

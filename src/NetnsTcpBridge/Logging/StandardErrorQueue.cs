@@ -23,7 +23,7 @@ internal static class StandardErrorQueue
     /// directly and lines keep their place among the others. Pipes, sockets (the journal) and
     /// terminals (which can be stopped with Ctrl-S) go through the queue. Looked up once.
     /// </summary>
-    public static bool StandardErrorIsAFile { get; } = Interop.Libc.FileType(2) == Interop.Libc.S_IFREG;
+    public static bool StandardErrorIsAFile { get; } = Interop.Libc.FileType(Interop.Libc.STDERR_FILENO) == Interop.Libc.S_IFREG;
 
     /// <summary>Queues a line for the writer thread; drops it (counted) when the queue is full.</summary>
     public static void Enqueue(byte[] line)

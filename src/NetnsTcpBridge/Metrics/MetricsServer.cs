@@ -98,14 +98,14 @@ internal sealed class MetricsServer : IDisposable
         }
     }
 
-    private unsafe void WaitAndServe()
+    private void WaitAndServe()
     {
         long now = Environment.TickCount64;
         bool accepting = now >= _acceptPausedUntil;
         int count = _exchanges.Count + 1;
-        var polled = stackalloc Libc.PollFd[count];
+        Span<Libc.PollFd> polled = stackalloc Libc.PollFd[count];
         polled[0] = new Libc.PollFd { Fd = accepting ? _listening.Number : -1, Events = Libc.POLLIN };
-        long wakeAt = accepting ? long.MaxValue : _acceptPausedUntil;
+        long wakeAt = accepting ? PollDeadline.Never : _acceptPausedUntil;
         for (int i = 0; i < _exchanges.Count; i++)
         {
             var exchange = _exchanges[i];
@@ -113,18 +113,7 @@ internal sealed class MetricsServer : IDisposable
             wakeAt = Math.Min(wakeAt, exchange.Deadline);
         }
 
-        int timeout = wakeAt == long.MaxValue ? -1 : (int)Math.Clamp(wakeAt - now, 0, int.MaxValue);
-        if (Libc.Poll(polled, (nuint)count, timeout) < 0)
-        {
-            var error = SyscallException.FromLastError("poll", "metrics sockets");
-            if (error.Errno != Errno.EINTR)
-            {
-                throw error;
-            }
-
-            return;
-        }
-
+        _ = PollDeadline.Wait(polled, wakeAt, "metrics sockets");
         if (_stopped)
         {
             return;
@@ -170,26 +159,23 @@ internal sealed class MetricsServer : IDisposable
         Drop(exchange);
     }
 
-    private unsafe void AcceptBurstOfScrapers()
+    private void AcceptBurstOfScrapers()
     {
         for (int taken = 0; taken < AcceptBurst; taken++)
         {
-            int fd = Libc.Accept4(_listening.Number, null, null, Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK);
-            if (fd < 0)
+            var accepted = SocketAccept.Take(_listening.Number, "metrics socket");
+            if (accepted.Outcome == AcceptOutcome.DescriptorLimit)
             {
-                var error = SyscallException.FromLastError("accept4", "metrics socket");
-                switch (error.Errno)
-                {
-                    case Errno.EAGAIN or Errno.EINTR or Errno.ECONNABORTED or Errno.EPROTO or Errno.EPERM:
-                        return;
-                    case Errno.EMFILE or Errno.ENFILE or Errno.ENOBUFS or Errno.ENOMEM:
-                        // Out of descriptors: scrapers wait in the queue; the relay needs them more.
-                        _acceptPausedUntil = Environment.TickCount64 + (long)ResourceBackoff.TotalMilliseconds;
-                        return;
-                    default:
-                        throw error;
-                }
+                // Scrapers wait in the queue; the relay needs the descriptors more.
+                _acceptPausedUntil = Environment.TickCount64 + (long)ResourceBackoff.TotalMilliseconds;
             }
+
+            if (accepted.Outcome != AcceptOutcome.Socket)
+            {
+                return;
+            }
+
+            int fd = accepted.Socket;
 
             if (_exchanges.Count >= MaxExchanges && !EvictOldestSilent())
             {

@@ -56,26 +56,23 @@ internal sealed class StatisticsCollector
         return OpenMetricsText.Format(sum, active);
     }
 
-    private static unsafe (StatisticsSnapshot Counters, int Active)? Await(int fd, long sequence, long deadline)
+    private static (StatisticsSnapshot Counters, int Active)? Await(int fd, long sequence, long deadline)
     {
         while (true)
         {
-            long left = deadline - Environment.TickCount64;
-            if (left <= 0)
+            bool readable;
+            try
+            {
+                readable = PollDeadline.Readable(fd, deadline, "statistics link");
+            }
+            catch (SyscallException)
+            {
+                readable = false; // as good as no answer
+            }
+
+            if (!readable)
             {
                 return null;
-            }
-
-            var pollFd = new Libc.PollFd { Fd = fd, Events = Libc.POLLIN };
-            int ready = Libc.Poll(&pollFd, 1, (int)left);
-            if (ready < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == (int)Errno.EINTR)
-            {
-                continue;
-            }
-
-            if (ready <= 0)
-            {
-                return null; // timed out, or poll failed
             }
 
             string? text = StatisticsLink.Receive(fd, dontWait: true);

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text;
+using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Relay;
 using NetnsTcpBridge.Relay.Udp;
@@ -36,8 +36,8 @@ internal static class StatisticsLink
     /// <summary>An answer: the request's sequence number, then the counters, every close reason on a line of its own.</summary>
     public static string FormatAnswer(long sequence, StatisticsSnapshot counters, int active)
     {
-        var text = new StringBuilder(512);
-        void Line(string key, long value) => text.Append(CultureInfo.InvariantCulture, $"{key}={value}\n");
+        var text = new KeyValueWriter();
+        void Line(string key, long value) => text.Add(key, value);
         Line("sequence", sequence);
         Line("active", active);
         Line("taken", counters.Taken);
@@ -72,19 +72,8 @@ internal static class StatisticsLink
     /// <summary>Reads an answer; unknown keys are ignored (a newer connector may count more), missing ones are 0.</summary>
     public static (long Sequence, StatisticsSnapshot Counters, int Active) ParseAnswer(string text)
     {
-        var values = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            int equals = line.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0 || !long.TryParse(line.AsSpan(equals + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long value))
-            {
-                throw new InvalidDataException($"statistics answer: malformed line '{line}'");
-            }
-
-            values[line[..equals]] = value;
-        }
-
-        long Get(string key) => values.GetValueOrDefault(key);
+        var values = new KeyValueReader(text, "statistics answer");
+        long Get(string key) => values.TakeOptionalNumber(key) ?? 0;
         var counters = new StatisticsSnapshot(
             Get("taken"),
             Get("bytes-client-to-server"),
@@ -102,7 +91,7 @@ internal static class StatisticsLink
                 [.. UdpReasons.AllDrops.Select(drop => Get("udp.dropped." + UdpReasons.Name(drop)))],
                 [.. UdpReasons.AllEndings.Select(ending => Get("udp.ended." + UdpReasons.Name(ending)))]),
         };
-        return (values.TryGetValue("sequence", out long sequence) ? sequence : -1, counters, (int)Get("active"));
+        return (values.TakeOptionalNumber("sequence") ?? -1, counters, (int)Get("active"));
     }
 
     /// <summary>Sends one record; false when the other end is gone or (non-blocking) the record does not fit now.</summary>

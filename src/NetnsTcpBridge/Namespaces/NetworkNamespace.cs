@@ -1,4 +1,3 @@
-using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Interop;
 
 namespace NetnsTcpBridge.Namespaces;

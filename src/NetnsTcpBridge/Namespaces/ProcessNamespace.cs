@@ -85,9 +85,6 @@ public static class ProcessNamespace
         return ulong.Parse(fields[22 - 3], NumberStyles.None, CultureInfo.InvariantCulture);
     }
 
-    private static unsafe bool HasExited(FileDescriptor pidfd)
-    {
-        var entry = new Libc.PollFd { Fd = pidfd.Number, Events = Libc.POLLIN };
-        return Libc.Poll(&entry, 1, 0) > 0;
-    }
+    private static bool HasExited(FileDescriptor pidfd) =>
+        PollDeadline.Readable(pidfd.Number, deadline: Environment.TickCount64, "pidfd");
 }

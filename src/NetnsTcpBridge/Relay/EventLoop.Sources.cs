@@ -10,8 +10,6 @@ internal sealed partial class EventLoop
     /// <summary>Source descriptor i is registered with token <c>FirstSourceToken - i</c>, just below <see cref="WakeToken"/>.</summary>
     private const ulong FirstSourceToken = WakeToken - 1;
 
-    private const uint EPOLLEXCLUSIVE = 1u << 28;
-
     /// <summary>Clients taken from one descriptor per wake-up before serving events again, so a burst cannot starve open connections.</summary>
     private const int MaxClientsPerWake = 64;
 
@@ -45,7 +43,7 @@ internal sealed partial class EventLoop
         {
             if (_sources[i] == SourceState.Unwatched)
             {
-                Register(_source.ReadinessDescriptors[i], Libc.EPOLLIN | EPOLLEXCLUSIVE, FirstSourceToken - (ulong)i);
+                Register(_source.ReadinessDescriptors[i], Libc.EPOLLIN | Libc.EPOLLEXCLUSIVE, FirstSourceToken - (ulong)i);
                 _sources[i] = SourceState.Watched;
             }
         }

@@ -9,7 +9,7 @@ internal sealed class RelayContext
         Loop = loop;
         Engine = engine;
         Pipes = new PipePool(options.PipeSize, engine.PipeBudget);
-        Routes = options.AllRoutes();
+        Routes = options.Routes;
         IdleTimeoutTicks = options.IdleTimeout is { } idle ? Math.Max(1, (long)idle.TotalMilliseconds) : 0;
     }
 

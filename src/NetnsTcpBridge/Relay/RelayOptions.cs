@@ -19,30 +19,12 @@ public sealed record KeepAliveSettings(TimeSpan Idle, TimeSpan Interval, int Pro
 /// <summary>Settings of the relay engine in the connector part.</summary>
 public sealed record RelayOptions
 {
-    /// <summary>Where to connect; null when every client goes to a pre-connected socket.</summary>
-    public EndPoint? Target { get; init; }
-
     /// <summary>
-    /// Further addresses of the same target (a host name that resolved to several), tried in
-    /// order for a client when connecting to the ones before failed or timed out.
+    /// Where clients go, by route number: one route per forwarding rule this connector serves
+    /// (a single forward has route 0 only). A route without targets hands its one client to the
+    /// pre-connected socket (<c>-C</c>).
     /// </summary>
-    public IReadOnlyList<EndPoint> AlternateTargets { get; init; } = [];
-
-    /// <summary>The name of the rule whose clients go to <see cref="Target"/> (route 0), when rules are named.</summary>
-    public string? RouteName { get; init; }
-
-    /// <summary>
-    /// Routes 1, 2, ...: further forwarding rules served by this engine (one per rule whose
-    /// connect namespace is this connector's). Route 0 is <see cref="Target"/>.
-    /// </summary>
-    public IReadOnlyList<RelayRoute> MoreRoutes { get; init; } = [];
-
-    /// <summary>Every route, by index: route 0 from <see cref="Target"/>, then <see cref="MoreRoutes"/>.</summary>
-    public IReadOnlyList<RelayRoute> AllRoutes() =>
-        [new RelayRoute(RouteName, Target is null ? [] : [Target, .. AlternateTargets]) { SendProxyHeader = SendProxyHeader, AcceptProxyHeader = AcceptProxyHeader, AcceptProxyFrom = AcceptProxyFrom, Udp = Udp }, .. MoreRoutes];
-
-    /// <summary>Route 0 relays UDP datagrams (see <see cref="RelayRoute.Udp"/>).</summary>
-    public bool Udp { get; init; }
+    public IReadOnlyList<RelayRoute> Routes { get; init => field = ValueList.Of(value); } = ValueList.Of<RelayRoute>([]);
 
     /// <summary>A UDP flow with no datagram either way for this long ends (--udp-idle-timeout).</summary>
     public TimeSpan UdpIdleTimeout { get; init; } = DefaultUdpIdleTimeout;
@@ -107,28 +89,6 @@ public sealed record RelayOptions
 
     /// <summary>A connection on which no byte moved either way for this long is reset on both sides. Null: no limit.</summary>
     public TimeSpan? IdleTimeout { get; init; }
-
-    /// <summary>
-    /// The PROXY protocol header written to the target once connected, before any byte of the
-    /// client: the client's address and the address it connected to (or those a front proxy
-    /// announced, with <see cref="AcceptProxyHeader"/>). <see cref="ProxyProtocolVersion.None"/>: none.
-    /// For route 0; the other routes carry their own (<see cref="RelayRoute.SendProxyHeader"/>).
-    /// </summary>
-    public ProxyProtocolVersion SendProxyHeader { get; init; } = ProxyProtocolVersion.None;
-
-    /// <summary>
-    /// Every client starts with a PROXY v1 or v2 header from a trusted front proxy: it is read,
-    /// and only it, before connecting to the target, and its source address is the client's.
-    /// For route 0; the other routes carry their own (<see cref="RelayRoute.AcceptProxyHeader"/>).
-    /// </summary>
-    public bool AcceptProxyHeader { get; init; }
-
-    /// <summary>
-    /// With <see cref="AcceptProxyHeader"/>: the only peers (the socket's own, before any header)
-    /// whose header is read; any other client is reset before a byte of it is read. Null: every
-    /// peer is trusted. For route 0; the other routes carry their own (<see cref="RelayRoute.AcceptProxyFrom"/>).
-    /// </summary>
-    public TrustedProxies? AcceptProxyFrom { get; init; }
 
     /// <summary>
     /// For every route that sends a PROXY header: the source address announced for a client whose

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Interop;
@@ -17,12 +16,7 @@ internal static class ServerConnector
     /// </summary>
     public static unsafe int Begin(EndPoint target, RelayOptions options, out int fd)
     {
-        int family = target.AddressFamily switch
-        {
-            AddressFamily.InterNetworkV6 => Libc.AF_INET6,
-            AddressFamily.Unix => Libc.AF_UNIX,
-            _ => Libc.AF_INET,
-        };
+        int family = SocketAddressFamily.ToNative(target.AddressFamily);
         fd = Libc.Socket(family, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {

@@ -13,11 +13,10 @@ namespace NetnsTcpBridge.Systemd;
 public static class Journal
 {
     private const string Variable = "JOURNAL_STREAM";
-    private const int StandardError = 2;
 
     /// <summary>True when the journal stamps our stderr lines itself, so ours would be doubled.</summary>
     public static bool IsStandardErrorConnected() =>
-        Matches(Environment.GetEnvironmentVariable(Variable), StandardError);
+        Matches(Environment.GetEnvironmentVariable(Variable), Libc.STDERR_FILENO);
 
     /// <summary>True when <paramref name="variable"/> ("DEVICE:INODE") names what <paramref name="fd"/> is open on.</summary>
     public static bool Matches(string? variable, int fd)

@@ -22,7 +22,7 @@ public static class ServiceNotifier
     public static unsafe int Connect()
     {
         string? target = Environment.GetEnvironmentVariable(Variable);
-        if (string.IsNullOrEmpty(target) || target.Length > 107)
+        if (string.IsNullOrEmpty(target) || target.Length >= Libc.UNIX_PATH_MAX)
         {
             return -1;
         }

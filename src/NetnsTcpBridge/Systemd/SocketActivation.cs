@@ -9,8 +9,8 @@ namespace NetnsTcpBridge.Systemd;
 /// </summary>
 public static class SocketActivation
 {
-    /// <summary>The first passed descriptor, SD_LISTEN_FDS_START.</summary>
-    public const int FirstDescriptor = 3;
+    /// <summary>The first passed descriptor.</summary>
+    public const int FirstDescriptor = SdDaemon.SD_LISTEN_FDS_START;
 
     /// <summary>
     /// How many sockets were passed to this very process (LISTEN_PID must be ours, or they were

@@ -39,6 +39,8 @@ public sealed record FuzzCase(int Number, string Kind, IReadOnlyList<string> Arg
 /// <item>The same two for named forwards (<c>--rule</c> values and <c>--config</c> files, see
 /// CommandLineFuzzer.Rules.cs): one defect in a rule, a file or the options around them (2), or
 /// every rule naming an unusable netns (1).</item>
+/// <item>The same for UDP forwards (CommandLineFuzzer.Udp.cs): one side UDP and the other not, a
+/// bad udp: address, a TCP-only option, a bad flow option (2); or well-formed and unusable (1).</item>
 /// <item>"random": tokens of random characters (controls, non-UTF-8 bytes, very long). Status 1 or 2.</item>
 /// </list>
 /// No case ever holds -h/--help/--version (which would rightly exit 0) or a usable namespace
@@ -63,8 +65,10 @@ public sealed partial class CommandLineFuzzer
         int roll = _random.Next(100);
         return roll switch
         {
-            < 55 => Usage(number),
-            < 75 => Runtime(number),
+            < 47 => Usage(number),
+            < 55 => UdpUsage(number),
+            < 71 => Runtime(number),
+            < 75 => UdpRuntime(number),
             _ => RandomTokens(number),
         };
     }

@@ -10,14 +10,14 @@ namespace NetnsTcpBridge.Tests.Bridge;
 /// <summary>The settings lines for --metrics and --user that travel to the connector.</summary>
 public class ConnectorSettingsServiceTests
 {
-    private static readonly RelayOptions Relay = new() { Target = IPEndPoint.Parse("127.0.0.1:80"), Threads = 2, PipeSize = 0 };
+    private static readonly RelayOptions Relay = new() { Routes = [new RelayRoute(null, [IPEndPoint.Parse("127.0.0.1:80")])], Threads = 2, PipeSize = 0 };
 
     [Fact]
     public void Format_WithMetricsAndUser_AddsTheirLines()
     {
         var settings = new ConnectorSettings(Relay, false, LogLevel.Info) { ServesMetrics = true, RunAs = new RunAsUser(65534, 65533, "nobody") };
 
-        Assert.EndsWith("log-level=2\nmetrics=1\nuser=65534:65533\n", settings.Format(), StringComparison.Ordinal);
+        Assert.EndsWith("log-level=2\nlog-format=text\nmetrics=1\nuser=65534:65533\n", settings.Format(), StringComparison.Ordinal);
     }
 
     [Fact]

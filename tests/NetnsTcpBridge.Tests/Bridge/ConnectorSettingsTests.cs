@@ -3,23 +3,24 @@ using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Cli.CommandLine;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Relay;
+using NetnsTcpBridge.Tests.Support;
 using Xunit;
 
 namespace NetnsTcpBridge.Tests.Bridge;
 
 public class ConnectorSettingsTests
 {
-    /// <summary>Every line a complete record has, without the optional connect= and keepalive= lines.</summary>
-    private const string RequiredLines = "connect-timeout-ms=1000\ncopy=splice\nthreads=2\npipe-size=0\none-shot=0\nlog-level=2\n";
+    /// <summary>Every line a complete record must have: one route, and the relay's numbers.</summary>
+    private const string RequiredLines = "route.0.connect=127.0.0.1:80\nconnect-timeout-ms=1000\nthreads=2\npipe-size=0\npipe-memory-budget=4096\nlog-level=2\n";
 
     // ConnectorSettings is internal, so the theory takes an index into this list.
     private static readonly ConnectorSettings[] RoundTripSettings =
     [
-        new ConnectorSettings(new RelayOptions { Target = IPEndPoint.Parse("127.0.0.1:80") }, false, LogLevel.Info),
+        new ConnectorSettings(new RelayOptions { Routes = [To("127.0.0.1:80")] }, false, LogLevel.Info),
         new ConnectorSettings(
             new RelayOptions
             {
-                Target = IPEndPoint.Parse("[::1]:8080"),
+                Routes = [To("[::1]:8080")],
                 ConnectTimeout = TimeSpan.FromMilliseconds(500),
                 CopyMethod = CopyMethod.Buffered,
                 Threads = 1,
@@ -29,23 +30,22 @@ public class ConnectorSettingsTests
             },
             true,
             LogLevel.Debug),
-        new ConnectorSettings(new RelayOptions { Target = IPEndPoint.Parse("[fe80::1%3]:443"), ConnectTimeout = TimeSpan.FromDays(1) }, false, LogLevel.Error),
-        new ConnectorSettings(new RelayOptions { Target = IPEndPoint.Parse("93.184.216.34:65535"), ConnectTimeout = TimeSpan.FromMilliseconds(1), Threads = 1024 }, true, LogLevel.Warning),
-        new ConnectorSettings(new RelayOptions(), true, LogLevel.Info),
-        new ConnectorSettings(new RelayOptions { ConnectTimeout = TimeSpan.FromMilliseconds(2500), CopyMethod = CopyMethod.Buffered }, false, LogLevel.Debug),
+        new ConnectorSettings(new RelayOptions { Routes = [To("[fe80::1%3]:443")], ConnectTimeout = TimeSpan.FromDays(1) }, false, LogLevel.Error),
+        new ConnectorSettings(new RelayOptions { Routes = [To("93.184.216.34:65535")], ConnectTimeout = TimeSpan.FromMilliseconds(1), Threads = 1024 }, true, LogLevel.Warning),
+        new ConnectorSettings(new RelayOptions { Routes = [new RelayRoute(null, [])] }, true, LogLevel.Info),
+        new ConnectorSettings(new RelayOptions { Routes = [new RelayRoute(null, [])], ConnectTimeout = TimeSpan.FromMilliseconds(2500), CopyMethod = CopyMethod.Buffered }, false, LogLevel.Debug),
         new ConnectorSettings(
             new RelayOptions
             {
-                Target = IPEndPoint.Parse("127.0.0.1:80"),
+                Routes = [To("127.0.0.1:80", "web = front, 'quoted'")],
                 IdleTimeout = TimeSpan.FromMilliseconds(1500),
                 MaxConnectionsPerSource = 4,
                 SourcePrefixes = new SourcePrefixes(24, 56),
-                RouteName = "web = front, 'quoted'",
             },
             false,
             LogLevel.Debug) { LogFormat = LogFormat.Json, LogTimestamps = true },
-        new ConnectorSettings(new RelayOptions { Target = IPEndPoint.Parse("127.0.0.1:80") }, false, LogLevel.Info) { LogTimestamps = true },
-        new ConnectorSettings(new RelayOptions { Target = IPEndPoint.Parse("[::1]:53"), Udp = true, UdpIdleTimeout = TimeSpan.FromMilliseconds(2500), MaxUdpFlows = 7 }, false, LogLevel.Info),
+        new ConnectorSettings(new RelayOptions { Routes = [To("127.0.0.1:80")] }, false, LogLevel.Info) { LogTimestamps = true },
+        new ConnectorSettings(new RelayOptions { Routes = [To("[::1]:53") with { Udp = true }], UdpIdleTimeout = TimeSpan.FromMilliseconds(2500), MaxUdpFlows = 7 }, false, LogLevel.Info),
     ];
 
     [Fact]
@@ -53,16 +53,14 @@ public class ConnectorSettingsTests
     {
         var relay = new RelayOptions
         {
-            Target = IPEndPoint.Parse("127.0.0.1:80"),
-            RouteName = "web",
-            MoreRoutes = [new RelayRoute("dns", [IPEndPoint.Parse("10.0.0.2:53")]) { Udp = true }],
+            Routes = [To("127.0.0.1:80", "web"), To("10.0.0.2:53", "dns") with { Udp = true }],
             MaxUdpFlows = 9,
         };
 
         var parsed = ConnectorSettings.Parse(new ConnectorSettings(relay, false, LogLevel.Info).Format()).Relay;
 
-        Assert.False(parsed.Udp);
-        Assert.True(parsed.MoreRoutes[0].Udp);
+        Assert.False(parsed.Routes[0].Udp);
+        Assert.True(parsed.Routes[1].Udp);
         Assert.Equal(9, parsed.MaxUdpFlows);
         Assert.Equal(RelayOptions.DefaultUdpIdleTimeout, parsed.UdpIdleTimeout);
     }
@@ -84,38 +82,37 @@ public class ConnectorSettingsTests
     public void Format_WithTarget_IsKeyValueLines()
     {
         var settings = new ConnectorSettings(
-            new RelayOptions { Target = new IPEndPoint(IPAddress.IPv6Loopback, 8080), ConnectTimeout = TimeSpan.FromSeconds(2), Threads = 3 },
+            new RelayOptions { Routes = [new RelayRoute(null, [new IPEndPoint(IPAddress.IPv6Loopback, 8080)])], ConnectTimeout = TimeSpan.FromSeconds(2), Threads = 3 },
             true,
             LogLevel.Debug);
 
         Assert.Equal(
-            "connect=[::1]:8080\nconnect-timeout-ms=2000\ncopy=splice\nthreads=3\npipe-size=1048576\none-shot=1\nlog-level=3\n",
+            "route.0.connect=[::1]:8080\nconnect-timeout-ms=2000\ncopy=splice\nthreads=3\npipe-size=1048576\npipe-memory-budget=67108864\none-shot=1\nlog-level=3\nlog-format=text\n",
             settings.Format());
     }
 
     [Fact]
-    public void Format_WithoutTarget_HasNoConnectLine()
+    public void Format_ThePreconnectedSocketsRoute_HasAnEmptyConnectLine()
     {
-        var settings = new ConnectorSettings(new RelayOptions { Threads = 2 }, false, LogLevel.Info);
+        var settings = new ConnectorSettings(new RelayOptions { Routes = [new RelayRoute(null, [])], Threads = 2 }, false, LogLevel.Info);
 
         string text = settings.Format();
 
-        Assert.DoesNotContain("connect=", text, StringComparison.Ordinal);
-        Assert.Equal("connect-timeout-ms=10000\ncopy=splice\nthreads=2\npipe-size=1048576\none-shot=0\nlog-level=2\n", text);
-        Assert.Null(ConnectorSettings.Parse(text).Relay.Target);
+        Assert.Equal("route.0.connect=\nconnect-timeout-ms=10000\ncopy=splice\nthreads=2\npipe-size=1048576\npipe-memory-budget=67108864\nlog-level=2\nlog-format=text\n", text);
+        Assert.Empty(ConnectorSettings.Parse(text).Relay.Routes[0].Targets);
     }
 
     [Fact]
     public void Format_WithLogsAndLimits_AddsTheirLines()
     {
         var settings = new ConnectorSettings(
-            new RelayOptions { Target = IPEndPoint.Parse("127.0.0.1:80"), Threads = 1, IdleTimeout = TimeSpan.FromSeconds(30), MaxConnectionsPerSource = 2, RouteName = "web" },
+            new RelayOptions { Routes = [To("127.0.0.1:80", "web")], Threads = 1, IdleTimeout = TimeSpan.FromSeconds(30), MaxConnectionsPerSource = 2 },
             false,
             LogLevel.Debug) { LogFormat = LogFormat.Json, LogTimestamps = true };
 
         Assert.Equal(
-            "connect=127.0.0.1:80\nname=web\nconnect-timeout-ms=10000\ncopy=splice\nthreads=1\npipe-size=1048576\nmax-connections-per-source=2\nsource-prefix=32,64\nidle-timeout-ms=30000\n"
-            + "one-shot=0\nlog-level=3\nlog-format=json\nlog-timestamps=1\n",
+            "route.0.connect=127.0.0.1:80\nroute.0.name=web\nconnect-timeout-ms=10000\ncopy=splice\nthreads=1\npipe-size=1048576\npipe-memory-budget=67108864\nmax-connections-per-source=2\nsource-prefix=32,64\nidle-timeout-ms=30000\n"
+            + "log-level=3\nlog-format=json\nlog-timestamps=1\n",
             settings.Format());
     }
 
@@ -128,7 +125,7 @@ public class ConnectorSettingsTests
         Assert.False(parsed.LogTimestamps);
         Assert.Null(parsed.Relay.IdleTimeout);
         Assert.Null(parsed.Relay.MaxConnectionsPerSource);
-        Assert.Null(parsed.Relay.RouteName);
+        Assert.Null(parsed.Relay.Routes[0].Name);
     }
 
     [Fact]
@@ -142,10 +139,10 @@ public class ConnectorSettingsTests
     [Fact]
     public void Parse_AcceptsKeysInAnyOrder()
     {
-        var parsed = ConnectorSettings.Parse("log-level=0\none-shot=1\npipe-size=8192\nthreads=1\ncopy=buffered\nconnect-timeout-ms=750\nconnect=10.0.0.1:22\n");
+        var parsed = ConnectorSettings.Parse("log-level=0\none-shot=1\npipe-memory-budget=67108864\npipe-size=8192\nthreads=1\ncopy=buffered\nconnect-timeout-ms=750\nroute.0.connect=10.0.0.1:22\n");
 
         var expected = new ConnectorSettings(
-            new RelayOptions { Target = IPEndPoint.Parse("10.0.0.1:22"), ConnectTimeout = TimeSpan.FromMilliseconds(750), CopyMethod = CopyMethod.Buffered, Threads = 1, PipeSize = 8192 },
+            new RelayOptions { Routes = [To("10.0.0.1:22")], ConnectTimeout = TimeSpan.FromMilliseconds(750), CopyMethod = CopyMethod.Buffered, Threads = 1, PipeSize = 8192 },
             true,
             LogLevel.Error);
         Assert.Equal(expected, parsed);
@@ -156,8 +153,10 @@ public class ConnectorSettingsTests
     {
         var parsed = ConnectorSettings.Parse(RequiredLines);
 
-        Assert.Null(parsed.Relay.Target);
+        Assert.Equal([To("127.0.0.1:80")], parsed.Relay.Routes);
         Assert.Null(parsed.Relay.KeepAlive);
+        Assert.Equal(CopyMethod.Splice, parsed.Relay.CopyMethod);
+        Assert.False(parsed.OneShot);
         Assert.Equal(TimeSpan.FromSeconds(1), parsed.Relay.ConnectTimeout);
         Assert.Equal(2, parsed.Relay.Threads);
     }
@@ -165,7 +164,8 @@ public class ConnectorSettingsTests
     [Theory]
     [InlineData("bogus=1", "'bogus'")]
     [InlineData("listen=127.0.0.1:1", "'listen'")]
-    [InlineData("CONNECT=127.0.0.1:1", "'CONNECT'")]
+    [InlineData("connect=127.0.0.1:1", "'connect'")]
+    [InlineData("route.2.connect=127.0.0.1:1", "'route.2.connect'")] // no route 1: routes are numbered without gaps
     [InlineData(" =1", "' '")]
     public void Parse_UnknownKey_IsRejectedNamingIt(string line, string quotedKey)
     {
@@ -176,8 +176,8 @@ public class ConnectorSettingsTests
 
     [Theory]
     [InlineData("noequals")]
-    [InlineData("one-shot=1")]
     [InlineData("threads=2")]
+    [InlineData("route.0.connect=127.0.0.1:80")]
     public void Parse_MalformedOrRepeatedLine_IsRejectedNamingIt(string line)
     {
         var e = Assert.Throws<InvalidDataException>(() => ConnectorSettings.Parse(RequiredLines + line + "\n"));
@@ -186,11 +186,11 @@ public class ConnectorSettingsTests
     }
 
     [Theory]
+    [InlineData("route.0.connect")]
     [InlineData("connect-timeout-ms")]
-    [InlineData("copy")]
     [InlineData("threads")]
     [InlineData("pipe-size")]
-    [InlineData("one-shot")]
+    [InlineData("pipe-memory-budget")]
     [InlineData("log-level")]
     public void Parse_MissingRequiredKey_IsRejectedNamingIt(string key)
     {
@@ -214,13 +214,13 @@ public class ConnectorSettingsTests
     }
 
     [Theory]
-    [InlineData("connect=localhost:80")]
-    [InlineData("connect=127.0.0.1:0")]
-    [InlineData("connect=::1:80")]
-    [InlineData("connect=")]
+    [InlineData("route.0.connect=localhost:80")]
+    [InlineData("route.0.connect=127.0.0.1:0")]
+    [InlineData("route.0.connect=::1:80")]
+    [InlineData("route.0.connect=127.0.0.1:80,")]
     public void Parse_BadTarget_IsRejected(string line)
     {
-        var e = Assert.Throws<InvalidDataException>(() => ConnectorSettings.Parse(line + "\n" + RequiredLines));
+        var e = Assert.Throws<InvalidDataException>(() => ConnectorSettings.Parse(RequiredLines.Replace("route.0.connect=127.0.0.1:80", line, StringComparison.Ordinal)));
 
         Assert.Contains("connect=", e.Message, StringComparison.Ordinal);
     }
@@ -228,7 +228,7 @@ public class ConnectorSettingsTests
     [Fact]
     public void Parse_UnknownCopyMethod_IsRejectedNamingIt()
     {
-        var e = Assert.Throws<InvalidDataException>(() => ConnectorSettings.Parse(RequiredLines.Replace("copy=splice", "copy=sendfile", StringComparison.Ordinal)));
+        var e = Assert.Throws<InvalidDataException>(() => ConnectorSettings.Parse(RequiredLines + "copy=sendfile\n"));
 
         Assert.Contains("'sendfile'", e.Message, StringComparison.Ordinal);
     }
@@ -275,10 +275,9 @@ public class ConnectorSettingsTests
     [InlineData("32767")]
     public void KeepAliveFromTheCommandLine_SurvivesTheHandover(string seconds)
     {
-        var relay = ParseCommandLine("--keepalive", seconds).Relay;
-        var handedOver = new ConnectorSettings(relay, false, LogLevel.Info);
+        var settings = ParseCommandLine("--keepalive", seconds);
 
-        Assert.Equal(relay.KeepAlive, ConnectorSettings.Parse(handedOver.Format()).Relay.KeepAlive);
+        Assert.Equal(settings.Relay.KeepAlive, ConnectorHandover.RoundTrip(settings).Relay.KeepAlive);
     }
 
     [Fact]
@@ -286,11 +285,9 @@ public class ConnectorSettingsTests
     {
         var relay = new RelayOptions
         {
-            Target = IPEndPoint.Parse("127.0.0.1:80"),
-            AlternateTargets = [IPEndPoint.Parse("[::1]:80")],
-            RouteName = "web",
-            MoreRoutes =
+            Routes =
             [
+                new RelayRoute("web", [IPEndPoint.Parse("127.0.0.1:80"), IPEndPoint.Parse("[::1]:80")]),
                 new RelayRoute("db", [IPEndPoint.Parse("10.0.0.2:5432")]),
                 new RelayRoute("sock", [new System.Net.Sockets.UnixDomainSocketEndPoint("/run/a,b.sock")]),
                 new RelayRoute(null, [IPEndPoint.Parse("127.0.0.1:1"), IPEndPoint.Parse("127.0.0.2:1")]),
@@ -301,15 +298,16 @@ public class ConnectorSettingsTests
 
         Assert.Equal(
             ["web: 127.0.0.1:80 or [::1]:80", "db: 10.0.0.2:5432", "sock: unix:/run/a,b.sock", ": 127.0.0.1:1 or 127.0.0.2:1"],
-            parsed.AllRoutes().Select(route => $"{route.Name}: {route.TargetName}"));
+            parsed.Routes.Select(route => $"{route.Name}: {route.TargetName}"));
     }
 
     [Fact]
-    public void WithoutRoutes_TheRecordHasNoRouteLines()
+    public void TheSingleForward_IsRoute0_WithoutAName()
     {
-        string text = new ConnectorSettings(new RelayOptions { Target = IPEndPoint.Parse("127.0.0.1:80") }, false, LogLevel.Info).Format();
+        string text = new ConnectorSettings(new RelayOptions { Routes = [To("127.0.0.1:80")] }, false, LogLevel.Info).Format();
 
-        Assert.DoesNotContain("route.", text, StringComparison.Ordinal);
+        Assert.Contains("route.0.connect=127.0.0.1:80\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("route.1.", text, StringComparison.Ordinal);
         Assert.DoesNotContain("name=", text, StringComparison.Ordinal);
     }
 
@@ -318,12 +316,12 @@ public class ConnectorSettingsTests
         // The listener hands the timeout to the connector as whole milliseconds; a timeout the
         // parser accepted (> 0) must not arrive as 0 ms.
         var settings = ParseCommandLine("--connect-timeout", seconds);
-        var handedOver = new ConnectorSettings(settings.Relay, settings.IsOneShot, LogLevel.Info);
-
-        var received = ConnectorSettings.Parse(handedOver.Format());
+        var received = ConnectorHandover.RoundTrip(settings);
 
         Assert.True(received.Relay.ConnectTimeout > TimeSpan.Zero, $"--connect-timeout {seconds} arrived as {received.Relay.ConnectTimeout}");
     }
+
+    private static RelayRoute To(string target, string? name = null) => new(name, [IPEndPoint.Parse(target)]);
 
     private static BridgeSettings ParseCommandLine(string option, string value) =>
         Assert.IsType<CommandLineRequest.RunBridge>(

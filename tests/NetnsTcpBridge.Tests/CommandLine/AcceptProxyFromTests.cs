@@ -19,7 +19,6 @@ public sealed class AcceptProxyFromTests : IDisposable
     [Fact]
     public void WithoutIt_EveryPeerIsTrusted()
     {
-        Assert.Null(Run([.. Base, "--accept-proxy"]).Relay.AcceptProxyFrom);
         Assert.Null(Run([.. Base, "--accept-proxy"]).Rules[0].AcceptProxyFrom);
     }
 
@@ -28,10 +27,11 @@ public sealed class AcceptProxyFromTests : IDisposable
     {
         var settings = Run([.. Base, "--accept-proxy", "--accept-proxy-from", "10.0.0.0/8,fd00::/8"]);
 
-        Assert.Equal("10.0.0.0/8,fd00::/8", settings.Relay.AcceptProxyFrom?.ToString());
-        Assert.Equal(settings.Relay.AcceptProxyFrom, settings.Rules[0].AcceptProxyFrom);
-        var received = ConnectorSettings.Parse(new ConnectorSettings(settings.Relay, false, LogLevel.Info).Format()).Relay;
-        Assert.Equal(settings.Relay.AcceptProxyFrom, received.AcceptProxyFrom);
+        var rule = settings.Rules[0];
+        Assert.Equal("10.0.0.0/8,fd00::/8", rule.AcceptProxyFrom?.ToString());
+        var relay = settings.Relay with { Routes = [NetnsTcpBridge.Parts.Listener.ConnectorGroup.RouteOf(rule, [System.Net.IPEndPoint.Parse("127.0.0.1:9")])] };
+        var received = ConnectorSettings.Parse(new ConnectorSettings(relay, false, LogLevel.Info).Format()).Relay;
+        Assert.Equal(rule.AcceptProxyFrom, received.Routes[0].AcceptProxyFrom);
     }
 
     [Fact]
@@ -121,21 +121,19 @@ public sealed class AcceptProxyFromTests : IDisposable
         Assert.True(TrustedProxies.TryParse("192.0.2.0/24,2001:db8::/32", out var second, out _));
         var relay = new RelayOptions
         {
-            Target = System.Net.IPEndPoint.Parse("127.0.0.1:80"),
-            AcceptProxyHeader = true,
-            AcceptProxyFrom = first,
-            MoreRoutes =
+            Routes =
             [
+                new RelayRoute("a", [System.Net.IPEndPoint.Parse("127.0.0.1:80")]) { AcceptProxyHeader = true, AcceptProxyFrom = first },
                 new RelayRoute("b", [System.Net.IPEndPoint.Parse("127.0.0.1:81")]) { AcceptProxyHeader = true, AcceptProxyFrom = second },
                 new RelayRoute("c", [System.Net.IPEndPoint.Parse("127.0.0.1:82")]) { AcceptProxyHeader = true },
             ],
         };
         string text = new ConnectorSettings(relay, false, LogLevel.Info).Format();
 
-        var routes = ConnectorSettings.Parse(text).Relay.AllRoutes();
+        var routes = ConnectorSettings.Parse(text).Relay.Routes;
 
         Assert.Equal([first, second, null], routes.Select(route => route.AcceptProxyFrom));
-        Assert.Contains("accept-proxy-from=10.0.0.0/8\n", text, StringComparison.Ordinal);
+        Assert.Contains("route.0.accept-proxy-from=10.0.0.0/8\n", text, StringComparison.Ordinal);
         Assert.Contains("route.1.accept-proxy-from=192.0.2.0/24,2001:db8::/32\n", text, StringComparison.Ordinal);
     }
 }

@@ -22,7 +22,7 @@ public class CommandLineParserTests
     {
         var run = Run([.. Spell(form, 'l', "listen", "10.1.2.3:0"), "-c", ConnectAddress]);
 
-        Assert.Equal(new ListenSource.Address(new IPEndPoint(IPAddress.Parse("10.1.2.3"), 0)), run.Settings.Listen);
+        Assert.Equal(new ListenSource.Address(new IPEndPoint(IPAddress.Parse("10.1.2.3"), 0)), run.Settings.Rules[0].Listen);
     }
 
     [Theory]
@@ -34,7 +34,7 @@ public class CommandLineParserTests
     {
         var run = Run([.. Spell(form, 'L', "listen-fd", "3"), "-c", ConnectAddress]);
 
-        Assert.Equal(new ListenSource.ListeningDescriptor(3), run.Settings.Listen);
+        Assert.Equal(new ListenSource.ListeningDescriptor(3), run.Settings.Rules[0].Listen);
     }
 
     [Theory]
@@ -46,7 +46,7 @@ public class CommandLineParserTests
     {
         var run = Run([.. Spell(form, 'S', "preaccepted-fd", "0"), "-c", ConnectAddress]);
 
-        Assert.Equal(new ListenSource.PreacceptedDescriptor(0), run.Settings.Listen);
+        Assert.Equal(new ListenSource.PreacceptedDescriptor(0), run.Settings.Rules[0].Listen);
     }
 
     [Theory]
@@ -58,7 +58,7 @@ public class CommandLineParserTests
     {
         var run = Run(["-l", ListenAddress, .. Spell(form, 'c', "connect", "[2001:db8::7]:443")]);
 
-        Assert.Equal(new ConnectTarget.Address(new IPEndPoint(IPAddress.Parse("2001:db8::7"), 443)), run.Settings.Connect);
+        Assert.Equal(new ConnectTarget.Address(new IPEndPoint(IPAddress.Parse("2001:db8::7"), 443)), run.Settings.Rules[0].Connect);
     }
 
     [Theory]
@@ -70,7 +70,7 @@ public class CommandLineParserTests
     {
         var run = Run(["-l", ListenAddress, .. Spell(form, 'C', "connect-fd", "12")]);
 
-        Assert.Equal(new ConnectTarget.ConnectedDescriptor(12), run.Settings.Connect);
+        Assert.Equal(new ConnectTarget.ConnectedDescriptor(12), run.Settings.Rules[0].Connect);
     }
 
     [Theory]
@@ -82,8 +82,8 @@ public class CommandLineParserTests
     {
         var run = Run(["-l", ListenAddress, "-c", ConnectAddress, .. Spell(form, 'f', "listen-netns-file", "/proc/6448/ns/net")]);
 
-        Assert.Equal(new NamespaceReference.File("/proc/6448/ns/net"), run.Settings.ListenNamespace);
-        Assert.Null(run.Settings.ConnectNamespace);
+        Assert.Equal(new NamespaceReference.File("/proc/6448/ns/net"), run.Settings.Rules[0].ListenNamespace);
+        Assert.Null(run.Settings.Rules[0].ConnectNamespace);
     }
 
     [Theory]
@@ -95,8 +95,8 @@ public class CommandLineParserTests
     {
         var run = Run(["-l", ListenAddress, "-c", ConnectAddress, .. Spell(form, 'F', "listen-netns-fd", "5")]);
 
-        Assert.Equal(new NamespaceReference.Descriptor(5), run.Settings.ListenNamespace);
-        Assert.Null(run.Settings.ConnectNamespace);
+        Assert.Equal(new NamespaceReference.Descriptor(5), run.Settings.Rules[0].ListenNamespace);
+        Assert.Null(run.Settings.Rules[0].ConnectNamespace);
     }
 
     [Theory]
@@ -108,8 +108,8 @@ public class CommandLineParserTests
     {
         var run = Run(["-l", ListenAddress, "-c", ConnectAddress, .. Spell(form, 't', "connect-netns-file", "/run/netns/blue")]);
 
-        Assert.Equal(new NamespaceReference.File("/run/netns/blue"), run.Settings.ConnectNamespace);
-        Assert.Null(run.Settings.ListenNamespace);
+        Assert.Equal(new NamespaceReference.File("/run/netns/blue"), run.Settings.Rules[0].ConnectNamespace);
+        Assert.Null(run.Settings.Rules[0].ListenNamespace);
     }
 
     [Theory]
@@ -121,8 +121,8 @@ public class CommandLineParserTests
     {
         var run = Run(["-l", ListenAddress, "-c", ConnectAddress, .. Spell(form, 'T', "connect-netns-fd", "7")]);
 
-        Assert.Equal(new NamespaceReference.Descriptor(7), run.Settings.ConnectNamespace);
-        Assert.Null(run.Settings.ListenNamespace);
+        Assert.Equal(new NamespaceReference.Descriptor(7), run.Settings.Rules[0].ConnectNamespace);
+        Assert.Null(run.Settings.Rules[0].ListenNamespace);
     }
 
     [Theory]
@@ -298,8 +298,8 @@ public class CommandLineParserTests
         var run = Run("-vl127.0.0.1:1", "-vc", "127.0.0.1:2");
 
         Assert.True(run.Verbose);
-        Assert.Equal(new ListenSource.Address(new IPEndPoint(IPAddress.Loopback, 1)), run.Settings.Listen);
-        Assert.Equal(new ConnectTarget.Address(new IPEndPoint(IPAddress.Loopback, 2)), run.Settings.Connect);
+        Assert.Equal(new ListenSource.Address(new IPEndPoint(IPAddress.Loopback, 1)), run.Settings.Rules[0].Listen);
+        Assert.Equal(new ConnectTarget.Address(new IPEndPoint(IPAddress.Loopback, 2)), run.Settings.Rules[0].Connect);
     }
 
     [Fact]
@@ -308,10 +308,14 @@ public class CommandLineParserTests
         var run = Run("-l", "127.0.0.1:80", "-f", "/proc/6448/ns/net", "-c", "93.184.216.34:80");
 
         var expected = new BridgeSettings(
-            new ListenSource.Address(new IPEndPoint(IPAddress.Loopback, 80)),
-            new ConnectTarget.Address(new IPEndPoint(IPAddress.Parse("93.184.216.34"), 80)),
-            new NamespaceReference.File("/proc/6448/ns/net"),
-            null);
+        [
+            new ForwardRule(
+                null,
+                new ListenSource.Address(new IPEndPoint(IPAddress.Loopback, 80)),
+                new ConnectTarget.Address(new IPEndPoint(IPAddress.Parse("93.184.216.34"), 80)),
+                new NamespaceReference.File("/proc/6448/ns/net"),
+                null),
+        ]);
         Assert.Equal(expected, run.Settings);
         Assert.False(run.Verbose);
         Assert.False(run.Settings.IsPlainForwarder);
@@ -333,13 +337,13 @@ public class CommandLineParserTests
         // As with getopt: the word after an option that needs a value is its value, whatever it looks like.
         var run = Run("-f", "-weird-path", "-l", ListenAddress, "-c", ConnectAddress);
 
-        Assert.Equal(new NamespaceReference.File("-weird-path"), run.Settings.ListenNamespace);
+        Assert.Equal(new NamespaceReference.File("-weird-path"), run.Settings.Rules[0].ListenNamespace);
     }
 
     [Fact]
     public void DescriptorWithLeadingZero_IsItsNumber()
     {
-        Assert.Equal(new ListenSource.ListeningDescriptor(3), Run("-L", "003", "-c", ConnectAddress).Settings.Listen);
+        Assert.Equal(new ListenSource.ListeningDescriptor(3), Run("-L", "003", "-c", ConnectAddress).Settings.Rules[0].Listen);
     }
 
     // ---- plain mode and one-shot ----------------------------------------------------------
@@ -354,8 +358,8 @@ public class CommandLineParserTests
         var run = Run(Words(commandLine));
 
         Assert.True(run.Settings.IsPlainForwarder);
-        Assert.Null(run.Settings.ListenNamespace);
-        Assert.Null(run.Settings.ConnectNamespace);
+        Assert.Null(run.Settings.Rules[0].ListenNamespace);
+        Assert.Null(run.Settings.Rules[0].ConnectNamespace);
     }
 
     [Theory]
@@ -510,10 +514,10 @@ public class CommandLineParserTests
     {
         // The rules pair each netns with its own side only.
         var run = Run("-L", "3", "-t", "/run/netns/a", "-c", ConnectAddress);
-        Assert.Equal(new NamespaceReference.File("/run/netns/a"), run.Settings.ConnectNamespace);
+        Assert.Equal(new NamespaceReference.File("/run/netns/a"), run.Settings.Rules[0].ConnectNamespace);
 
         run = Run("-l", ListenAddress, "-f", "/run/netns/b", "-C", "4");
-        Assert.Equal(new NamespaceReference.File("/run/netns/b"), run.Settings.ListenNamespace);
+        Assert.Equal(new NamespaceReference.File("/run/netns/b"), run.Settings.Rules[0].ListenNamespace);
     }
 
     // ---- options given twice ---------------------------------------------------------------
@@ -664,7 +668,7 @@ public class CommandLineParserTests
     [Fact]
     public void LargestDescriptorNumber_IsAccepted()
     {
-        Assert.Equal(new ListenSource.ListeningDescriptor(int.MaxValue), Run("-L", "2147483647", "-c", ConnectAddress).Settings.Listen);
+        Assert.Equal(new ListenSource.ListeningDescriptor(int.MaxValue), Run("-L", "2147483647", "-c", ConnectAddress).Settings.Rules[0].Listen);
     }
 
     [Theory]
@@ -716,7 +720,7 @@ public class CommandLineParserTests
     public void PortZero_IsAllowedForListenOnly()
     {
         var run = Run("-l", "127.0.0.1:0", "-c", ConnectAddress);
-        Assert.Equal(new ListenSource.Address(new IPEndPoint(IPAddress.Loopback, 0)), run.Settings.Listen);
+        Assert.Equal(new ListenSource.Address(new IPEndPoint(IPAddress.Loopback, 0)), run.Settings.Rules[0].Listen);
 
         var e = Fails("-l", ListenAddress, "-c", "127.0.0.1:0");
         Assert.Contains("-c/--connect", e.Message, StringComparison.Ordinal);

@@ -2,6 +2,7 @@ using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Cli.CommandLine;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Relay;
+using NetnsTcpBridge.Tests.Support;
 using Xunit;
 using static NetnsTcpBridge.Tests.CommandLine.CommandLineRuns;
 
@@ -193,9 +194,9 @@ public class LogsAndLimitsOptionsTests
     [Fact]
     public void IdleTimeoutAndPerSourceLimit_SurviveTheHandoverToTheConnector()
     {
-        var relay = Run([.. Base, "--idle-timeout", "0.25", "--max-connections-per-source", "3", "--source-prefix", "16,48"]).Settings.Relay;
+        var settings = Run([.. Base, "--idle-timeout", "0.25", "--max-connections-per-source", "3", "--source-prefix", "16,48"]).Settings;
 
-        var received = ConnectorSettings.Parse(new ConnectorSettings(relay, false, LogLevel.Info).Format()).Relay;
+        var received = ConnectorHandover.RoundTrip(settings).Relay;
 
         Assert.Equal(TimeSpan.FromMilliseconds(250), received.IdleTimeout);
         Assert.Equal(3, received.MaxConnectionsPerSource);

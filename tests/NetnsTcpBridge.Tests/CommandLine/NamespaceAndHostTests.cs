@@ -1,6 +1,7 @@
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Cli.CommandLine;
 using NetnsTcpBridge.Endpoints;
+using NetnsTcpBridge.Tests.Support;
 using Xunit;
 
 namespace NetnsTcpBridge.Tests.CommandLine;
@@ -16,17 +17,17 @@ public class NamespaceAndHostTests
     {
         var run = Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--listen-netns", spec, "--connect-netns", spec);
 
-        Assert.IsType(expected, run.Settings.ListenNamespace);
-        Assert.IsType(expected, run.Settings.ConnectNamespace);
+        Assert.IsType(expected, run.Settings.Rules[0].ListenNamespace);
+        Assert.IsType(expected, run.Settings.Rules[0].ConnectNamespace);
     }
 
     [Fact]
     public void NetnsSpec_Pid_KeepsTheNumber() =>
-        Assert.Equal(new NamespaceReference.OfProcess(4242), Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--connect-netns", "pid:4242").Settings.ConnectNamespace);
+        Assert.Equal(new NamespaceReference.OfProcess(4242), Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--connect-netns", "pid:4242").Settings.Rules[0].ConnectNamespace);
 
     [Fact]
     public void NetnsSpec_PidWithStartTime_KeepsBoth() =>
-        Assert.Equal(new NamespaceReference.OfProcess(4242, 123456), Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--connect-netns", "pid:4242@123456").Settings.ConnectNamespace);
+        Assert.Equal(new NamespaceReference.OfProcess(4242, 123456), Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--connect-netns", "pid:4242@123456").Settings.Rules[0].ConnectNamespace);
 
     [Theory]
     [InlineData("pid:4242=net:[4026532281]", "pid")]
@@ -35,7 +36,7 @@ public class NamespaceAndHostTests
     [InlineData("/run/netns/web=net:[4026532281]", "path")]
     public void NetnsSpec_WithExpectedInode_KeepsTheInodeAndTheRest(string spec, string kind)
     {
-        var reference = Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--connect-netns", spec).Settings.ConnectNamespace;
+        var reference = Run("-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--connect-netns", spec).Settings.Rules[0].ConnectNamespace;
 
         NamespaceReference expected = kind switch
         {
@@ -99,7 +100,7 @@ public class NamespaceAndHostTests
     [InlineData("db.internal.example:5432", "db.internal.example", 5432)]
     [InlineData("web-1.test.:80", "web-1.test.", 80)] // the trailing dot is kept: an absolute name skips the search list
     public void ConnectHostName_IsKeptForResolutionInTheConnectNetns(string text, string host, int port) =>
-        Assert.Equal(new ConnectTarget.HostName(host, port), Run("-l", "127.0.0.1:80", "-c", text).Settings.Connect);
+        Assert.Equal(new ConnectTarget.HostName(host, port), Run("-l", "127.0.0.1:80", "-c", text).Settings.Rules[0].Connect);
 
     [Theory]
     [InlineData("backend")]
@@ -123,11 +124,11 @@ public class SocketActivationParsingTests
 {
     [Fact]
     public void OnePassedSocket_AndNoListenOption_IsTheClientSource() =>
-        Assert.Equal(new ListenSource.SocketActivated(3), Run(1, "-c", "127.0.0.1:81").Settings.Listen);
+        Assert.Equal(new ListenSource.SocketActivated(3), Run(1, "-c", "127.0.0.1:81").Settings.Rules[0].Listen);
 
     [Fact]
     public void PassedSocket_WithAListenOption_IsIgnored() =>
-        Assert.IsType<ListenSource.Address>(Run(1, "-l", "127.0.0.1:80", "-c", "127.0.0.1:81").Settings.Listen);
+        Assert.IsType<ListenSource.Address>(Run(1, "-l", "127.0.0.1:80", "-c", "127.0.0.1:81").Settings.Rules[0].Listen);
 
     [Fact]
     public void SeveralPassedSockets_AreAUsageErrorSayingHowMany()
@@ -154,10 +155,8 @@ public class MaxConnectionsTests
     public void MaxConnections_IsParsed_AndSurvivesTheHandover()
     {
         var run = Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(["-l", "127.0.0.1:80", "-c", "127.0.0.1:81", "--max-connections", "25"]));
-        var handedOver = new ConnectorSettings(run.Settings.Relay, false, NetnsTcpBridge.Logging.LogLevel.Info);
-
         Assert.Equal(25, run.Settings.Relay.MaxConnections);
-        Assert.Equal(25, ConnectorSettings.Parse(handedOver.Format()).Relay.MaxConnections);
+        Assert.Equal(25, ConnectorHandover.RoundTrip(run.Settings).Relay.MaxConnections);
     }
 
     [Theory]

@@ -2,6 +2,7 @@ using System.Net;
 using NetnsTcpBridge.Bridge;
 using NetnsTcpBridge.Cli.CommandLine;
 using NetnsTcpBridge.Logging;
+using NetnsTcpBridge.Tests.Support;
 using Xunit;
 using static NetnsTcpBridge.Tests.CommandLine.CommandLineRuns;
 
@@ -19,7 +20,7 @@ public sealed class ProxyLoopbackSourceTests
     {
         var settings = Run([.. Base, "--proxy-protocol", "v2", "--proxy-protocol-loopback-as", address]);
         Assert.Equal(IPAddress.Parse(address), settings.Relay.ProxyLoopbackSource);
-        var received = ConnectorSettings.Parse(new ConnectorSettings(settings.Relay, false, LogLevel.Info).Format()).Relay;
+        var received = ConnectorHandover.RoundTrip(settings).Relay;
         Assert.Equal(IPAddress.Parse(address), received.ProxyLoopbackSource);
     }
 

@@ -15,11 +15,11 @@ public class ProxyProtocolOptionTests
     [Fact]
     public void Defaults_NoHeaderSentNoneExpected()
     {
-        var relay = Run().Relay;
+        var settings = Run();
 
-        Assert.Equal(ProxyProtocolVersion.None, relay.SendProxyHeader);
-        Assert.False(relay.AcceptProxyHeader);
-        Assert.Equal(TimeSpan.FromSeconds(5), relay.ProxyHeaderTimeout);
+        Assert.Equal(ProxyProtocolVersion.None, settings.Rules[0].SendProxyHeader);
+        Assert.False(settings.Rules[0].AcceptProxyHeader);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Relay.ProxyHeaderTimeout);
     }
 
     [Theory]
@@ -29,10 +29,10 @@ public class ProxyProtocolOptionTests
     [InlineData("--proxy-protocol=v2", null, ProxyProtocolVersion.V2)]
     public void ProxyProtocol_SetsTheVersion(string option, string? value, ProxyProtocolVersion expected)
     {
-        var relay = Run(value is null ? [option] : [option, value]).Relay;
+        var rule = Run(value is null ? [option] : [option, value]).Rules[0];
 
-        Assert.Equal(expected, relay.SendProxyHeader);
-        Assert.False(relay.AcceptProxyHeader);
+        Assert.Equal(expected, rule.SendProxyHeader);
+        Assert.False(rule.AcceptProxyHeader);
     }
 
     [Theory]
@@ -70,11 +70,11 @@ public class ProxyProtocolOptionTests
     [Fact]
     public void AcceptProxy_IsAFlagWithTheDefaultTimeout()
     {
-        var relay = Run("--accept-proxy").Relay;
+        var settings = Run("--accept-proxy");
 
-        Assert.True(relay.AcceptProxyHeader);
-        Assert.Equal(TimeSpan.FromSeconds(5), relay.ProxyHeaderTimeout);
-        Assert.Equal(ProxyProtocolVersion.None, relay.SendProxyHeader);
+        Assert.True(settings.Rules[0].AcceptProxyHeader);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Relay.ProxyHeaderTimeout);
+        Assert.Equal(ProxyProtocolVersion.None, settings.Rules[0].SendProxyHeader);
     }
 
     [Fact]
@@ -122,8 +122,6 @@ public class ProxyProtocolOptionTests
     {
         var settings = Run("--accept-proxy", "--proxy-protocol", "v2");
 
-        Assert.True(settings.Relay.AcceptProxyHeader);
-        Assert.Equal(ProxyProtocolVersion.V2, settings.Relay.SendProxyHeader);
         var single = Assert.Single(settings.Rules);
         Assert.True(single.AcceptProxyHeader);
         Assert.Equal(ProxyProtocolVersion.V2, single.SendProxyHeader);
@@ -146,13 +144,14 @@ public class ProxyProtocolOptionTests
     [InlineData(ProxyProtocolVersion.None, true, 86_400_000)]
     public void Settings_ReachTheConnectorUnchanged(ProxyProtocolVersion version, bool accept, int timeoutMilliseconds)
     {
-        var relay = new RelayOptions { SendProxyHeader = version, AcceptProxyHeader = accept, ProxyHeaderTimeout = TimeSpan.FromMilliseconds(timeoutMilliseconds) };
+        var route = new RelayRoute(null, [System.Net.IPEndPoint.Parse("127.0.0.1:80")]) { SendProxyHeader = version, AcceptProxyHeader = accept };
+        var relay = new RelayOptions { Routes = [route], ProxyHeaderTimeout = TimeSpan.FromMilliseconds(timeoutMilliseconds) };
         var sent = new ConnectorSettings(relay, false, LogLevel.Info);
 
         var received = ConnectorSettings.Parse(sent.Format());
 
-        Assert.Equal(version, received.Relay.SendProxyHeader);
-        Assert.Equal(accept, received.Relay.AcceptProxyHeader);
+        Assert.Equal(version, received.Relay.Routes[0].SendProxyHeader);
+        Assert.Equal(accept, received.Relay.Routes[0].AcceptProxyHeader);
         if (accept)
         {
             Assert.Equal(relay.ProxyHeaderTimeout, received.Relay.ProxyHeaderTimeout);
@@ -162,8 +161,9 @@ public class ProxyProtocolOptionTests
     [Fact]
     public void Settings_Lines_AreThereOnlyWhenOn()
     {
-        string off = new ConnectorSettings(new RelayOptions(), false, LogLevel.Info).Format();
-        string on = new ConnectorSettings(new RelayOptions { SendProxyHeader = ProxyProtocolVersion.V2, AcceptProxyHeader = true }, false, LogLevel.Info).Format();
+        var route = new RelayRoute(null, [System.Net.IPEndPoint.Parse("127.0.0.1:80")]);
+        string off = new ConnectorSettings(new RelayOptions { Routes = [route] }, false, LogLevel.Info).Format();
+        string on = new ConnectorSettings(new RelayOptions { Routes = [route with { SendProxyHeader = ProxyProtocolVersion.V2, AcceptProxyHeader = true }] }, false, LogLevel.Info).Format();
 
         Assert.DoesNotContain("proxy", off, StringComparison.Ordinal);
         Assert.Contains("proxy-protocol=v2\n", on, StringComparison.Ordinal);
@@ -171,12 +171,12 @@ public class ProxyProtocolOptionTests
     }
 
     [Theory]
-    [InlineData("proxy-protocol=v3")]
-    [InlineData("proxy-protocol=")]
-    [InlineData("proxy-protocol=V1")]
+    [InlineData("route.0.proxy-protocol=v3")]
+    [InlineData("route.0.proxy-protocol=")]
+    [InlineData("route.0.proxy-protocol=V1")]
     public void Settings_UnknownProxyProtocol_IsRejectedNamingIt(string line)
     {
-        string text = new ConnectorSettings(new RelayOptions(), false, LogLevel.Info).Format() + line + "\n";
+        string text = new ConnectorSettings(new RelayOptions { Routes = [new RelayRoute(null, [System.Net.IPEndPoint.Parse("127.0.0.1:80")])] }, false, LogLevel.Info).Format() + line + "\n";
 
         var e = Assert.Throws<InvalidDataException>(() => ConnectorSettings.Parse(text));
 
@@ -245,12 +245,10 @@ public class ProxyProtocolOptionTests
     {
         var relay = new RelayOptions
         {
-            Target = System.Net.IPEndPoint.Parse("127.0.0.1:80"),
-            RouteName = "a",
-            SendProxyHeader = ProxyProtocolVersion.V2,
             ProxyHeaderTimeout = TimeSpan.FromMilliseconds(1500),
-            MoreRoutes =
+            Routes =
             [
+                new RelayRoute("a", [System.Net.IPEndPoint.Parse("127.0.0.1:80")]) { SendProxyHeader = ProxyProtocolVersion.V2 },
                 new RelayRoute("b", [System.Net.IPEndPoint.Parse("127.0.0.1:81")]) { AcceptProxyHeader = true },
                 new RelayRoute("c", [System.Net.IPEndPoint.Parse("127.0.0.1:82")]),
                 new RelayRoute("d", [System.Net.IPEndPoint.Parse("127.0.0.1:83")]) { SendProxyHeader = ProxyProtocolVersion.V1, AcceptProxyHeader = true },
@@ -258,7 +256,7 @@ public class ProxyProtocolOptionTests
         };
         string text = new ConnectorSettings(relay, false, LogLevel.Info).Format();
 
-        var routes = ConnectorSettings.Parse(text).Relay.AllRoutes();
+        var routes = ConnectorSettings.Parse(text).Relay.Routes;
 
         Assert.Equal(
             ["a V2 False", "b None True", "c None False", "d V1 True"],
@@ -271,11 +269,11 @@ public class ProxyProtocolOptionTests
     }
 
     [Theory]
-    [InlineData("accept-proxy=0")]
-    [InlineData("accept-proxy=yes")]
+    [InlineData("route.0.accept-proxy=0")]
+    [InlineData("route.0.accept-proxy=yes")]
     public void Settings_MalformedAcceptProxyLine_IsRejected(string line)
     {
-        string text = new ConnectorSettings(new RelayOptions(), false, LogLevel.Info).Format() + line + "\n";
+        string text = new ConnectorSettings(new RelayOptions { Routes = [new RelayRoute(null, [System.Net.IPEndPoint.Parse("127.0.0.1:80")])] }, false, LogLevel.Info).Format() + line + "\n";
 
         var e = Assert.Throws<InvalidDataException>(() => ConnectorSettings.Parse(text));
 

@@ -138,7 +138,7 @@ public class ServiceOptionsTests
     {
         var run = Run(["-l", "unix:/run/ntb.sock", "-c", "127.0.0.1:80", "--unix-owner", value]);
 
-        Assert.Equal(new FileOwner(userId, groupId, value), run.Settings.UnixSocketOwner);
+        Assert.Equal(new FileOwner(userId, groupId, value), run.Settings.Rules[0].UnixSocketOwner);
     }
 
     [Theory]

@@ -14,9 +14,9 @@ public class UdpOptionsTests
     {
         var run = Run("-l", "udp:127.0.0.53:53", "-c", "udp:10.0.0.2:53");
 
-        Assert.Equal(ForwardProtocol.Udp, run.Settings.Protocol);
-        Assert.Equal(new ListenSource.Address(IPEndPoint.Parse("127.0.0.53:53")), run.Settings.Listen);
-        Assert.Equal(new ConnectTarget.Address(IPEndPoint.Parse("10.0.0.2:53")), run.Settings.Connect);
+        Assert.Equal(ForwardProtocol.Udp, run.Settings.Rules[0].Protocol);
+        Assert.Equal(new ListenSource.Address(IPEndPoint.Parse("127.0.0.53:53")), run.Settings.Rules[0].Listen);
+        Assert.Equal(new ConnectTarget.Address(IPEndPoint.Parse("10.0.0.2:53")), run.Settings.Rules[0].Connect);
         Assert.True(run.Settings.Rules[0].IsUdp);
         Assert.Equal(RelayOptions.DefaultUdpIdleTimeout, run.Settings.Relay.UdpIdleTimeout);
         Assert.Equal(RelayOptions.DefaultMaxUdpFlows, run.Settings.Relay.MaxUdpFlows);
@@ -27,14 +27,14 @@ public class UdpOptionsTests
     {
         var run = Run("-l", "udp:[::1]:53", "-c", "udp:resolver.example:5353");
 
-        Assert.Equal(new ListenSource.Address(IPEndPoint.Parse("[::1]:53")), run.Settings.Listen);
-        Assert.Equal(new ConnectTarget.HostName("resolver.example", 5353), run.Settings.Connect);
+        Assert.Equal(new ListenSource.Address(IPEndPoint.Parse("[::1]:53")), run.Settings.Rules[0].Listen);
+        Assert.Equal(new ConnectTarget.HostName("resolver.example", 5353), run.Settings.Rules[0].Connect);
     }
 
     [Fact]
     public void TcpAddresses_StayTcp()
     {
-        Assert.Equal(ForwardProtocol.Tcp, Run("-l", "127.0.0.1:53", "-c", "127.0.0.1:53").Settings.Protocol);
+        Assert.Equal(ForwardProtocol.Tcp, Run("-l", "127.0.0.1:53", "-c", "127.0.0.1:53").Settings.Rules[0].Protocol);
     }
 
     [Fact]

@@ -37,17 +37,17 @@ public class UnixAddressTests
     {
         var run = Assert.IsType<CommandLineRequest.RunBridge>(CommandLineParser.Parse(["-l", "unix:@front", "-c", "unix:/run/back.sock"]));
 
-        Assert.Equal("unix:@front", TcpAddress.Format(Assert.IsType<ListenSource.Address>(run.Settings.Listen).Endpoint));
-        Assert.Equal("unix:/run/back.sock", TcpAddress.Format(Assert.IsType<ConnectTarget.Address>(run.Settings.Connect).Endpoint));
+        Assert.Equal("unix:@front", TcpAddress.Format(Assert.IsType<ListenSource.Address>(run.Settings.Rules[0].Listen).Endpoint));
+        Assert.Equal("unix:/run/back.sock", TcpAddress.Format(Assert.IsType<ConnectTarget.Address>(run.Settings.Rules[0].Connect).Endpoint));
     }
 
     [Fact]
     public void ConnectorSettings_CarryAUnixTarget()
     {
         Assert.True(UnixAddress.TryParse("unix:@back", out var endpoint, out _));
-        var settings = new ConnectorSettings(new NetnsTcpBridge.Relay.RelayOptions { Target = endpoint }, false, NetnsTcpBridge.Logging.LogLevel.Info);
+        var settings = new ConnectorSettings(new NetnsTcpBridge.Relay.RelayOptions { Routes = [new NetnsTcpBridge.Relay.RelayRoute(null, [endpoint])] }, false, NetnsTcpBridge.Logging.LogLevel.Info);
 
-        Assert.Equal("unix:@back", TcpAddress.Format(ConnectorSettings.Parse(settings.Format()).Relay.Target));
+        Assert.Equal("unix:@back", TcpAddress.Format(ConnectorSettings.Parse(settings.Format()).Relay.Routes[0].Targets[0]));
     }
 }
 
@@ -57,7 +57,7 @@ public class UnixModeAndQuietTests
     [InlineData("660", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite)]
     [InlineData("0600", UnixFileMode.UserRead | UnixFileMode.UserWrite)]
     public void UnixMode_IsReadAsOctal(string text, UnixFileMode expected) =>
-        Assert.Equal(expected, Run("-l", "unix:/run/x.sock", "-c", "127.0.0.1:1", "--unix-mode", text).Settings.UnixSocketMode);
+        Assert.Equal(expected, Run("-l", "unix:/run/x.sock", "-c", "127.0.0.1:1", "--unix-mode", text).Settings.Rules[0].UnixSocketMode);
 
     [Theory]
     [InlineData("8")]

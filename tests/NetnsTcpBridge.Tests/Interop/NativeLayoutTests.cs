@@ -60,8 +60,9 @@ public class NativeLayoutTests
         Assert.Equal(144, Libc.StatSize);
     }
 
-    /// <summary>The offsets read out of struct stat, checked against what the kernel says otherwise.</summary>
+    /// <summary>The offsets read out of struct stat (type, permissions, device, inode), checked against what the kernel says otherwise.</summary>
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void Stat_ModeAndInodeOffsets_ReadTheRightFields()
     {
         string directory = Directory.CreateTempSubdirectory("ntb-layout-").FullName;
@@ -71,8 +72,17 @@ public class NativeLayoutTests
             using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             socket.Bind(new UnixDomainSocketEndPoint(path));
 
-            Assert.Equal(Libc.S_IFSOCK, Libc.FileType(path));
-            Assert.NotEqual(Libc.S_IFSOCK, Libc.FileType(directory));
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+            int directoryFd = Libc.Open(directory, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
+            Assert.True(directoryFd >= 0);
+            using (new FileDescriptor(directoryFd))
+            {
+                var status = Libc.StatAt(directoryFd, "s.sock");
+                Assert.True(status?.IsSocket);
+                Assert.Equal(Convert.ToUInt32("640", 8), status?.Permissions);
+                Assert.False(Libc.StatAt(directoryFd, ".")?.IsSocket);
+                Assert.Null(Libc.StatAt(directoryFd, "absent"));
+            }
 
             // /proc/self/ns/net links to "net:[INODE]"; fstat of the file opened on it gives the same inode.
             string link = new FileInfo("/proc/self/ns/net").LinkTarget!;

@@ -46,7 +46,7 @@ public class ConnectionReuseTests
 
     private static RelayContext NewContext()
     {
-        var options = new RelayOptions { Target = new IPEndPoint(IPAddress.Loopback, 9), Threads = 1 };
+        var options = new RelayOptions { Routes = [new RelayRoute(null, [new IPEndPoint(IPAddress.Loopback, 9)])], Threads = 1 };
         var engine = new RelayEngine(options, new TestClientSource());
         return new RelayContext(options, engine.LeastLoadedLoop(), engine);
     }

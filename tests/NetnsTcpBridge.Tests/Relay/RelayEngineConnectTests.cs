@@ -72,7 +72,7 @@ public class RelayEngineConnectTests
     {
         // Event loop threads are background threads that live as long as the test process.
         var source = new TestClientSource();
-        var options = new RelayOptions { Target = target, ConnectTimeout = connectTimeout, CopyMethod = method, Threads = 1 };
+        var options = new RelayOptions { Routes = [new RelayRoute(null, [target])], ConnectTimeout = connectTimeout, CopyMethod = method, Threads = 1 };
         return (new RelayEngine(options, source), source);
     }
 }

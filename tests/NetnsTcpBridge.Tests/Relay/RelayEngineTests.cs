@@ -21,7 +21,7 @@ public sealed class RelayEngines
             if (!_engines.TryGetValue(method, out var pair))
             {
                 var source = new TestClientSource();
-                pair = (new RelayEngine(new RelayOptions { CopyMethod = method, Threads = 2 }, source), source);
+                pair = (new RelayEngine(new RelayOptions { Routes = [new RelayRoute(null, [])], CopyMethod = method, Threads = 2 }, source), source);
                 _engines[method] = pair;
             }
 

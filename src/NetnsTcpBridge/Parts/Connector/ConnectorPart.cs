@@ -4,7 +4,6 @@ using NetnsTcpBridge.Handover;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Logging;
 using NetnsTcpBridge.Metrics;
-using NetnsTcpBridge.Parts.Listener;
 using NetnsTcpBridge.Privileges;
 using NetnsTcpBridge.Relay;
 using NetnsTcpBridge.Relay.Udp;
@@ -45,8 +44,8 @@ internal static class ConnectorPart
         // over the channel to drain, or with SIGUSR2 to reset at once.
         using var signals = new SignalInbox();
         signals.Ignore(Libc.SIGTERM, Libc.SIGINT, Libc.SIGHUP);
-        EnsureChannel(ConnectorProcess.ChannelDescriptor);
-        using var channel = new HandoverChannel(new FileDescriptor(ConnectorProcess.ChannelDescriptor));
+        EnsureChannel(ConnectorLaunch.ChannelDescriptor);
+        using var channel = new HandoverChannel(new FileDescriptor(ConnectorLaunch.ChannelDescriptor));
 
         using var first = channel.Receive();
         if (first is null)
@@ -65,16 +64,16 @@ internal static class ConnectorPart
         Log.Level = settings.LogLevel;
         Log.Format = settings.LogFormat;
         Log.Timestamps = settings.LogTimestamps;
-        if (settings.Relay.RouteName is not null)
+        if (settings.Relay.Routes.All(route => route.Name is not null))
         {
             // With several rules there may be several connectors: each says which rules it serves.
-            Log.Prefix = $"netns_tcp_bridge[connector {string.Join(",", settings.Relay.AllRoutes().Select(route => route.Name))}]";
+            Log.Prefix = $"netns_tcp_bridge[connector {string.Join(",", settings.Relay.Routes.Select(route => route.Name))}]";
         }
 
         // While still privileged: the directories of socket-file targets, opened once.
-        UnixTargetDirectories.Open(settings.Relay.AllRoutes().SelectMany(route => route.Targets));
+        UnixTargetDirectories.Open(settings.Relay.Routes.SelectMany(route => route.Targets));
         var relay = settings.Relay with { MaxConnections = Math.Min(settings.Relay.MaxConnections, ConnectionsWithinDescriptorLimit(settings.Relay)) };
-        var statisticsLink = settings.ServesMetrics ? TakeStatisticsLink(ConnectorProcess.StatisticsDescriptor) : null;
+        var statisticsLink = settings.ServesMetrics ? TakeStatisticsLink(ConnectorLaunch.StatisticsDescriptor) : null;
         if (settings.RunAs is { } user)
         {
             // Set up: descriptor limit raised, descriptors inherited. Connecting and relaying need no privilege.
@@ -167,7 +166,7 @@ internal static class ConnectorPart
             return (new PreacceptedClientSource(record.TakeDescriptor()!.Release()), []);
         }
 
-        var allRoutes = settings.Relay.AllRoutes();
+        var allRoutes = settings.Relay.Routes;
         int routes = allRoutes.Count;
         var listening = new List<(FileDescriptor Socket, int Route)>(routes);
         var udp = new List<UdpListener>();
@@ -248,7 +247,7 @@ internal static class ConnectorPart
     {
         int limit = DescriptorLimit.RaiseToHardLimit();
         int openNow = Directory.GetFileSystemEntries("/proc/self/fd").Length;
-        int udpFlows = relay.AllRoutes().Any(route => route.Udp) ? relay.MaxUdpFlows : 0; // a socket each
+        int udpFlows = relay.Routes.Any(route => route.Udp) ? relay.MaxUdpFlows : 0; // a socket each
         int reserved = openNow + SpareDescriptors + udpFlows + (relay.Threads * (2 + (2 * PipePool.MaxIdle)));
         int connections = Math.Max(1, (limit - reserved) / 2);
         Log.Debug($"descriptor limit {limit}: up to {connections} connections at once");

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using NetnsTcpBridge.Interop;
 using NetnsTcpBridge.Relay;
 
@@ -51,7 +50,7 @@ internal sealed class ListeningClientSource : IClientSource, IDisposable
     /// <summary>Set once no more clients will be taken: after <see cref="Stop"/>, or when the one-shot client was taken.</summary>
     public WaitHandle Finished => _finished.WaitHandle;
 
-    public unsafe ClientTake TryTake(int index, out HandedOverClient client)
+    public ClientTake TryTake(int index, out HandedOverClient client)
     {
         client = default;
         if (_maxClients is { } max && Interlocked.Increment(ref _taken) > max)
@@ -59,37 +58,44 @@ internal sealed class ListeningClientSource : IClientSource, IDisposable
             return ClientTake.Finished;
         }
 
-        int fd = Libc.Accept4(_descriptors[index], null, null, Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK);
-        if (fd < 0)
+        AcceptResult accepted;
+        try
         {
-            // The errno alone: an exception (and its message) only where one is reported, for
-            // EAGAIN ends nearly every wake-up of a loop.
-            var errno = (Errno)Marshal.GetLastPInvokeError();
-            if (_maxClients is not null)
-            {
-                Interlocked.Decrement(ref _taken);
-            }
-
-            return errno switch
-            {
-                // Nothing waiting (another loop took it), or the client went away before we took it,
-                // or a firewall refused it.
-                Errno.EAGAIN or Errno.EINTR or Errno.ECONNABORTED or Errno.EPROTO or Errno.EPERM => ClientTake.NoneYet,
-                Errno.EMFILE or Errno.ENFILE or Errno.ENOBUFS or Errno.ENOMEM =>
-                    ResourceWarning.Report(new SyscallException("accept4", "listening socket", (int)errno)),
-
-                // EINVAL after Stop's shutdown(SHUT_RD), or anything else that will not get better.
-                _ => ClientTake.Finished,
-            };
+            accepted = SocketAccept.Take(_descriptors[index], "listening socket");
+        }
+        catch (SyscallException)
+        {
+            // EINVAL after Stop's shutdown(SHUT_RD), or anything else that will not get better.
+            GiveBackTake();
+            return ClientTake.Finished;
         }
 
-        client = new HandedOverClient(fd, Server: -1, Prepared: true, _routes[index]);
+        if (accepted.Outcome != AcceptOutcome.Socket)
+        {
+            GiveBackTake();
+
+            // Otherwise another loop took it, or the client went away or a firewall refused it before we took it.
+            return accepted.Outcome == AcceptOutcome.DescriptorLimit
+                ? ResourceWarning.Report(new SyscallException("accept4", "listening socket", accepted.ErrorNumber))
+                : ClientTake.NoneYet;
+        }
+
+        // The client's socket is the calling loop's from here.
+        client = new HandedOverClient(accepted.Socket, Server: -1, Prepared: true, _routes[index]);
         if (_maxClients is { } limit && Volatile.Read(ref _taken) >= limit)
         {
             Stop();
         }
 
         return ClientTake.Client;
+    }
+
+    private void GiveBackTake()
+    {
+        if (_maxClients is not null)
+        {
+            Interlocked.Decrement(ref _taken);
+        }
     }
 
     /// <summary>

@@ -77,15 +77,18 @@ internal sealed class ConnectorGroup : IDisposable
         foreach (int index in _ruleIndexes)
         {
             var rule = rules[index];
-            _routes.Add(new RelayRoute(rule.Name, RuleErrors.For(rule, () => ResolveTargets(rule)))
-            {
-                SendProxyHeader = rule.SendProxyHeader,
-                AcceptProxyHeader = rule.AcceptProxyHeader,
-                AcceptProxyFrom = rule.AcceptProxyFrom,
-                Udp = rule.IsUdp,
-            });
+            _routes.Add(RouteOf(rule, RuleErrors.For(rule, () => ResolveTargets(rule))));
         }
     }
+
+    /// <summary>What the connector needs of a rule: its name, its resolved targets, and how its clients are relayed.</summary>
+    internal static RelayRoute RouteOf(ForwardRule rule, IReadOnlyList<EndPoint> targets) => new(rule.Name, targets)
+    {
+        SendProxyHeader = rule.SendProxyHeader,
+        AcceptProxyHeader = rule.AcceptProxyHeader,
+        AcceptProxyFrom = rule.AcceptProxyFrom,
+        Udp = rule.IsUdp,
+    };
 
     /// <summary>The listener's end of this connector's statistics link; null without --metrics.</summary>
     public FileDescriptor? StatisticsLink { get; private set; }
@@ -113,21 +116,7 @@ internal sealed class ConnectorGroup : IDisposable
     }
 
     /// <summary>The relay settings for this group's connector: its routes on top of the shared ones.</summary>
-    public RelayOptions RelayOptionsFrom(RelayOptions shared)
-    {
-        var first = _routes[0];
-        return shared with
-        {
-            Target = first.Targets.Count > 0 ? first.Targets[0] : null,
-            AlternateTargets = [.. first.Targets.Skip(1)],
-            RouteName = first.Name,
-            SendProxyHeader = first.SendProxyHeader,
-            AcceptProxyHeader = first.AcceptProxyHeader,
-            AcceptProxyFrom = first.AcceptProxyFrom,
-            Udp = first.Udp,
-            MoreRoutes = [.. _routes.Skip(1)],
-        };
-    }
+    public RelayOptions RelayOptionsFrom(RelayOptions shared) => shared with { Routes = [.. _routes] };
 
     public void Dispose()
     {

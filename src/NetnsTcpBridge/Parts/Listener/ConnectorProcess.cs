@@ -10,24 +10,13 @@ namespace NetnsTcpBridge.Parts.Listener;
 /// .NET cannot fork, so "fork, then setns" is done the other way round: a throwaway thread enters
 /// the connect namespace and calls posix_spawn there, and the child, every runtime thread included,
 /// is born in that namespace. It inherits its end of the hand-over channel at
-/// <see cref="ChannelDescriptor"/> and, with --metrics, its end of the statistics link at
-/// <see cref="StatisticsDescriptor"/>; everything else of ours is close-on-exec.
+/// <see cref="ConnectorLaunch.ChannelDescriptor"/> and, with --metrics, its end of the statistics link at
+/// <see cref="ConnectorLaunch.StatisticsDescriptor"/>; everything else of ours is close-on-exec.
 /// </remarks>
 internal sealed class ConnectorProcess
 {
-    /// <summary>The argument that makes the executable run as the connector part.</summary>
-    internal const string ConnectorArgument = "--connector-part";
-
-    /// <summary>Where the child finds its end of the hand-over channel.</summary>
-    internal const int ChannelDescriptor = 3;
-
-    /// <summary>Where the child finds its end of the statistics link (<see cref="Metrics.StatisticsLink"/>), with --metrics.</summary>
-    internal const int StatisticsDescriptor = 4;
-
     /// <summary>Inherited descriptors are first copied to this number or above, clear of every target number.</summary>
     private const int FirstCopyDescriptor = 10;
-
-    private const int F_DUPFD_CLOEXEC = 1030;
 
     // Signals go through this descriptor, never by PID: the child may have been reaped, and its
     // PID given to another process, by the time a signal is sent. Kept for the life of the process
@@ -58,11 +47,11 @@ internal sealed class ConnectorProcess
     /// </summary>
     public static ConnectorProcess Start(NetworkNamespace? connectNamespace, FileDescriptor channelEnd, FileDescriptor? statisticsEnd = null, bool switchesUser = false)
     {
-        string[] arguments = [.. SelfCommand(), ConnectorArgument];
-        List<(int Source, int Target)> inherited = [(channelEnd.Number, ChannelDescriptor)];
+        string[] arguments = [.. SelfCommand(), ConnectorLaunch.Argument];
+        List<(int Source, int Target)> inherited = [(channelEnd.Number, ConnectorLaunch.ChannelDescriptor)];
         if (statisticsEnd is not null)
         {
-            inherited.Add((statisticsEnd.Number, StatisticsDescriptor));
+            inherited.Add((statisticsEnd.Number, ConnectorLaunch.StatisticsDescriptor));
         }
 
         int pid = NamespaceThread.RunOnEndingThread(connectNamespace, "connect", () =>
@@ -164,7 +153,7 @@ internal sealed class ConnectorProcess
 
             foreach (var (source, target) in inherited)
             {
-                int copy = Libc.Fcntl(source, F_DUPFD_CLOEXEC, FirstCopyDescriptor);
+                int copy = Libc.Fcntl(source, Libc.F_DUPFD_CLOEXEC, FirstCopyDescriptor);
                 if (copy < 0)
                 {
                     throw SyscallException.FromLastError("fcntl(F_DUPFD_CLOEXEC)", $"fd {source}");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using NetnsTcpBridge.Bridge;
+using NetnsTcpBridge.Endpoints;
 using NetnsTcpBridge.Logging;
 
 namespace NetnsTcpBridge.Parts.Listener;
@@ -44,14 +45,15 @@ internal sealed record ListenerHandoff
     /// <summary>--exit-with-netns-owner: each watched process's pidfd, with the process it was opened on.</summary>
     public IReadOnlyList<(int Pidfd, NamespaceOwner Owner)> Owners { get; init; } = [];
 
-    /// <summary>UNIX socket files this bridge created, removed when it exits.</summary>
-    public IReadOnlyList<string> SocketFiles { get; init; } = [];
+    /// <summary>UNIX socket files this bridge created, each with its directory's descriptor, removed when it exits.</summary>
+    public IReadOnlyList<CreatedSocketFile> SocketFiles { get; init; } = [];
 
     /// <summary>Every descriptor named above: these, and no others, survive the image change.</summary>
     public IEnumerable<int> Descriptors =>
         Connectors.SelectMany(connector => (int[])[connector.ChannelFd, connector.StatisticsFd])
             .Concat([MetricsFd, NotifyFd])
             .Concat(Owners.Select(owner => owner.Pidfd))
+            .Concat(SocketFiles.Select(file => file.DirectoryFd))
             .Where(fd => fd >= 0);
 
     public string Format()
@@ -76,10 +78,9 @@ internal sealed record ListenerHandoff
             Line("owner", $"{pidfd},{owner.Pid},{owner.Role}");
         }
 
-        foreach (string path in SocketFiles)
+        foreach (var file in SocketFiles)
         {
-            // A path holds no newline (UNIX socket paths are checked at start); anything else goes.
-            Line("socket-file", path);
+            Line("socket-file", file.Format());
         }
 
         return text.ToString();
@@ -90,7 +91,7 @@ internal sealed record ListenerHandoff
         var handoff = new ListenerHandoff();
         var connectors = new List<ConnectorHandle>();
         var owners = new List<(int, NamespaceOwner)>();
-        var files = new List<string>();
+        var files = new List<CreatedSocketFile>();
         foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             int equals = line.IndexOf('=', StringComparison.Ordinal);
@@ -113,7 +114,7 @@ internal sealed record ListenerHandoff
                 "status" => handoff with { ServiceStatus = value },
                 "connector" => Add(connectors, new ConnectorHandle(Number(fields[0]), Number(fields[1]), Number(fields[2]))),
                 "owner" => Add(owners, (Number(fields[0]), new NamespaceOwner(Number(fields[1]), fields[2]))),
-                "socket-file" => Add(files, value),
+                "socket-file" => Add(files, CreatedSocketFile.Parse(value)),
                 var key => throw new InvalidDataException($"listener hand-off: unknown key '{key}'"),
             };
         }

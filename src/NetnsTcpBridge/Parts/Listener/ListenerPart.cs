@@ -36,9 +36,10 @@ internal static class ListenerPart
         Log.Format = handoff.LogFormat;
         Log.Timestamps = handoff.LogTimestamps;
         ServiceNotifier.Use(handoff.NotifyFd);
-        foreach (string path in handoff.SocketFiles)
+        foreach (var file in handoff.SocketFiles)
         {
-            UnixSocketFile.RemoveAtExit(path);
+            // Through the directory the set-up image opened: the path is not looked up again.
+            UnixSocketFile.RemoveAtExit(file);
         }
 
         // Each descriptor is owned from here by the object that wraps it, for the life of the process.

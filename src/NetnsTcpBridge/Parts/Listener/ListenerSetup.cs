@@ -24,7 +24,8 @@ internal static class ListenerSetup
 {
     public static int Run(BridgeSettings settings)
     {
-        settings = settings with { Listen = ResolveSocketActivation(settings.Listen) };
+        var first = settings.Rules[0];
+        settings = settings with { Rules = [first with { Listen = ResolveSocketActivation(first.Listen) }, .. settings.Rules.Skip(1)] };
         var rules = settings.Rules;
 
         // The connectors inherit the raised limit; the listener holds one descriptor per client briefly.
@@ -42,7 +43,7 @@ internal static class ListenerSetup
             }));
         }
 
-        using var preconnected = settings.Connect is ConnectTarget.ConnectedDescriptor connected
+        using var preconnected = rules[0].Connect is ConnectTarget.ConnectedDescriptor connected
             ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, "-C/--connect-fd")
             : null;
 
@@ -123,7 +124,7 @@ internal static class ListenerSetup
         FileDescriptor? preconnected,
         bool servesMetrics)
     {
-        bool preaccepted = settings.Listen is ListenSource.PreacceptedDescriptor;
+        bool preaccepted = settings.Rules[0].Listen is ListenSource.PreacceptedDescriptor;
         foreach (var group in groups)
         {
             // Both parts write to the same stderr, so the connector logs as the listener decided.
@@ -152,7 +153,7 @@ internal static class ListenerSetup
 
                 string where = listenNamespace is { } ns ? $" in netns {ns.Description}" : string.Empty;
                 string name = settings.Rules[rule].Name is { } ruleName ? $"[{ruleName}] " : string.Empty;
-                Log.Debug($"{name}listening on {(settings.Rules[rule].IsUdp ? UdpAddress.Prefix : string.Empty)}{SocketNames.Local(socket.Number)}{where}");
+                Log.Debug($"{name}listening on {ListeningOn(settings.Rules[rule], socket)}{where}");
                 group.Channel.Send(HandoverMessageKind.Listening, group.RouteOf(rule).ToString(System.Globalization.CultureInfo.InvariantCulture), socket.Number);
             }
         }
@@ -213,7 +214,7 @@ internal static class ListenerSetup
             var rule = rules[i];
             string listening = rule.Listen is ListenSource.PreacceptedDescriptor
                 ? $"serving one client (fd {listenSides[i].Socket.Number})"
-                : $"listening on {(rule.IsUdp ? UdpAddress.Prefix : string.Empty)}{SocketNames.Local(listenSides[i].Socket.Number)}{InNamespace(listenSides[i].Namespace)}";
+                : $"listening on {ListeningOn(rule, listenSides[i].Socket)}{InNamespace(listenSides[i].Namespace)}";
             string udp = rule.IsUdp ? UdpAddress.Prefix : string.Empty;
             string target = rule.Connect switch
             {
@@ -229,6 +230,14 @@ internal static class ListenerSetup
 
         return string.Join("; ", parts);
     }
+
+    // A UNIX socket is named by the address the user gave: a socket file is bound by its name in
+    // its directory, so the kernel's own name for it is not its path.
+    private static string ListeningOn(ForwardRule rule, FileDescriptor socket) => rule.Listen switch
+    {
+        ListenSource.Address { Endpoint: System.Net.Sockets.UnixDomainSocketEndPoint unix } => UnixAddress.Format(unix),
+        _ => (rule.IsUdp ? UdpAddress.Prefix : string.Empty) + SocketNames.Local(socket.Number),
+    };
 
     private static string InNamespace(NetworkNamespace? ns) => ns is null ? string.Empty : $" in netns {ns.Description}";
 
@@ -255,23 +264,7 @@ internal static class ListenerSetup
                 var socket = NamespaceThread.Run(listenNamespace, "listen", () => ListeningSocket.CreateSocket(address.Endpoint));
                 try
                 {
-                    if (rule.ListensOnSocketFile && rule.UnixSocketMode is { } mode)
-                    {
-                        UnixSocketFile.BindWithMode(() => ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack, backlog), mode);
-                    }
-                    else
-                    {
-                        ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack, backlog);
-                    }
-
-                    if (address.Endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
-                    {
-                        if (rule.UnixSocketOwner is { } owner)
-                        {
-                            UnixSocketFile.SetOwner(unix, owner);
-                        }
-                    }
-
+                    ListeningSocket.BindAndListen(socket, address.Endpoint, rule.DualStack, backlog, new SocketFileAccess(rule.UnixSocketMode, rule.UnixSocketOwner));
                     return socket;
                 }
                 catch

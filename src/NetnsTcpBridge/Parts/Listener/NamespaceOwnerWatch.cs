@@ -69,7 +69,7 @@ internal sealed class NamespaceOwnerWatch : IDisposable
     /// <summary>Fails when a watched process has already exited (its namespace file may then belong to another process).</summary>
     public void EnsureAllRunning()
     {
-        if (WaitForExit(timeoutMilliseconds: 0) is { } gone)
+        if (WaitForExit(deadline: Environment.TickCount64) is { } gone)
         {
             throw new BridgeException($"{gone} exited while the bridge was starting (--exit-with-netns-owner)");
         }
@@ -87,7 +87,7 @@ internal sealed class NamespaceOwnerWatch : IDisposable
             NamespaceOwner gone;
             try
             {
-                gone = WaitForExit(timeoutMilliseconds: -1)!;
+                gone = WaitForExit(PollDeadline.Never)!;
             }
             catch (SyscallException e)
             {
@@ -117,38 +117,24 @@ internal sealed class NamespaceOwnerWatch : IDisposable
         }
     }
 
-    /// <summary>The first watched process found to have exited within the timeout (-1: wait for one), else null.</summary>
-    private unsafe NamespaceOwner? WaitForExit(int timeoutMilliseconds)
+    /// <summary>The first watched process found to have exited by the deadline (<see cref="PollDeadline.Never"/>: wait for one), else null.</summary>
+    private NamespaceOwner? WaitForExit(long deadline)
     {
-        var pollFds = stackalloc Libc.PollFd[_watched.Count];
+        Span<Libc.PollFd> pollFds = stackalloc Libc.PollFd[_watched.Count];
         for (int i = 0; i < _watched.Count; i++)
         {
             pollFds[i] = new Libc.PollFd { Fd = _watched[i].Pidfd.Number, Events = Libc.POLLIN };
         }
 
-        while (true)
+        _ = PollDeadline.Wait(pollFds, deadline, "pidfd");
+        for (int i = 0; i < _watched.Count; i++)
         {
-            int ready = Libc.Poll(pollFds, (ulong)_watched.Count, timeoutMilliseconds);
-            if (ready < 0)
+            if (pollFds[i].Revents != 0)
             {
-                var error = SyscallException.FromLastError("poll", "pidfd");
-                if (error.Errno == Errno.EINTR)
-                {
-                    continue;
-                }
-
-                throw error;
+                return _watched[i].Owner;
             }
-
-            for (int i = 0; i < _watched.Count; i++)
-            {
-                if (pollFds[i].Revents != 0)
-                {
-                    return _watched[i].Owner;
-                }
-            }
-
-            return null;
         }
+
+        return null;
     }
 }

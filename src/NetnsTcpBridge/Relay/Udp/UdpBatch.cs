@@ -85,26 +85,15 @@ internal sealed unsafe class UdpBatch : IDisposable
         header.Flags = 0;
     }
 
-    /// <summary>Readies slot <paramref name="slot"/>, as received, to be sent to <paramref name="address"/>, with <paramref name="control"/> (a reply's source address) if any.</summary>
-    public void PrepareSendTo(int slot, ReadOnlySpan<byte> address, ReadOnlySpan<byte> control)
+    /// <summary>Readies slot <paramref name="slot"/>, as received, to be sent to the sockaddr at <paramref name="name"/>, with the control message at <paramref name="control"/> (a reply's source address) if any.</summary>
+    public void PrepareSendTo(int slot, byte* name, uint nameLength, byte* control, nuint controlLength)
     {
         Vectors[slot].Length = Messages[slot].Length;
-        address.CopyTo(new Span<byte>(Address(slot), AddressBytes));
         ref var header = ref Messages[slot].Header;
-        header.Name = Address(slot);
-        header.NameLength = (uint)address.Length;
-        if (control.IsEmpty)
-        {
-            header.Control = null;
-            header.ControlLength = 0;
-        }
-        else
-        {
-            control.CopyTo(new Span<byte>(Control(slot), ControlBytes));
-            header.Control = Control(slot);
-            header.ControlLength = (nuint)control.Length;
-        }
-
+        header.Name = name;
+        header.NameLength = nameLength;
+        header.Control = controlLength == 0 ? null : control;
+        header.ControlLength = controlLength;
         header.Flags = 0;
     }
 

@@ -1,51 +1,45 @@
+using System.Runtime.InteropServices;
+
 namespace NetnsTcpBridge.Relay.Udp;
 
 /// <summary>
 /// One client address of one UDP listener, and the connected socket in the connect netns that
-/// carries its datagrams to the target and the target's replies back. Owned by the relay's thread.
+/// carries its datagrams to the target and the target's replies back. A record of 128 bytes in
+/// the flow table's native memory, holding everything a flow needs (the client's address is its
+/// key), so that an idle flow costs no object of its own. Used by the relay's thread alone.
 /// </summary>
-internal sealed class UdpFlow
+[StructLayout(LayoutKind.Sequential)]
+internal struct UdpFlow
 {
-    public UdpFlow(UdpFlowKey key, int socket, byte[] clientAddress, byte[]? replyControl, long now)
-    {
-        Key = key;
-        Socket = socket;
-        ClientAddress = clientAddress;
-        ReplyControl = replyControl;
-        Started = now;
-        LastActive = now;
-    }
-
-    public UdpFlowKey Key { get; }
+    public UdpFlowKey Key;
 
     /// <summary>The flow's connected socket in the connect netns; closed by the relay when the flow ends.</summary>
-    public int Socket { get; }
+    public int Socket;
 
-    /// <summary>The client's sockaddr, as the kernel gave it: where replies go.</summary>
-    public byte[] ClientAddress { get; }
+    /// <summary>The record's place in the table, also the low half of its epoll token; -1 while the record is free.</summary>
+    public int Slot;
 
-    /// <summary>For a listener on a wildcard address: the control message that makes a reply leave from the address the client sent to.</summary>
-    public byte[]? ReplyControl { get; }
+    /// <summary>The high half of its epoll token, new for every flow, so that an event for an ended flow finds none.</summary>
+    public uint Generation;
 
-    public long Started { get; }
+    /// <summary>Neighbours (slots) in the table's list of flows by last activity, oldest first; -1 for none. A free record's Newer links the free list.</summary>
+    public int Older;
+
+    public int Newer;
+
+    /// <summary>For a listener on a wildcard address: the address a reply leaves from, the one the client sent to.</summary>
+    public UdpReplySource ReplySource;
+
+    public long Started;
 
     /// <summary>When a datagram last moved either way (the relay's clock, TickCount64).</summary>
-    public long LastActive { get; set; }
+    public long LastActive;
 
-    public int Slot { get; set; } = -1;
+    public long DatagramsClientToServer;
 
-    public uint Generation { get; set; }
+    public long DatagramsServerToClient;
 
-    /// <summary>Neighbours in the relay's list of flows by last activity, oldest first.</summary>
-    public UdpFlow? Older { get; set; }
+    public long BytesClientToServer;
 
-    public UdpFlow? Newer { get; set; }
-
-    public long DatagramsClientToServer { get; set; }
-
-    public long DatagramsServerToClient { get; set; }
-
-    public long BytesClientToServer { get; set; }
-
-    public long BytesServerToClient { get; set; }
+    public long BytesServerToClient;
 }

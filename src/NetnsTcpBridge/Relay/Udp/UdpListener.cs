@@ -22,7 +22,7 @@ internal sealed class UdpListener : IDisposable
         Target = route.Targets[0];
         var serialized = Target.Serialize();
         TargetAddress = serialized.Buffer[..serialized.Size].ToArray();
-        TargetFamily = Target.AddressFamily == AddressFamily.InterNetworkV6 ? Libc.AF_INET6 : Libc.AF_INET;
+        TargetFamily = SocketAddressFamily.ToNative(Target.AddressFamily);
         TargetName = UdpAddress.Format(Target);
         var local = SocketNames.LocalEndPoint(socket.Number);
         IsWildcard = local is not null && (local.Address.Equals(IPAddress.Any) || local.Address.Equals(IPAddress.IPv6Any));

@@ -41,7 +41,12 @@ internal sealed partial class UdpRelay
                     end++;
                 }
 
-                var flow = _flows.Find(keys[start]) ?? StartFlow(listener, keys[start], start);
+                var flow = _flows.Find(keys[start]);
+                if (flow is null)
+                {
+                    flow = StartFlow(listener, keys[start], start);
+                }
+
                 if (flow is null)
                 {
                     start = end; // dropped and counted by StartFlow
@@ -60,7 +65,7 @@ internal sealed partial class UdpRelay
     }
 
     /// <summary>Sends the batch's datagrams <paramref name="start"/> to <paramref name="end"/> (exclusive) on the flow's connected socket.</summary>
-    private unsafe void SendToTarget(UdpFlow flow, int start, int end)
+    private unsafe void SendToTarget(UdpFlow* flow, int start, int end)
     {
         var messages = _batch.Messages;
         int next = start;
@@ -85,7 +90,7 @@ internal sealed partial class UdpRelay
         int sent = start;
         while (sent < next)
         {
-            int count = Libc.SendMMsg(flow.Socket, messages + sent, (uint)(next - sent), Libc.MSG_DONTWAIT);
+            int count = Libc.SendMMsg(flow->Socket, messages + sent, (uint)(next - sent), Libc.MSG_DONTWAIT);
             if (count > 0)
             {
                 long bytes = 0;
@@ -94,8 +99,8 @@ internal sealed partial class UdpRelay
                     bytes += messages[i].Length;
                 }
 
-                flow.DatagramsClientToServer += count;
-                flow.BytesClientToServer += bytes;
+                flow->DatagramsClientToServer += count;
+                flow->BytesClientToServer += bytes;
                 Statistics.RecordClientToServer(count, bytes);
                 sent += count;
                 continue;
@@ -124,11 +129,11 @@ internal sealed partial class UdpRelay
     }
 
     /// <summary>Reads one batch of the target's datagrams from the flow's socket and sends them to the client.</summary>
-    private unsafe void ReceiveReplies(UdpFlow flow)
+    private unsafe void ReceiveReplies(UdpFlow* flow)
     {
         var messages = _batch.Messages;
         _batch.PrepareReceive(withAddress: false, withControl: false);
-        int count = Libc.RecvMMsg(flow.Socket, messages, UdpBatch.Size, Libc.MSG_DONTWAIT, null);
+        int count = Libc.RecvMMsg(flow->Socket, messages, UdpBatch.Size, Libc.MSG_DONTWAIT, null);
         if (count < 0)
         {
             var errno = (Errno)Marshal.GetLastPInvokeError();
@@ -141,6 +146,11 @@ internal sealed partial class UdpRelay
             return;
         }
 
+        // Every reply goes to the one client: its address and source once, in slot 0's room.
+        byte* name = _batch.Address(0);
+        uint nameLength = flow->Key.WriteAddress(name);
+        byte* control = _batch.Control(0);
+        nuint controlLength = flow->ReplySource.WriteControl(control);
         int ready = 0;
         for (int i = 0; i < count; i++)
         {
@@ -150,7 +160,7 @@ internal sealed partial class UdpRelay
                 continue;
             }
 
-            _batch.PrepareSendTo(i, flow.ClientAddress, flow.ReplyControl);
+            _batch.PrepareSendTo(i, name, nameLength, control, controlLength);
             if (i != ready)
             {
                 messages[ready] = messages[i];
@@ -159,7 +169,7 @@ internal sealed partial class UdpRelay
             ready++;
         }
 
-        int socket = _listeners[flow.Key.Listener].Socket.Number;
+        int socket = _listeners[flow->Key.Listener].Socket.Number;
         int sent = 0;
         while (sent < ready)
         {
@@ -172,8 +182,8 @@ internal sealed partial class UdpRelay
                     bytes += messages[i].Length;
                 }
 
-                flow.DatagramsServerToClient += done;
-                flow.BytesServerToClient += bytes;
+                flow->DatagramsServerToClient += done;
+                flow->BytesServerToClient += bytes;
                 Statistics.RecordServerToClient(done, bytes);
                 sent += done;
                 continue;

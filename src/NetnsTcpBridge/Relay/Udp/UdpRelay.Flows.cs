@@ -23,7 +23,7 @@ internal sealed partial class UdpRelay
     /// process's netns (the connect netns), connected to the route's target. Null when there is
     /// no room or no socket: the datagram is dropped, counted, and said at most every 10 s.
     /// </summary>
-    private unsafe UdpFlow? StartFlow(UdpListener listener, in UdpFlowKey key, int slot)
+    private unsafe UdpFlow* StartFlow(UdpListener listener, in UdpFlowKey key, int slot)
     {
         if (_flows.Count >= _maxFlows)
         {
@@ -67,14 +67,11 @@ internal sealed partial class UdpRelay
             return null;
         }
 
-        uint addressLength = Math.Min(_batch.Messages[slot].Header.NameLength, (uint)UdpBatch.AddressBytes);
-        byte[] clientAddress = new ReadOnlySpan<byte>(_batch.Address(slot), (int)addressLength).ToArray();
-        var flow = new UdpFlow(key, socket, clientAddress, listener.IsWildcard ? ReplyControlFrom(slot) : null, _now);
-        _flows.Add(flow);
+        // The flow's socket is owned by the flow from here; EndFlow closes it.
+        var flow = _flows.Add(key, socket, listener.IsWildcard ? ReplySourceFrom(slot) : default, _now);
         try
         {
-            // The flow's socket is owned by the flow from here; EndFlow closes it.
-            Register(socket, ((ulong)flow.Generation << 32) | (uint)flow.Slot);
+            Register(socket, ((ulong)flow->Generation << 32) | (uint)flow->Slot);
         }
         catch (SyscallException)
         {
@@ -89,9 +86,10 @@ internal sealed partial class UdpRelay
     }
 
     /// <summary>Closes the flow's socket (which leaves epoll with it), counts the ending and, with -v, says so in one line.</summary>
-    private void EndFlow(UdpFlow flow, UdpFlowEnding ending, Errno? error)
+    private unsafe void EndFlow(UdpFlow* ended, UdpFlowEnding ending, Errno? error)
     {
-        _flows.Remove(flow);
+        var flow = *ended; // the record is free once removed
+        _flows.Remove(ended);
         _ = Libc.Close(flow.Socket);
         Statistics.RecordFlowEnded(ending);
         if (!Log.IsEnabled(LogLevel.Debug))
@@ -100,7 +98,7 @@ internal sealed partial class UdpRelay
         }
 
         var listener = _listeners[flow.Key.Listener];
-        string client = ClientName(flow.ClientAddress);
+        string client = ClientName(flow.Key);
         string? errorText = error is { } errno ? SyscallException.DescribeErrno((int)errno) : null;
         var duration = TimeSpan.FromMilliseconds(_now - flow.Started);
         string message = string.Create(CultureInfo.InvariantCulture,
@@ -129,10 +127,10 @@ internal sealed partial class UdpRelay
     }
 
     /// <summary>
-    /// From the destination the kernel reported with datagram <paramref name="slot"/>
-    /// (IP_PKTINFO, IPV6_PKTINFO), the control message that makes replies leave from it.
+    /// The destination the kernel reported with datagram <paramref name="slot"/> (IP_PKTINFO,
+    /// IPV6_PKTINFO), from which replies are to leave; none if it reported none.
     /// </summary>
-    private unsafe byte[]? ReplyControlFrom(int slot)
+    private unsafe UdpReplySource ReplySourceFrom(int slot)
     {
         ref var header = ref _batch.Messages[slot].Header;
         byte* control = (byte*)header.Control;
@@ -149,49 +147,29 @@ internal sealed partial class UdpRelay
             byte* data = (byte*)cmsg + headerSize;
             if (cmsg->Level == Libc.SOL_IP && cmsg->Type == Libc.IP_PKTINFO)
             {
-                // ipi_spec_dst chooses the source address; no interface is forced.
-                var info = new Libc.InPktInfo { SpecificDestination = ((Libc.InPktInfo*)data)->Address };
-                return ControlMessage(Libc.SOL_IP, Libc.IP_PKTINFO, new ReadOnlySpan<byte>(&info, sizeof(Libc.InPktInfo)));
+                return UdpReplySource.ForIPv4(((Libc.InPktInfo*)data)->Address);
             }
 
             if (cmsg->Level == Libc.IPPROTO_IPV6 && cmsg->Type == Libc.IPV6_PKTINFO)
             {
-                // The interface too: a link-local source is only valid on the interface it came in by.
-                return ControlMessage(Libc.IPPROTO_IPV6, Libc.IPV6_PKTINFO, new ReadOnlySpan<byte>(data, sizeof(Libc.In6PktInfo)));
+                return UdpReplySource.ForIPv6(*(Libc.In6PktInfo*)data);
             }
 
             offset += (nuint)Libc.CmsgAlign((int)cmsg->Length);
         }
 
-        return null;
+        return default;
     }
 
-    private static unsafe byte[] ControlMessage(int level, int type, ReadOnlySpan<byte> data)
+    private static unsafe string ClientName(in UdpFlowKey key)
     {
-        byte[] message = new byte[Libc.CmsgSpace(data.Length)];
-        fixed (byte* start = message)
-        {
-            var cmsg = (Libc.CmsgHdr*)start;
-            cmsg->Length = (nuint)Libc.CmsgLen(data.Length);
-            cmsg->Level = level;
-            cmsg->Type = type;
-            data.CopyTo(new Span<byte>(start + Libc.CmsgAlign(sizeof(Libc.CmsgHdr)), data.Length));
-        }
-
-        return message;
+        byte* address = stackalloc byte[UdpBatch.AddressBytes];
+        key.WriteAddress(address);
+        return ClientName(address);
     }
 
     private static unsafe string ClientName(byte* address) => ClientName(new ReadOnlySpan<byte>(address, UdpBatch.AddressBytes));
 
-    private static string ClientName(ReadOnlySpan<byte> address)
-    {
-        int family = address[0] | (address[1] << 8);
-        int port = (address[2] << 8) | address[3];
-        return family switch
-        {
-            Libc.AF_INET => TcpAddress.Format(new IPEndPoint(new IPAddress(address.Slice(4, 4)), port)),
-            Libc.AF_INET6 => TcpAddress.Format(new IPEndPoint(new IPAddress(address.Slice(8, 16)), port)),
-            _ => $"(address family {family})",
-        };
-    }
+    private static string ClientName(ReadOnlySpan<byte> address) =>
+        SocketAddressFamily.ToIPEndPoint(address) is { } client ? TcpAddress.Format(client) : $"(address family {SocketAddressFamily.Of(address)})";
 }

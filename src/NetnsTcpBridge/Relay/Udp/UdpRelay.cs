@@ -99,6 +99,7 @@ internal sealed partial class UdpRelay : IDisposable
         }
 
         _batch.Dispose();
+        _flows.Dispose();
         _ = Libc.Close(_epoll);
         _ = Libc.Close(_wake);
         _finished.Dispose();
@@ -148,7 +149,7 @@ internal sealed partial class UdpRelay : IDisposable
                     {
                         ReceiveFromClients((int)listener);
                     }
-                    else if (_flows.AtSlot((int)((uint)token & 0x7fffffff), (uint)(token >> 32)) is { } flow)
+                    else if (_flows.AtSlot((int)((uint)token & 0x7fffffff), (uint)(token >> 32)) is var flow && flow is not null)
                     {
                         ReceiveReplies(flow);
                     }
@@ -166,7 +167,7 @@ internal sealed partial class UdpRelay : IDisposable
             Environment.Exit(1);
         }
 
-        foreach (var flow in _flows.All())
+        while (_flows.Oldest is var flow && flow is not null)
         {
             EndFlow(flow, UdpFlowEnding.Stopped, null);
         }
@@ -179,20 +180,21 @@ internal sealed partial class UdpRelay : IDisposable
         _finished.Set();
     }
 
-    private int NextTimeout()
+    private unsafe int NextTimeout()
     {
-        if (_flows.Oldest is not { } oldest)
+        var oldest = _flows.Oldest;
+        if (oldest is null)
         {
             return -1;
         }
 
-        long left = oldest.LastActive + _idleMilliseconds - Environment.TickCount64;
+        long left = oldest->LastActive + _idleMilliseconds - Environment.TickCount64;
         return (int)Math.Clamp(left, 0, int.MaxValue);
     }
 
-    private void ExpireIdleFlows()
+    private unsafe void ExpireIdleFlows()
     {
-        while (_flows.Oldest is { } oldest && _now - oldest.LastActive >= _idleMilliseconds)
+        while (_flows.Oldest is var oldest && oldest is not null && _now - oldest->LastActive >= _idleMilliseconds)
         {
             EndFlow(oldest, UdpFlowEnding.IdleTimeout, null);
         }

@@ -1,6 +1,5 @@
-using NetnsTcpBridge.Interop;
 
-namespace NetnsTcpBridge.Endpoints;
+namespace NetnsTcpBridge.Interop;
 
 /// <summary>Checks on descriptors handed to us by whoever started the process.</summary>
 internal static class InheritedDescriptor

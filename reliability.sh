@@ -60,10 +60,10 @@ echo "== reliability figures ($profile run, ${elapsed} s) =="
 sed 's/^/  /' "$results"
 echo "  (kept in ${results#"$PWD"/})"
 
-# Namespaces of this suite are named ntbr-PID-N; a test process that was killed cannot delete its own.
+# Test namespaces are named ntb-PID-N (TestNamespace.Prefix); a test process that was killed cannot delete its own.
 leftovers=()
-for name in $(ip netns list | awk '{print $1}' | grep -E '^ntbr-[0-9]+-[0-9]+$' || true); do
-  pid="${name#ntbr-}"
+for name in $(ip netns list | awk '{print $1}' | grep -E '^ntb-[0-9]+-[0-9]+$' || true); do
+  pid="${name#ntb-}"
   pid="${pid%%-*}"
   if [[ ! -d "/proc/$pid" ]]; then
     leftovers+=("$name")

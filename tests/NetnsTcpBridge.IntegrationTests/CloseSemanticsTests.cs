@@ -328,29 +328,36 @@ public sealed partial class CloseSemanticsTests : IntegrationTest
     /// <summary>
     /// Runs the scenario directly, checks that against <paramref name="expected"/>, then through
     /// the bridge, and compares; <paramref name="attempts"/> times each, for scenarios whose
-    /// outcome depends on which event the bridge sees first.
+    /// outcome depends on which event the bridge sees first. Every attempt counts: all that
+    /// differ are listed, none is run again.
     /// </summary>
+    /// <remarks>
+    /// An "it closed with nothing unread" here once came from the test, not from the bridge: the
+    /// peer that waits for input took an interrupted poll (EINTR, a signal for its thread) for
+    /// input and closed before the bytes arrived, directly as well as through the bridge, where
+    /// the bytes take longer and the window is wider. <see cref="PeerProbe"/> now polls again after
+    /// EINTR, so an attempt's outcome is the kernel's and the bridge's alone.
+    /// </remarks>
     private async Task AssertBridgedAsDirectAsync(string copyMethod, ConnectionObservation expected, PeerScript client, PeerScript server, int attempts = 1)
     {
         var bench = await SetUpAsync(copyMethod, Target.Listening);
+        var mismatches = new List<string>();
         for (int attempt = 1; attempt <= attempts; attempt++)
         {
             var direct = await RunAsync(bench, bench.Direct, client, server);
-            Assert.True(direct == expected, $"direct connection, not as the kernel was expected to behave (attempt {attempt}):\n  expected {expected}\n  observed {direct}");
+            if (direct != expected)
+            {
+                mismatches.Add($"attempt {attempt}, direct connection, not as the kernel was expected to behave:\n  expected {expected}\n  observed {direct}");
+            }
 
             var bridged = await RunAsync(bench, bench.Bridged, client, server);
             if (bridged != direct)
             {
-                // Seen about once in ten full runs on a loaded 2-core machine, for the "closes with
-                // unread data" rows only, and never twice in a row: the server's wake-up found no
-                // unread bytes. One more run decides; a real difference shows every time.
-                Output.WriteLine($"  attempt {attempt}: mismatch, running it once more:\n  direct  {direct}\n  bridged {bridged}");
-                bridged = await RunAsync(bench, bench.Bridged, client, server);
+                mismatches.Add($"attempt {attempt}, through the bridge (--copy {copyMethod}) the peers observed something else than on a direct connection:\n  direct  {direct}\n  bridged {bridged}");
             }
-
-            Assert.True(bridged == direct, $"through the bridge (--copy {copyMethod}) the peers observed something else than on a direct connection (attempt {attempt} of {attempts}, twice in a row):\n  direct  {direct}\n  bridged {bridged}");
         }
 
+        Assert.True(mismatches.Count == 0, $"{mismatches.Count} mismatches in {attempts} attempts:\n{string.Join("\n", mismatches)}");
         Assert.False(bench.Bridge.HasExited, bench.Bridge.Describe());
     }
 

@@ -59,11 +59,11 @@ public sealed class LifecycleTests : IntegrationTest
         await WaitUntilNotListeningAsync(listenSide, 8000);
 
         // The open connection still works while the bridge drains, and no new client gets in.
-        await ExchangeAsync(client, seed: 77);
+        await client.AssertEchoedAsync(seed: 77, StepTimeout);
         await Task.Delay(200);
         Assert.False(bridge.HasExited, $"the bridge must wait for the open connection: {bridge.Describe()}");
         await Assert.ThrowsAnyAsync<SocketException>(() => ConnectAsync(listenSide, Loopback(8000)));
-        await ExchangeAsync(client, seed: 78);
+        await client.AssertEchoedAsync(seed: 78, StepTimeout);
 
         // Its end is a normal close, FIN both ways; then the bridge has nothing left and exits.
         client.Shutdown(SocketShutdown.Send);
@@ -125,8 +125,8 @@ public sealed class LifecycleTests : IntegrationTest
         // Warm-up: a burst of simultaneous clients lets both parts create what they keep for
         // good (runtime descriptors, per-loop pools of splice pipes) before the baseline is taken.
         await Task.WhenAll(Enumerable.Range(0, 16).Select(i => AssertEchoesAsync(listenSide, Loopback(8000), seed: 100 + i, length: 200_000)));
-        int listenerBaseline = await SettledDescriptorCountAsync(bridge.Pid, int.MaxValue);
-        int connectorBaseline = await SettledDescriptorCountAsync(connector, int.MaxValue);
+        int listenerBaseline = await ProcFs.SettledDescriptorCountAsync(bridge.Pid, int.MaxValue);
+        int connectorBaseline = await ProcFs.SettledDescriptorCountAsync(connector, int.MaxValue);
 
         for (int i = 0; i < 300; i++)
         {
@@ -135,8 +135,8 @@ public sealed class LifecycleTests : IntegrationTest
 
         Assert.Equal(316, server.AcceptedCount);
         Output.WriteLine($"descriptors after warm-up: listener {listenerBaseline}, connector {connectorBaseline}");
-        int listenerAfter = await SettledDescriptorCountAsync(bridge.Pid, listenerBaseline);
-        int connectorAfter = await SettledDescriptorCountAsync(connector, connectorBaseline);
+        int listenerAfter = await ProcFs.SettledDescriptorCountAsync(bridge.Pid, listenerBaseline);
+        int connectorAfter = await ProcFs.SettledDescriptorCountAsync(connector, connectorBaseline);
         Output.WriteLine($"descriptors after 300 connections: listener {listenerAfter}, connector {connectorAfter}");
         Assert.True(listenerAfter <= listenerBaseline,
             $"listener (pid {bridge.Pid}): {listenerBaseline} descriptors after warm-up, {listenerAfter} after 300 more connections: {ProcFs.DescribeDescriptors(bridge.Pid)}");
@@ -158,25 +158,8 @@ public sealed class LifecycleTests : IntegrationTest
     private async Task<Socket> OpenRelayedConnectionAsync(TestNamespace listenSide)
     {
         var client = await ConnectAsync(listenSide, Loopback(8000));
-        await ExchangeAsync(client, seed: 31);
+        await client.AssertEchoedAsync(seed: 31, StepTimeout);
         return client;
-    }
-
-    /// <summary>Sends some bytes to the echo server through the bridge and reads them back; the connection stays open.</summary>
-    private static async Task ExchangeAsync(Socket client, int seed)
-    {
-        byte[] ping = SocketIo.Payload(seed, 1000);
-        await client.SendAllAsync(ping);
-        byte[] pong = new byte[ping.Length];
-        int read = 0;
-        while (read < pong.Length)
-        {
-            int count = await client.ReceiveAsync(pong.AsMemory(read), SocketFlags.None).AsTask().WaitAsync(StepTimeout);
-            Assert.True(count > 0, "the echo ended early");
-            read += count;
-        }
-
-        SocketIo.AssertSameBytes(ping, pong, "echo through the bridge");
     }
 
     /// <summary>The bridge went away: the client's next read ends (end of stream or reset), it does not hang.</summary>
@@ -190,24 +173,6 @@ public sealed class LifecycleTests : IntegrationTest
         catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
         {
             // A reset is the expected way for a stopped bridge to end its connections.
-        }
-    }
-
-    /// <summary>Polls the descriptor count of <paramref name="pid"/> until it is at most <paramref name="target"/> and steady.</summary>
-    private static async Task<int> SettledDescriptorCountAsync(int pid, int target)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        int previous = -1;
-        while (true)
-        {
-            int count = ProcFs.DescriptorCount(pid);
-            if ((count <= target && count == previous) || DateTime.UtcNow > deadline)
-            {
-                return count;
-            }
-
-            previous = count;
-            await Task.Delay(100);
         }
     }
 }

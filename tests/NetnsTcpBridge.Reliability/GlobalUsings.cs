@@ -1,3 +1,3 @@
 global using Xunit;
 global using Xunit.Abstractions;
-global using NetnsTcpBridge.IntegrationTests.Infrastructure;
+global using NetnsTcpBridge.TestSupport;

@@ -71,18 +71,7 @@ internal static class EchoHost
         try
         {
             // Small buffers: ten thousand connections at once.
-            byte[] buffer = new byte[4096];
-            while (true)
-            {
-                int received = await connection.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
-                if (received == 0)
-                {
-                    connection.Shutdown(SocketShutdown.Send);
-                    return;
-                }
-
-                await connection.SendAllAsync(buffer.AsMemory(0, received)).ConfigureAwait(false);
-            }
+            await EchoServer.EchoUntilEndAsync(connection, new byte[4096]).ConfigureAwait(false);
         }
         catch (SocketException)
         {

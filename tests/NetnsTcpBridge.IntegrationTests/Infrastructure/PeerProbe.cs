@@ -334,6 +334,12 @@ public static class PeerProbe
         return false;
     }
 
+    /// <remarks>
+    /// EINTR is no readiness: a signal for the polling thread (SIGCHLD goes to the thread that
+    /// started the child, e.g. a bridge or an 'ip' of another test) ends poll early, before
+    /// anything arrived. A caller that trusts the wake-up without reading, such as
+    /// <see cref="WaitForInputAsync"/>, would then act on input that is not there yet.
+    /// </remarks>
     private static unsafe bool PollOnce(Socket socket, short events)
     {
         int ready = (int)WithDescriptor(socket, fd =>
@@ -341,7 +347,7 @@ public static class PeerProbe
             var entry = new Native.PollFd { Fd = fd, Events = events };
             return Native.Poll(&entry, 1, PollSliceMilliseconds);
         });
-        return ready > 0 || ready == -Native.EINTR;
+        return ready > 0;
     }
 
     /// <summary>send(2) with MSG_DONTWAIT: the byte count, or -errno.</summary>

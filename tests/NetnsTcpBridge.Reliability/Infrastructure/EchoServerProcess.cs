@@ -65,24 +65,5 @@ public sealed class EchoServerProcess : IDisposable
         return (int.Parse(parts[0]["open=".Length..], CultureInfo.InvariantCulture), int.Parse(parts[1]["accepted=".Length..], CultureInfo.InvariantCulture));
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            _process.WaitForExit(TimeSpan.FromSeconds(10));
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited and reaped.
-        }
-        finally
-        {
-            _process.Dispose();
-        }
-    }
+    public void Dispose() => ExternalProcess.KillAndDispose(_process);
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 /// <summary>Socket calls the close-semantics tests make themselves, bypassing .NET (Linux values).</summary>
 internal static unsafe partial class Native

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.ExceptionServices;
 using System.Text.RegularExpressions;
 
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 /// <summary>
 /// A fresh network namespace for one test, <c>ntb-&lt;pid&gt;-&lt;counter&gt;</c>, with only <c>lo</c>, up.
@@ -23,6 +23,9 @@ public sealed partial class TestNamespace : IDisposable
 {
     /// <summary>Every namespace of the test suites is named <c>ntb-PID-N</c>: unique per test process, so runs can overlap.</summary>
     public const string Prefix = "ntb-";
+
+    /// <summary>The backlog of a test's listening socket unless it asks for another.</summary>
+    public const int DefaultBacklog = 512;
 
     private static readonly TimeSpan IpTimeout = TimeSpan.FromSeconds(20);
     private static readonly object IpGate = new();
@@ -142,7 +145,7 @@ public sealed partial class TestNamespace : IDisposable
     /// SO_REUSEADDR, so that a test may listen again on a port whose previous listener it closed:
     /// that listener's queued connections live on, orphaned, in FIN_WAIT for a moment, holding the port.
     /// </remarks>
-    public Socket Listen(IPEndPoint endpoint, int backlog = 512)
+    public Socket Listen(IPEndPoint endpoint, int backlog = DefaultBacklog)
     {
         var socket = CreateSocket(endpoint.AddressFamily);
         try

@@ -2,7 +2,7 @@ using System.Collections;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 /// <summary>A descriptor of the test process to place at <see cref="Target"/> in the bridge.</summary>
 public readonly record struct InheritedFd(int Source, int Target);

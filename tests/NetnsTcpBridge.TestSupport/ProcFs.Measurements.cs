@@ -1,9 +1,8 @@
 using System.Globalization;
-using NetnsTcpBridge.Reliability.Infrastructure;
 
-// The part of /proc reading only the reliability suite needs (CPU, memory, threads, pipes); the
-// rest is shared with the integration tests (linked ProcFs.cs).
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+// The measurements the reliability suite takes of the bridge's processes (CPU, memory, threads,
+// pipes); ProcFs.cs holds what every suite reads.
+namespace NetnsTcpBridge.TestSupport;
 
 internal static partial class ProcFs
 {

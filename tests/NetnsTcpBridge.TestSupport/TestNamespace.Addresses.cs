@@ -1,4 +1,4 @@
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 // Extra addresses on lo, so that a client, the bridge and a server in one namespace are told apart.
 public sealed partial class TestNamespace

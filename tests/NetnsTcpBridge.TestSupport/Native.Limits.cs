@@ -1,8 +1,7 @@
 using System.Runtime.InteropServices;
 
-// The native calls only the reliability suite needs (descriptor limits, clock ticks); the rest is
-// shared with the integration tests (linked Native.cs, Native.Sockets.cs).
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+// Descriptor limits and clock ticks, which the reliability suite needs for its measurements.
+namespace NetnsTcpBridge.TestSupport;
 
 internal static unsafe partial class Native
 {

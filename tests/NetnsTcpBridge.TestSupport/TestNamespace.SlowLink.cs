@@ -1,4 +1,4 @@
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 // A link that takes datagrams far more slowly than a socket can send them.
 public sealed partial class TestNamespace

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 /// <summary>
 /// A UDP server of the test process inside a test namespace: answers every datagram with the

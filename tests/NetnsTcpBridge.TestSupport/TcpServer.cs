@@ -1,9 +1,10 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 /// <summary>
 /// A TCP server of the test process whose listening socket lives in a test namespace; every
@@ -13,10 +14,11 @@ public class TcpServer : IDisposable
 {
     private readonly Socket _listener;
     private readonly Func<Socket, Task> _handler;
-    private readonly ConcurrentBag<Socket> _connections = [];
+    private readonly ConcurrentDictionary<Socket, bool> _connections = new();
     private readonly ConcurrentQueue<Exception> _errors = new();
     private readonly CancellationTokenSource _stop = new();
     private int _accepted;
+    private int _disposed;
 
     protected TcpServer(Socket listener, Func<Socket, Task> handler)
     {
@@ -32,12 +34,15 @@ public class TcpServer : IDisposable
     /// <summary>Connections accepted so far.</summary>
     public int AcceptedCount => Volatile.Read(ref _accepted);
 
+    /// <summary>Connections accepted and not yet finished by their handler.</summary>
+    public int OpenCount => _connections.Count;
+
     /// <summary>Failures of handlers, for assertion messages.</summary>
     public IReadOnlyCollection<Exception> Errors => _errors;
 
     /// <summary>Listens on <paramref name="endpoint"/> inside <paramref name="ns"/>; the handler owns nothing, Dispose closes.</summary>
-    public static TcpServer Start(TestNamespace ns, IPEndPoint endpoint, Func<Socket, Task> handler) =>
-        new(ns.Listen(endpoint), handler);
+    public static TcpServer Start(TestNamespace ns, IPEndPoint endpoint, Func<Socket, Task> handler, int backlog = TestNamespace.DefaultBacklog) =>
+        new(ns.Listen(endpoint, backlog), handler);
 
     public void Dispose()
     {
@@ -47,14 +52,14 @@ public class TcpServer : IDisposable
 
     protected virtual void Dispose(bool disposing)
     {
-        if (!disposing)
+        if (!disposing || Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
 
         _stop.Cancel();
         _listener.Dispose();
-        foreach (var connection in _connections)
+        foreach (var connection in _connections.Keys)
         {
             connection.Dispose();
         }
@@ -69,7 +74,7 @@ public class TcpServer : IDisposable
             while (true)
             {
                 var connection = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-                _connections.Add(connection);
+                _connections[connection] = true;
                 Interlocked.Increment(ref _accepted);
                 _ = Task.Run(() => HandleAsync(connection));
             }
@@ -86,13 +91,14 @@ public class TcpServer : IDisposable
         {
             await _handler(connection).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
             _errors.Enqueue(e);
         }
         finally
         {
             connection.Dispose();
+            _connections.TryRemove(connection, out _);
         }
     }
 }
@@ -105,7 +111,7 @@ public sealed class EchoServer : TcpServer
     {
     }
 
-    public static EchoServer Start(TestNamespace ns, IPEndPoint endpoint) => new(ns.Listen(endpoint));
+    public static EchoServer Start(TestNamespace ns, IPEndPoint endpoint, int backlog = TestNamespace.DefaultBacklog) => new(ns.Listen(endpoint, backlog));
 
     /// <summary>An echo server on a UNIX stream socket (a path, or an abstract name starting with NUL) made inside <paramref name="ns"/>.</summary>
     public static EchoServer StartUnix(TestNamespace ns, System.Net.Sockets.UnixDomainSocketEndPoint endpoint)
@@ -116,9 +122,9 @@ public sealed class EchoServer : TcpServer
         return new EchoServer(listener);
     }
 
-    private static async Task EchoAsync(Socket connection)
+    /// <summary>The echo itself, through <paramref name="buffer"/>; also the loop of the reliability suite's echo server process.</summary>
+    public static async Task EchoUntilEndAsync(Socket connection, byte[] buffer)
     {
-        byte[] buffer = new byte[64 * 1024];
         while (true)
         {
             int received = await connection.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
@@ -128,7 +134,20 @@ public sealed class EchoServer : TcpServer
                 return;
             }
 
-            await connection.SendAsync(buffer.AsMemory(0, received), SocketFlags.None).ConfigureAwait(false);
+            await connection.SendAllAsync(buffer.AsMemory(0, received)).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task EchoAsync(Socket connection)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            await EchoUntilEndAsync(connection, buffer).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

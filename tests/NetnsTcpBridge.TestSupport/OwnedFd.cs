@@ -1,4 +1,4 @@
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 /// <summary>A raw descriptor opened by the test (close-on-exec), closed on Dispose.</summary>
 public sealed class OwnedFd : IDisposable

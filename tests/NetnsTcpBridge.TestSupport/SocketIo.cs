@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 /// <summary>Client-side helpers: whole-stream reads, echo round trips, payloads.</summary>
 public static class SocketIo
@@ -58,6 +58,26 @@ public static class SocketIo
         await socket.SendAllAsync(payload).ConfigureAwait(false);
         socket.Shutdown(SocketShutdown.Send);
         return await receive.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends 1000 bytes to an echo server and reads them back, each read within
+    /// <paramref name="timeout"/>; the connection stays open.
+    /// </summary>
+    public static async Task AssertEchoedAsync(this Socket client, int seed, TimeSpan timeout)
+    {
+        byte[] ping = Payload(seed, 1000);
+        await client.SendAllAsync(ping).ConfigureAwait(false);
+        byte[] pong = new byte[ping.Length];
+        int read = 0;
+        while (read < pong.Length)
+        {
+            int count = await client.ReceiveAsync(pong.AsMemory(read), SocketFlags.None).AsTask().WaitAsync(timeout).ConfigureAwait(false);
+            Assert.True(count > 0, "the echo ended early");
+            read += count;
+        }
+
+        AssertSameBytes(ping, pong, "echo through the bridge");
     }
 
     /// <summary>Reproducible pseudo-random bytes: the same seed gives the same payload.</summary>

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 /// <summary>
 /// Every libc call the integration tests make, in one place. Linux x86-64/arm64 glibc values.

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 /// <summary>How a helper program ended and what it printed.</summary>
 public sealed record ProcessResult(string CommandLine, int ExitCode, string Stdout, string Stderr)
@@ -89,16 +89,19 @@ public sealed class ExternalProcess : IDisposable
         return new ProcessResult(CommandLine, _process.ExitCode, await _stdout.ConfigureAwait(false), await _stderr.ConfigureAwait(false));
     }
 
-    public void Dispose()
+    public void Dispose() => KillAndDispose(_process);
+
+    /// <summary>Kills <paramref name="process"/> and its children by PID if it still runs, reaps it and disposes it.</summary>
+    public static void KillAndDispose(Process process)
     {
         try
         {
-            if (!_process.HasExited)
+            if (!process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
+                process.Kill(entireProcessTree: true);
             }
 
-            _process.WaitForExit(TimeSpan.FromSeconds(10));
+            process.WaitForExit(TimeSpan.FromSeconds(10));
         }
         catch (InvalidOperationException)
         {
@@ -106,7 +109,7 @@ public sealed class ExternalProcess : IDisposable
         }
         finally
         {
-            _process.Dispose();
+            process.Dispose();
         }
     }
 }

@@ -1,9 +1,8 @@
 using System.Globalization;
-using NetnsTcpBridge.Reliability.Infrastructure;
 
 // Kernel memory that /proc/PID/smaps does not show: bytes held in a process's pipes, the
 // machine's MemAvailable, and the memory cgroup's charge (pipe pages are charged to it).
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 internal static partial class ProcFs
 {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 /// <summary>What /proc says about a process: its children, its descriptors, whether it still runs.</summary>
 internal static partial class ProcFs
@@ -60,6 +60,27 @@ internal static partial class ProcFs
 
     /// <summary>How many descriptors <paramref name="pid"/> has open now.</summary>
     public static int DescriptorCount(int pid) => Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Count();
+
+    /// <summary>
+    /// Polls the descriptor count of <paramref name="pid"/> until it is at most <paramref name="target"/>
+    /// and steady, or 15 s have passed; returns the last count.
+    /// </summary>
+    public static async Task<int> SettledDescriptorCountAsync(int pid, int target)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        int previous = -1;
+        while (true)
+        {
+            int count = DescriptorCount(pid);
+            if ((count <= target && count == previous) || DateTime.UtcNow > deadline)
+            {
+                return count;
+            }
+
+            previous = count;
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>What its descriptors point to, for failure messages.</summary>
     public static string DescribeDescriptors(int pid)

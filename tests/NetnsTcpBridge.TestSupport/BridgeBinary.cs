@@ -1,4 +1,4 @@
-namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
+namespace NetnsTcpBridge.TestSupport;
 
 /// <summary>Finds the native executable under test.</summary>
 internal static class BridgeBinary

@@ -54,7 +54,9 @@ public sealed class UdpLoadTests : UdpTest
 
         // The bridge passed on at least what the server got, iperf3's greeting datagram besides.
         string stats = await WaitForUdpStatsAsync(bridge, line => UdpCounter(line, "datagrams client->server") > arrived);
-        Assert.Contains("udp flows active 1, total 1,", stats, StringComparison.Ordinal);
+        // One flow carried the test. It may have ended already: the one-off server closes its
+        // socket at the end, and a datagram still sent then is refused (ICMP), which ends the flow.
+        Assert.Matches("udp flows active [01], total 1,", stats);
     });
 
     /// <summary>

@@ -136,8 +136,8 @@ public sealed class PerSourceLimitTests : IntegrationTest
         string name = $"ntb-front-{Environment.ProcessId}-{Guid.NewGuid():N}";
         var bridge = StartBridge(["--max-connections-per-source", "1", "-l", $"unix:@{name}", "--listen-netns", listenSide.Name, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath]);
 
-        var first = await ConnectUnixWhenReadyAsync(listenSide, new UnixDomainSocketEndPoint("\0" + name), bridge);
-        var second = await ConnectUnixWhenReadyAsync(listenSide, new UnixDomainSocketEndPoint("\0" + name), bridge);
+        var first = Track(await ConnectUnixWhenReadyAsync(listenSide, new UnixDomainSocketEndPoint("\0" + name), bridge));
+        var second = Track(await ConnectUnixWhenReadyAsync(listenSide, new UnixDomainSocketEndPoint("\0" + name), bridge));
         await EchoOnceAsync(first, 7);
         await EchoOnceAsync(second, 8);
         Assert.DoesNotContain("--max-connections-per-source", bridge.Stderr, StringComparison.Ordinal);
@@ -224,24 +224,5 @@ public sealed class PerSourceLimitTests : IntegrationTest
         }
 
         Assert.Equal(ping, buffer);
-    }
-
-    private async Task<Socket> ConnectUnixWhenReadyAsync(TestNamespace ns, UnixDomainSocketEndPoint endpoint, BridgeProcess bridge)
-    {
-        var deadline = DateTime.UtcNow + StepTimeout;
-        while (true)
-        {
-            var socket = Track(ns.Enter(() => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)));
-            try
-            {
-                await socket.ConnectAsync(endpoint);
-                return socket;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !bridge.HasExited)
-            {
-                socket.Dispose();
-                await Task.Delay(20);
-            }
-        }
     }
 }

@@ -343,23 +343,4 @@ public sealed class PrivilegeDropTests : IntegrationTest
         var result = ExternalProcess.Run(StepTimeout, file, arguments);
         Assert.True(result.ExitCode == 0, result.ToString());
     }
-
-    private static async Task<Socket> ConnectUnixWhenReadyAsync(string path, BridgeProcess bridge)
-    {
-        using var timeout = new CancellationTokenSource(StepTimeout);
-        while (true)
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), timeout.Token);
-                return socket;
-            }
-            catch (SocketException) when (!bridge.HasExited)
-            {
-                socket.Dispose();
-                await Task.Delay(20, timeout.Token);
-            }
-        }
-    }
 }

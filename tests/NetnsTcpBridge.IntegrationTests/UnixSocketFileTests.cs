@@ -46,7 +46,7 @@ public sealed class UnixSocketFileTests : IntegrationTest
         string path = Path.Combine(_root, "front.sock");
         string elsewhere = Path.Combine(_root, toASocketFile ? "moved.sock" : "precious");
         var bridge = StartBridge(["-l", $"unix:{path}", "-c", "127.0.0.1:9000"]);
-        (await ConnectWhenReadyAsync(path, bridge)).Dispose();
+        (await ConnectUnixWhenReadyAsync(path, bridge)).Dispose();
 
         if (toASocketFile)
         {
@@ -79,7 +79,7 @@ public sealed class UnixSocketFileTests : IntegrationTest
     {
         string path = Path.Combine(_root, "front.sock");
         var bridge = StartBridge(["-l", $"unix:{path}", "-c", "127.0.0.1:9000"]);
-        (await ConnectWhenReadyAsync(path, bridge)).Dispose();
+        (await ConnectUnixWhenReadyAsync(path, bridge)).Dispose();
 
         // Made under another name, then renamed over the socket file in one step.
         string other = Path.Combine(_root, "other");
@@ -119,7 +119,7 @@ public sealed class UnixSocketFileTests : IntegrationTest
         File.WriteAllText(Path.Combine(victim, "front.sock"), "keep me");
         string path = Path.Combine(run, "front.sock");
         var bridge = StartBridge(["-l", $"unix:{path}", "-c", "127.0.0.1:9000"]);
-        (await ConnectWhenReadyAsync(path, bridge)).Dispose();
+        (await ConnectUnixWhenReadyAsync(path, bridge)).Dispose();
 
         string moved = Path.Combine(_root, "moved");
         Directory.Move(run, moved);
@@ -138,7 +138,7 @@ public sealed class UnixSocketFileTests : IntegrationTest
         StartEchoServer(connectSide, Loopback(9000));
         string path = Path.Combine(_root, "front.sock");
         var dead = StartBridge(["-l", $"unix:{path}", "-c", "127.0.0.1:9000", "--connect-netns", connectSide.Name]);
-        (await ConnectWhenReadyAsync(path, dead)).Dispose();
+        (await ConnectUnixWhenReadyAsync(path, dead)).Dispose();
         int connector = await dead.WaitForConnectorAsync();
         _ = Native.Kill(connector, Native.SIGKILL);
         dead.Signal(Native.SIGKILL);
@@ -206,27 +206,8 @@ public sealed class UnixSocketFileTests : IntegrationTest
 
     private static async Task AssertEchoesOverAsync(string path, BridgeProcess bridge, int seed)
     {
-        using var client = await ConnectWhenReadyAsync(path, bridge);
+        using var client = await ConnectUnixWhenReadyAsync(path, bridge);
         byte[] payload = SocketIo.Payload(seed, 50_000);
         SocketIo.AssertSameBytes(payload, await client.EchoRoundTripAsync(payload).WaitAsync(StepTimeout), "echo from a UNIX path socket to TCP");
-    }
-
-    private static async Task<Socket> ConnectWhenReadyAsync(string path, BridgeProcess bridge)
-    {
-        using var timeout = new CancellationTokenSource(StepTimeout);
-        while (true)
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), timeout.Token);
-                return socket;
-            }
-            catch (SocketException) when (!bridge.HasExited)
-            {
-                socket.Dispose();
-                await Task.Delay(20, timeout.Token);
-            }
-        }
     }
 }

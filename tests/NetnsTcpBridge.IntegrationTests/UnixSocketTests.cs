@@ -194,26 +194,4 @@ public sealed class UnixSocketTests : IntegrationTest
     private static UnixDomainSocketEndPoint Abstract(string name) => new("\0" + name);
 
     private static string UniqueName(string role) => $"ntb-{role}-{Environment.ProcessId}-{Guid.NewGuid():N}";
-
-    /// <summary>Connects from <paramref name="ns"/> (or here) once the bridge listens; the socket is made inside the netns.</summary>
-    private static async Task<Socket> ConnectUnixWhenReadyAsync(TestNamespace? ns, UnixDomainSocketEndPoint endpoint, BridgeProcess bridge)
-    {
-        using var timeout = new CancellationTokenSource(StepTimeout);
-        while (true)
-        {
-            var socket = ns is null
-                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-                : ns.Enter(() => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified));
-            try
-            {
-                await socket.ConnectAsync(endpoint, timeout.Token);
-                return socket;
-            }
-            catch (SocketException) when (!bridge.HasExited)
-            {
-                socket.Dispose();
-                await Task.Delay(20, timeout.Token);
-            }
-        }
-    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace NetnsTcpBridge.IntegrationTests.Infrastructure;
 
@@ -57,4 +58,33 @@ public abstract class IntegrationTest : BridgeTest
 
         return sleeper;
     }
+
+    /// <summary>
+    /// Connects to a UNIX socket once the bridge listens on it, from <paramref name="ns"/> (the
+    /// socket is made inside it: an abstract name is per namespace) or from here when null.
+    /// </summary>
+    protected static async Task<Socket> ConnectUnixWhenReadyAsync(TestNamespace? ns, UnixDomainSocketEndPoint endpoint, BridgeProcess bridge)
+    {
+        using var timeout = new CancellationTokenSource(StepTimeout);
+        while (true)
+        {
+            var socket = ns is null
+                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+                : ns.Enter(() => new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified));
+            try
+            {
+                await socket.ConnectAsync(endpoint, timeout.Token);
+                return socket;
+            }
+            catch (SocketException) when (!bridge.HasExited)
+            {
+                socket.Dispose();
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+    }
+
+    /// <summary>Connects from here to the socket file at <paramref name="path"/> once the bridge listens on it.</summary>
+    protected static Task<Socket> ConnectUnixWhenReadyAsync(string path, BridgeProcess bridge) =>
+        ConnectUnixWhenReadyAsync(null, new UnixDomainSocketEndPoint(path), bridge);
 }

@@ -41,6 +41,13 @@ public static class UnixAddress
             return false;
         }
 
+        // The parts tell each other addresses one per line; no real socket name needs a line break.
+        if (name.Contains('\n', StringComparison.Ordinal) || name.Contains('\r', StringComparison.Ordinal))
+        {
+            error = "the socket name holds a line break";
+            return false;
+        }
+
         // .NET spells an abstract address as a path that starts with NUL.
         endpoint = new UnixDomainSocketEndPoint(isAbstract ? "\0" + name[1..] : name);
         error = null;

@@ -22,6 +22,8 @@ public class UnixAddressTests
     [InlineData("unix:")]
     [InlineData("unix:@")]
     [InlineData("unix:relative.sock")]
+    [InlineData("unix:@a\nb")]
+    [InlineData("unix:/run/a\rb.sock")]
     public void Parse_Malformed_SaysWhy(string text)
     {
         Assert.False(UnixAddress.TryParse(text, out _, out string? error));

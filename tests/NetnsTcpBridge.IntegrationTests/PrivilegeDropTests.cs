@@ -28,13 +28,9 @@ public sealed class PrivilegeDropTests : IntegrationTest
         await listenSide.WaitForListenerAsync(8000, bridge);
         int connector = await bridge.WaitForConnectorAsync();
 
-        foreach (int pid in new[] { bridge.Pid, connector })
-        {
-            // Each part drops once set up, a moment after its socket listens.
-            await WaitForStatusAsync(pid, "Uid", $"{Nobody}\t{Nobody}\t{Nobody}\t{Nobody}", bridge);
-            await WaitForStatusAsync(pid, "Seccomp", SeccompFilterMode, bridge);
-            AssertUnprivileged(pid);
-        }
+        await WaitUntilBothPartsRunAsNobodyFilteredAsync(bridge, connector);
+        AssertUnprivileged(bridge.Pid);
+        AssertUnprivileged(connector);
 
         await AssertEchoesAsync(listenSide, Loopback(8000), seed: 91);
         await AssertEchoesAsync(listenSide, Loopback(8000), seed: 92);
@@ -59,11 +55,7 @@ public sealed class PrivilegeDropTests : IntegrationTest
             "--user", "nobody:nogroup"]);
         await listenSide.WaitForUdpSocketAsync(5300, bridge);
         int connector = await bridge.WaitForConnectorAsync();
-        foreach (int pid in new[] { bridge.Pid, connector })
-        {
-            await WaitForStatusAsync(pid, "Uid", $"{Nobody}\t{Nobody}\t{Nobody}\t{Nobody}", bridge);
-            await WaitForStatusAsync(pid, "Seccomp", SeccompFilterMode, bridge);
-        }
+        await WaitUntilBothPartsRunAsNobodyFilteredAsync(bridge, connector);
 
         for (int client = 0; client < 3; client++)
         {
@@ -336,6 +328,16 @@ public sealed class PrivilegeDropTests : IntegrationTest
         var stat = await ExternalProcess.RunAsync(StepTimeout, "stat", "--format", "%u:%g:%a", path);
         Assert.True(stat.ExitCode == 0, stat.ToString());
         return stat.Stdout.Trim();
+    }
+
+    // Each part drops once set up, a moment after its socket listens.
+    private static async Task WaitUntilBothPartsRunAsNobodyFilteredAsync(BridgeProcess bridge, int connector)
+    {
+        foreach (int pid in new[] { bridge.Pid, connector })
+        {
+            await WaitForStatusAsync(pid, "Uid", $"{Nobody}\t{Nobody}\t{Nobody}\t{Nobody}", bridge);
+            await WaitForStatusAsync(pid, "Seccomp", SeccompFilterMode, bridge);
+        }
     }
 
     private static void Run(string file, params string[] arguments)

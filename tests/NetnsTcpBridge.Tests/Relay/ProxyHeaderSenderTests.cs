@@ -19,81 +19,63 @@ public class ProxyHeaderSenderTests
     [Fact]
     public void Send_UnixClient_WritesAnUnknownHeaderAtOnce_AndNothingMoreWhenAskedAgain()
     {
-        var (client, peer) = UnixSockets.CreateStreamPair();
-        var (server, target) = UnixSockets.CreateStreamPair();
-        using (client)
-        using (peer)
-        using (server)
-        using (target)
-        {
-            var sender = new ProxyHeaderSender(loopbackSourceAs: null);
+        using var sockets = new ClientAndTarget();
+        var (client, server, target) = (sockets.Client, sockets.Server, sockets.Target);
+        var sender = new ProxyHeaderSender(loopbackSourceAs: null);
 
-            Assert.Equal(ProxyHeaderSendStatus.Sent, sender.Send(UnixSockets.Number(server), ProxyProtocolVersion.V1, UnixSockets.Number(client), null, null));
-            Assert.Equal(ProxyHeaderSendStatus.Sent, sender.Send(UnixSockets.Number(server), ProxyProtocolVersion.V1, UnixSockets.Number(client), null, null));
+        Assert.Equal(ProxyHeaderSendStatus.Sent, sender.Send(UnixSockets.Number(server), ProxyProtocolVersion.V1, UnixSockets.Number(client), null, null));
+        Assert.Equal(ProxyHeaderSendStatus.Sent, sender.Send(UnixSockets.Number(server), ProxyProtocolVersion.V1, UnixSockets.Number(client), null, null));
 
-            Assert.True(sender.IsSent);
-            Assert.Equal(15, sender.Length);
-            Assert.Equal(0, sender.UnsentBytes);
-            server.Shutdown(SocketShutdown.Send);
-            Assert.Equal("PROXY UNKNOWN\r\n", Encoding.ASCII.GetString(ReceiveToEnd(target)));
-        }
+        Assert.True(sender.IsSent);
+        Assert.Equal(15, sender.Length);
+        Assert.Equal(0, sender.UnsentBytes);
+        server.Shutdown(SocketShutdown.Send);
+        Assert.Equal("PROXY UNKNOWN\r\n", Encoding.ASCII.GetString(ReceiveToEnd(target)));
     }
 
     [Fact]
     public void Send_AnnouncedClient_IsTheOneNamed()
     {
-        var (client, peer) = UnixSockets.CreateStreamPair();
-        var (server, target) = UnixSockets.CreateStreamPair();
-        using (client)
-        using (peer)
-        using (server)
-        using (target)
-        {
-            var sender = new ProxyHeaderSender(loopbackSourceAs: null);
+        using var sockets = new ClientAndTarget();
+        var (client, server, target) = (sockets.Client, sockets.Server, sockets.Target);
+        var sender = new ProxyHeaderSender(loopbackSourceAs: null);
 
-            var status = sender.Send(UnixSockets.Number(server), ProxyProtocolVersion.V1, UnixSockets.Number(client), IPEndPoint.Parse("192.0.2.1:1000"), IPEndPoint.Parse("198.51.100.2:443"));
+        var status = sender.Send(UnixSockets.Number(server), ProxyProtocolVersion.V1, UnixSockets.Number(client), IPEndPoint.Parse("192.0.2.1:1000"), IPEndPoint.Parse("198.51.100.2:443"));
 
-            Assert.Equal(ProxyHeaderSendStatus.Sent, status);
-            server.Shutdown(SocketShutdown.Send);
-            Assert.Equal(AnnouncedHeader, Encoding.ASCII.GetString(ReceiveToEnd(target)));
-        }
+        Assert.Equal(ProxyHeaderSendStatus.Sent, status);
+        server.Shutdown(SocketShutdown.Send);
+        Assert.Equal(AnnouncedHeader, Encoding.ASCII.GetString(ReceiveToEnd(target)));
     }
 
     [Fact]
     public void Send_TargetWithAFullSendBuffer_WaitsForRoom_ThenWritesTheRestInOrder()
     {
-        var (client, peer) = UnixSockets.CreateStreamPair();
-        var (server, target) = UnixSockets.CreateStreamPair();
-        using (client)
-        using (peer)
-        using (server)
-        using (target)
+        using var sockets = new ClientAndTarget();
+        var (client, server, target) = (sockets.Client, sockets.Server, sockets.Target);
+        byte[] filler = FillUntilFull(server);
+        var sender = new ProxyHeaderSender(loopbackSourceAs: null);
+        int serverFd = UnixSockets.Number(server);
+        int clientFd = UnixSockets.Number(client);
+        var announced = IPEndPoint.Parse("192.0.2.1:1000");
+        var destination = IPEndPoint.Parse("198.51.100.2:443");
+
+        Assert.Equal(ProxyHeaderSendStatus.WaitingForRoom, sender.Send(serverFd, ProxyProtocolVersion.V1, clientFd, announced, destination));
+        Assert.False(sender.IsSent);
+        Assert.Equal(AnnouncedHeader.Length, sender.Length);
+        Assert.InRange(sender.UnsentBytes, 1, sender.Length);
+
+        using var received = new MemoryStream();
+        var status = ProxyHeaderSendStatus.WaitingForRoom;
+        for (int round = 0; round < 1000 && status == ProxyHeaderSendStatus.WaitingForRoom; round++)
         {
-            byte[] filler = FillUntilFull(server);
-            var sender = new ProxyHeaderSender(loopbackSourceAs: null);
-            int serverFd = UnixSockets.Number(server);
-            int clientFd = UnixSockets.Number(client);
-            var announced = IPEndPoint.Parse("192.0.2.1:1000");
-            var destination = IPEndPoint.Parse("198.51.100.2:443");
-
-            Assert.Equal(ProxyHeaderSendStatus.WaitingForRoom, sender.Send(serverFd, ProxyProtocolVersion.V1, clientFd, announced, destination));
-            Assert.False(sender.IsSent);
-            Assert.Equal(AnnouncedHeader.Length, sender.Length);
-            Assert.InRange(sender.UnsentBytes, 1, sender.Length);
-
-            using var received = new MemoryStream();
-            var status = ProxyHeaderSendStatus.WaitingForRoom;
-            for (int round = 0; round < 1000 && status == ProxyHeaderSendStatus.WaitingForRoom; round++)
-            {
-                received.Write(ReceiveSome(target));
-                status = sender.Send(serverFd, ProxyProtocolVersion.V1, clientFd, announced, destination);
-            }
-
-            Assert.Equal(ProxyHeaderSendStatus.Sent, status);
-            server.Shutdown(SocketShutdown.Send);
-            received.Write(ReceiveToEnd(target));
-            Assert.Equal([.. filler, .. Encoding.ASCII.GetBytes(AnnouncedHeader)], received.ToArray());
+            received.Write(ReceiveSome(target));
+            status = sender.Send(serverFd, ProxyProtocolVersion.V1, clientFd, announced, destination);
         }
+
+        Assert.Equal(ProxyHeaderSendStatus.Sent, status);
+        server.Shutdown(SocketShutdown.Send);
+        received.Write(ReceiveToEnd(target));
+        Assert.Equal([.. filler, .. Encoding.ASCII.GetBytes(AnnouncedHeader)], received.ToArray());
     }
 
     [Fact]
@@ -178,5 +160,31 @@ public class ProxyHeaderSenderTests
         }
 
         return all.ToArray();
+    }
+
+    /// <summary>The client's socket (its peer kept open), and the server socket the header goes out on, with the target at its other end.</summary>
+    private sealed class ClientAndTarget : IDisposable
+    {
+        private readonly Socket _peer;
+
+        public ClientAndTarget()
+        {
+            (Client, _peer) = UnixSockets.CreateStreamPair();
+            (Server, Target) = UnixSockets.CreateStreamPair();
+        }
+
+        public Socket Client { get; }
+
+        public Socket Server { get; }
+
+        public Socket Target { get; }
+
+        public void Dispose()
+        {
+            Client.Dispose();
+            _peer.Dispose();
+            Server.Dispose();
+            Target.Dispose();
+        }
     }
 }

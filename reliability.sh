@@ -50,15 +50,25 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 budget=$([[ "$profile" == ci ]] && echo 540 || echo 1800)
 started=$(date +%s)
 status=0
+log="${results%.txt}.log"
 timeout --kill-after=30 "$budget" \
   dotnet test tests/NetnsTcpBridge.Reliability/NetnsTcpBridge.Reliability.csproj --nologo \
-  --logger "console;verbosity=normal" ${filter:+--filter "$filter"} ${passthrough[@]+"${passthrough[@]}"} || status=$?
+  --logger "console;verbosity=normal" ${filter:+--filter "$filter"} ${passthrough[@]+"${passthrough[@]}"} 2>&1 | tee "$log" \
+  || status=$?
 elapsed=$(( $(date +%s) - started ))
 
 echo
 echo "== reliability figures ($profile run, ${elapsed} s) =="
 sed 's/^/  /' "$results"
 echo "  (kept in ${results#"$PWD"/})"
+
+# A failure scrolls far above the figures: say again which scenarios failed, and why, last.
+failures=$(awk '/^ *Failed [A-Za-z]/ { show = 1 } /^ *Stack Trace:/ { show = 0 } show' "$log")
+if [[ -n "$failures" ]]; then
+  echo
+  echo "== failed scenarios =="
+  echo "$failures"
+fi
 
 # Test namespaces are named ntb-PID-N (TestNamespace.Prefix); a test process that was killed cannot delete its own.
 leftovers=()

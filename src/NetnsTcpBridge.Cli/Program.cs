@@ -21,6 +21,9 @@ internal static class Program
             return RuntimeFailure;
         }
 
+        // Messages of every part name the options that set what they speak of.
+        SettingNames.SpellWith(SettingSpellings.Of);
+
         // A connector part, or the serving listener that the set-up image replaced itself with inside the listen netns.
         if (BridgeRunner.PartToRun(args) is { } part)
         {

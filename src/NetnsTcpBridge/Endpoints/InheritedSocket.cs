@@ -2,13 +2,13 @@ using NetnsTcpBridge.Interop;
 
 namespace NetnsTcpBridge.Endpoints;
 
-/// <summary>What an inherited socket descriptor must be for the option that named it.</summary>
+/// <summary>What an inherited socket descriptor must be for the setting that named it.</summary>
 public enum InheritedSocketRole
 {
-    /// <summary><c>-L</c>: a stream socket already listening.</summary>
+    /// <summary>A stream socket already listening.</summary>
     Listening,
 
-    /// <summary><c>-S</c> and <c>-C</c>: a connected stream socket.</summary>
+    /// <summary>A connected stream socket, of a client or to the target.</summary>
     Connected,
 }
 
@@ -18,8 +18,9 @@ public static class InheritedSocket
     /// <summary>
     /// Checks <paramref name="fd"/> and marks it close-on-exec. From then on the caller owns it.
     /// </summary>
-    public static FileDescriptor TakeOver(int fd, InheritedSocketRole role, string option)
+    public static FileDescriptor TakeOver(int fd, InheritedSocketRole role, Setting source)
     {
+        string option = SettingNames.Of(source);
         InheritedDescriptor.EnsureOpenAndCloseOnExec(fd, $"{option}");
         if (Libc.GetIntSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_TYPE, out int type) != 0)
         {
@@ -42,14 +43,14 @@ public static class InheritedSocket
         Libc.GetIntSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_ACCEPTCONN, out int listening);
         if (role == InheritedSocketRole.Listening && listening == 0)
         {
-            throw new BridgeException($"{option} {fd}: the socket is not listening; pass a socket after listen(2), or use -S for a connected one");
+            throw new BridgeException($"{option} {fd}: the socket is not listening; pass a socket after listen(2), or use {SettingNames.Of(Setting.PreacceptedSocket)} for a connected one");
         }
 
         if (role == InheritedSocketRole.Connected)
         {
             if (listening != 0)
             {
-                throw new BridgeException($"{option} {fd}: the socket is listening, not connected; use -L for a listening socket");
+                throw new BridgeException($"{option} {fd}: the socket is listening, not connected; use {SettingNames.Of(Setting.ListenSocket)} for a listening socket");
             }
 
             EnsureConnected(fd, option);

@@ -154,6 +154,6 @@ internal sealed class SocketFileDirectory : IDisposable
 
     private static string Hint(SyscallException error) =>
         (error.Errno is Errno.EACCES or Errno.EPERM
-            ? $"{error.Reason} (with --user, that user needs write access to the directory)"
+            ? $"{error.Reason} (with {SettingNames.Of(Setting.User)}, that user needs write access to the directory)"
             : error.Reason) + "; the next start replaces it";
 }

@@ -64,7 +64,7 @@ internal static class PrivilegeDrop
         }
 
         var error = SyscallException.FromLastError(call, argument);
-        string hint = error.Errno == Errno.EPERM ? "; --user needs the bridge to be started as root" : string.Empty;
+        string hint = error.Errno == Errno.EPERM ? $"; {SettingNames.Of(Setting.User)} needs the bridge to be started as root" : string.Empty;
         throw new BridgeException($"cannot switch to user {user}: {call}({argument}): {error.Reason}{hint}", error);
     }
 

@@ -38,7 +38,7 @@ internal sealed class PipeBudget
         _ = Interlocked.Add(ref _charged, -capacity);
         if (_warnings.Count(out long events))
         {
-            Log.Warning($"splice pipes hold their memory budget ({Format(_limit)}, --pipe-memory-budget): {events} transfer(s) since the last warning got one-page pipes; peers that do not read their data hold the rest");
+            Log.Warning($"splice pipes hold their memory budget ({Format(_limit)}, {SettingNames.Of(Setting.PipeMemoryBudget)}): {events} transfer(s) since the last warning got one-page pipes; peers that do not read their data hold the rest");
         }
 
         return false;

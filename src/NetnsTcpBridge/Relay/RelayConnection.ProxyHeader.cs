@@ -33,7 +33,7 @@ internal sealed partial class RelayConnection
         End(CloseReason.RefusedUntrustedProxy, null);
         if (s_untrustedProxyWarnings.Count(out long refused))
         {
-            Log.Warning($"{_route.LogPrefix}client {ClientName}: not in --accept-proxy-from ({trusted}), so its PROXY header is not believed: resetting the connection ({refused} refused since the previous such warning; one every 10 s at most)");
+            Log.Warning($"{_route.LogPrefix}client {ClientName}: not in {SettingNames.Of(Setting.AcceptProxyFrom)} ({trusted}), so its PROXY header is not believed: resetting the connection ({refused} refused since the previous such warning; one every 10 s at most)");
         }
 
         Close(reset: true);

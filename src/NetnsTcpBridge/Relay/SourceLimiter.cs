@@ -83,7 +83,7 @@ internal sealed class SourceLimiter
         }
 
         var (who, has, their) = source.Contains('/', StringComparison.Ordinal) ? ("clients in", "have", "their") : ("client", "has", "its");
-        Log.Warning($"{who} {source} already {has} {Limit} connection(s) open (--max-connections-per-source): resetting {their} new ones ({refused} refused since the previous such warning; one every 10 s at most)");
+        Log.Warning($"{who} {source} already {has} {Limit} connection(s) open ({SettingNames.Of(Setting.MaxConnectionsPerSource)}): resetting {their} new ones ({refused} refused since the previous such warning; one every 10 s at most)");
     }
 
     /// <summary>

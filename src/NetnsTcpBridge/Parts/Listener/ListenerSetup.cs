@@ -44,7 +44,7 @@ internal static class ListenerSetup
         }
 
         using var preconnected = rules[0].Connect is ConnectTarget.ConnectedDescriptor connected
-            ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, "-C/--connect-fd")
+            ? InheritedSocket.TakeOver(connected.Fd, InheritedSocketRole.Connected, Setting.ConnectedSocket)
             : null;
 
         var groups = ConnectorGroup.ByConnectNamespace(rules);
@@ -178,7 +178,7 @@ internal static class ListenerSetup
             if (rule.Connect is ConnectTarget.Address { Endpoint: System.Net.Sockets.UnixDomainSocketEndPoint unix })
             {
                 string name = rule.Name is { } ruleName ? $"[{ruleName}] " : string.Empty;
-                Log.Warning($"{name}the target {UnixAddress.Format(unix)} sees every client as root (uid 0, the connector's user): a service that trusts its peer's credentials grants them root's rights; give --user a user of its own");
+                Log.Warning($"{name}the target {UnixAddress.Format(unix)} sees every client as root (uid 0, the connector's user): a service that trusts its peer's credentials grants them root's rights; give {SettingNames.Of(Setting.User)} a user of its own");
             }
         }
     }
@@ -274,11 +274,11 @@ internal static class ListenerSetup
                 }
 
             case ListenSource.ListeningDescriptor listening:
-                var inherited = InheritedSocket.TakeOver(listening.Fd, InheritedSocketRole.Listening, "-L/--listen-fd");
+                var inherited = InheritedSocket.TakeOver(listening.Fd, InheritedSocketRole.Listening, Setting.ListenSocket);
                 ListeningSocket.PrepareForAccepting(inherited);
                 return inherited;
             case ListenSource.PreacceptedDescriptor preaccepted:
-                return InheritedSocket.TakeOver(preaccepted.Fd, InheritedSocketRole.Connected, "-S/--preaccepted-fd");
+                return InheritedSocket.TakeOver(preaccepted.Fd, InheritedSocketRole.Connected, Setting.PreacceptedSocket);
             default:
                 throw new ArgumentOutOfRangeException(nameof(rule), rule.Listen, "unknown listen source");
         }

@@ -42,7 +42,7 @@ internal static class MetricsSocket
         catch (BridgeException e)
         {
             socket.Dispose();
-            throw new BridgeException($"metrics endpoint (--metrics): {e.Message}", e);
+            throw new BridgeException($"metrics endpoint ({SettingNames.Of(Setting.Metrics)}): {e.Message}", e);
         }
         catch
         {

@@ -35,11 +35,12 @@ internal sealed class NamespaceOwnerWatch : IDisposable
                 if (fd < 0)
                 {
                     var error = SyscallException.FromLastError("pidfd_open", owner.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    string setting = SettingNames.Of(Setting.ExitWithNamespaceOwner);
                     throw new BridgeException(error.Errno switch
                     {
-                        Errno.ESRCH => $"no process with pid {owner.Pid} for the {owner.Role} netns: it cannot be watched (--exit-with-netns-owner)",
-                        Errno.ENOSYS => $"cannot watch process {owner.Pid} (--exit-with-netns-owner): pidfd_open needs Linux 5.3 or later",
-                        _ => $"cannot watch process {owner.Pid} (--exit-with-netns-owner): {error.Reason}",
+                        Errno.ESRCH => $"no process with pid {owner.Pid} for the {owner.Role} netns: it cannot be watched ({setting})",
+                        Errno.ENOSYS => $"cannot watch process {owner.Pid} ({setting}): pidfd_open needs Linux 5.3 or later",
+                        _ => $"cannot watch process {owner.Pid} ({setting}): {error.Reason}",
                     }, error);
                 }
 
@@ -71,7 +72,7 @@ internal sealed class NamespaceOwnerWatch : IDisposable
     {
         if (WaitForExit(deadline: Environment.TickCount64) is { } gone)
         {
-            throw new BridgeException($"{gone} exited while the bridge was starting (--exit-with-netns-owner)");
+            throw new BridgeException($"{gone} exited while the bridge was starting ({SettingNames.Of(Setting.ExitWithNamespaceOwner)})");
         }
     }
 

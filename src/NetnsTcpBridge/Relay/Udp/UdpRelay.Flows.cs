@@ -30,7 +30,7 @@ internal sealed partial class UdpRelay
             Statistics.RecordDropped(UdpDrop.FlowLimit);
             if (_flowLimitWarnings.Count(out long dropped))
             {
-                Log.Warning($"{listener.Route.LogPrefix}udp: {_maxFlows} flows open (--max-udp-flows): dropped {dropped} datagram(s) from new client addresses since the last warning, the newest from {ClientName(_batch.Address(slot))}");
+                Log.Warning($"{listener.Route.LogPrefix}udp: {_maxFlows} flows open ({SettingNames.Of(Setting.MaxUdpFlows)}): dropped {dropped} datagram(s) from new client addresses since the last warning, the newest from {ClientName(_batch.Address(slot))}");
             }
 
             return null;

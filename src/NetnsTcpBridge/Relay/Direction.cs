@@ -120,8 +120,16 @@ internal sealed partial class Direction
     public void AnnounceUrgent() => _urgentAnnounced = true;
 
     /// <summary>Copies until it would block, the stream ends, or something fails.</summary>
-    public void Pump()
+    /// <param name="sourceQuiet">
+    /// The call answers an event on <see cref="From"/> that reported neither its end, nor an error,
+    /// nor urgent data. Then a read that took less than it could has emptied the socket, and the
+    /// read that would only find it empty is skipped: edge-triggered epoll reports anything that
+    /// arrives after the event was taken with a new event, and the end, an error or urgent data
+    /// already there would have been in this one.
+    /// </param>
+    public void Pump(bool sourceQuiet = false)
     {
+        bool sourceEmptied = false;
         while (State == DirectionState.Open)
         {
             if (HasPendingBytes && !Flush())
@@ -148,7 +156,14 @@ internal sealed partial class Direction
                 return;
             }
 
-            if (_pendingUrgent < 0 && !Fill())
+            if (sourceEmptied)
+            {
+                // Idle: hold nothing while waiting.
+                Release();
+                return;
+            }
+
+            if (_pendingUrgent < 0 && !Fill(sourceQuiet, out sourceEmptied))
             {
                 return;
             }
@@ -186,9 +201,13 @@ internal sealed partial class Direction
         }
     }
 
-    /// <summary>Reads what is there. False when it must wait for EPOLLIN, or failed.</summary>
-    private bool Fill()
+    /// <summary>
+    /// Reads what is there. False when it must wait for EPOLLIN, or failed. <paramref name="emptied"/>:
+    /// the read took all there was (see <see cref="Pump"/>).
+    /// </summary>
+    private bool Fill(bool sourceQuiet, out bool emptied)
     {
+        emptied = false;
         bool askForMark = !_useSplice || _urgentAnnounced;
         bool atMark = askForMark && IsAtUrgentMark();
         long read = atMark ? ReceiveInlineUrgent()
@@ -196,6 +215,7 @@ internal sealed partial class Direction
             : ReceiveIntoBuffer();
         if (read > 0)
         {
+            emptied = sourceQuiet && !atMark && !_urgentAnnounced && TookLessThanItHadRoomFor(read);
             return true;
         }
 
@@ -266,6 +286,15 @@ internal sealed partial class Direction
         Fail(DirectionEnding.ReadFailed, "read", errno);
         return false;
     }
+
+    /// <summary>
+    /// True when the read just made stopped short because the socket had no more. A splice also
+    /// stops short, with bytes still in the socket, once every buffer of the pipe is taken: not
+    /// while fewer bytes are in the pipe than it has buffers, as each holds one byte at least.
+    /// </summary>
+    private bool TookLessThanItHadRoomFor(long read) => _useSplice
+        ? read < _pipe!.Capacity - (_bytesInPipe - read) && _bytesInPipe < _pipe.Slots
+        : read < _buffer!.Length;
 
     /// <summary>Writes what is pending. False when it must wait for EPOLLOUT, or failed.</summary>
     private bool Flush()

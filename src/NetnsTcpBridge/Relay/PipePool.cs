@@ -10,6 +10,7 @@ internal sealed class SplicePipe
         ReadEnd = readEnd;
         WriteEnd = writeEnd;
         Capacity = capacity;
+        Slots = Math.Max(1, capacity / Environment.SystemPageSize);
     }
 
     public int ReadEnd { get; }
@@ -17,6 +18,12 @@ internal sealed class SplicePipe
     public int WriteEnd { get; }
 
     public int Capacity { get; }
+
+    /// <summary>
+    /// How many buffers the pipe holds, one per page or part of a page spliced in: a splice may
+    /// stop short because they are all taken, with fewer bytes in the pipe than its capacity.
+    /// </summary>
+    public int Slots { get; }
 
     /// <summary>Lent past the pipe memory budget: one page, never kept for reuse.</summary>
     public bool IsSmall { get; init; }

@@ -284,7 +284,7 @@ internal sealed partial class RelayConnection
 
         if ((events & InputEvents) != 0)
         {
-            reading.Pump();
+            reading.Pump(sourceQuiet: (events & (Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR | Libc.EPOLLPRI)) == 0);
         }
 
         // Once a direction has failed, the other runs only to salvage what the dead side had sent

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# perf profile + strace counts of the connector during a 3 s iperf3 upload. usage: perfbulk.sh BIN OUTDIR
+# perf profile + strace counts of the connector during a 3 s iperf3 upload. usage: perfbulk.sh BIN OUTDIR [BRIDGE_OPTIONS...]
 set -u
-BIN=$1; OUT=$2; mkdir -p $OUT
+BIN=$1; OUT=$2; shift 2; mkdir -p $OUT
 c=ntbperf-c-$$; s=ntbperf-s-$$
 pids=()
 cleanup(){ for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; ip netns del $c 2>/dev/null; ip netns del $s 2>/dev/null; }
 trap cleanup EXIT
 for n in $c $s; do ip netns add $n; ip -n $n link set lo up; done
 ip netns exec $s iperf3 -s -p 5201 >/dev/null 2>&1 & pids+=($!)
-"$BIN" -l 127.0.0.1:7001 -f /run/netns/$c -c 127.0.0.1:5201 -t /run/netns/$s -q & L=$!; pids+=($L)
+"$BIN" -l 127.0.0.1:7001 -f /run/netns/$c -c 127.0.0.1:5201 -t /run/netns/$s -q "$@" & L=$!; pids+=($L)
 sleep 0.5
 C=$(pgrep -P $L | head -1)
 t0=$(awk '{print $14+$15}' /proc/$C/stat)

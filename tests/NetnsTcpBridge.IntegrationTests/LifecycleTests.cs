@@ -125,8 +125,8 @@ public sealed class LifecycleTests : IntegrationTest
         // Warm-up: a burst of simultaneous clients lets both parts create what they keep for
         // good (runtime descriptors, per-loop pools of splice pipes) before the baseline is taken.
         await Task.WhenAll(Enumerable.Range(0, 16).Select(i => AssertEchoesAsync(listenSide, Loopback(8000), seed: 100 + i, length: 200_000)));
-        int listenerBaseline = await ProcFs.SettledDescriptorCountAsync(bridge.Pid, int.MaxValue);
-        int connectorBaseline = await ProcFs.SettledDescriptorCountAsync(connector, int.MaxValue);
+        int listenerBaseline = await ProcFs.SteadyDescriptorCountAsync(bridge.Pid);
+        int connectorBaseline = await ProcFs.SteadyDescriptorCountAsync(connector);
 
         for (int i = 0; i < 300; i++)
         {

@@ -63,16 +63,27 @@ internal static partial class ProcFs
 
     /// <summary>
     /// Polls the descriptor count of <paramref name="pid"/> until it is at most <paramref name="target"/>
-    /// and steady, or 15 s have passed; returns the last count.
+    /// and the same twice in a row, or 15 s have passed; returns the last count.
     /// </summary>
-    public static async Task<int> SettledDescriptorCountAsync(int pid, int target)
+    public static Task<int> SettledDescriptorCountAsync(int pid, int target) => DescriptorCountOnceAsync(pid, target, sameFor: 2);
+
+    /// <summary>
+    /// The descriptor count of <paramref name="pid"/> once it has not changed for a second, for a
+    /// baseline: a part that has just started may still be opening what it keeps for good (the
+    /// serving listener's runtime starts after its exec), which a loaded machine can draw out.
+    /// </summary>
+    public static Task<int> SteadyDescriptorCountAsync(int pid) => DescriptorCountOnceAsync(pid, int.MaxValue, sameFor: 10);
+
+    private static async Task<int> DescriptorCountOnceAsync(int pid, int target, int sameFor)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         int previous = -1;
+        int same = 0;
         while (true)
         {
             int count = DescriptorCount(pid);
-            if ((count <= target && count == previous) || DateTime.UtcNow > deadline)
+            same = count == previous ? same + 1 : 1;
+            if ((count <= target && same >= sameFor) || DateTime.UtcNow > deadline)
             {
                 return count;
             }

@@ -123,8 +123,8 @@ public abstract class ReliabilityTest : BridgeTest
     /// <summary>The baseline after a warm-up: descriptor counts once steady.</summary>
     protected static async Task<BridgeSample> BaselineAsync(Relay relay)
     {
-        _ = await ProcFs.SettledDescriptorCountAsync(relay.Bridge.Pid, int.MaxValue);
-        _ = await ProcFs.SettledDescriptorCountAsync(relay.Connector, int.MaxValue);
+        _ = await ProcFs.SteadyDescriptorCountAsync(relay.Bridge.Pid);
+        _ = await ProcFs.SteadyDescriptorCountAsync(relay.Connector);
         return relay.Sample();
     }
 }

@@ -67,7 +67,7 @@ public sealed class FaultTests : ReliabilityTest
         figures.Add("refused", $"{Clients} clients: {Describe(refused)}");
         figures.Add("black hole (--connect-timeout 1)", $"{Clients} clients: {Describe(blackHoled)}");
         figures.Add("recovered", $"{Clients} of {Clients} echoes verified by the same bridge (pid unchanged, no restart); bytes lost 0");
-        figures.Add("descriptors", $"listener {baseline.ListenerFds} -> {after.ListenerFds}, connector {baseline.ConnectorFds} -> {after.ConnectorFds}");
+        figures.AddDescriptors(baseline, after);
     });
 
     /// <summary>
@@ -148,7 +148,7 @@ public sealed class FaultTests : ReliabilityTest
 
         figures.Add("offered", $"{Transfers} transfers at once; each server reset after sending {Download / 1024} KiB while its client was uploading");
         figures.Add("held", $"{Transfers} of {Transfers} clients got all {Download / 1024} KiB then a reset; bytes lost 0; bridge kept serving");
-        figures.Add("descriptors", $"listener {baseline.ListenerFds} -> {after.ListenerFds}, connector {baseline.ConnectorFds} -> {after.ConnectorFds}");
+        figures.AddDescriptors(baseline, after);
     });
 
     /// <summary>
@@ -227,7 +227,7 @@ public sealed class FaultTests : ReliabilityTest
 
         figures.Add("offered", $"{Transfers} transfers at once; each client reset after uploading {Upload / 1024} KiB and reading 64 KiB of a 256 KiB download");
         figures.Add("held", $"{Transfers} of {Transfers} servers saw every uploaded byte then a reset; bytes lost 0; bridge kept serving");
-        figures.Add("descriptors", $"listener {baseline.ListenerFds} -> {after.ListenerFds}, connector {baseline.ConnectorFds} -> {after.ConnectorFds}");
+        figures.AddDescriptors(baseline, after);
     });
 
     /// <summary>
@@ -300,7 +300,7 @@ public sealed class FaultTests : ReliabilityTest
             $"servers saw other endings than a reset: {string.Join(", ", all.Where(e => e.Ending != Ending.Reset).Select(e => $"{e.Ending} {e.Error}").Distinct())}");
         figures.Add("offered", $"{Count} clients connect, send 8 bytes and reset at once");
         figures.Add("held", $"{accepted} reached the server (the others were reset before the bridge connected); all ended: {all.Count(e => e.Ending == Ending.Reset)} reset, {all.Count(e => e.Ending == Ending.EndOfStream)} end of stream, {all.Count(e => e.Ending == Ending.OtherError)} send failed after the reset was read (EPIPE)");
-        figures.Add("descriptors", $"listener {baseline.ListenerFds} -> {after.ListenerFds}, connector {baseline.ConnectorFds} -> {after.ConnectorFds}");
+        figures.AddDescriptors(baseline, after);
     });
 
     /// <summary>
@@ -764,7 +764,7 @@ public sealed class FaultTests : ReliabilityTest
         figures.Add("offered", $"{Waiting} clients while the connector's soft RLIMIT_NOFILE is its lowest free descriptor number, {held} (prlimit --pid)");
         figures.Add("held", $"{servedWhileStarved} served while starved (all waited in the listen queue); after the limit was raised all {Waiting} served in {Figures.Seconds(recoveryTime)}, bytes lost 0; {server.AcceptedCount - acceptedBefore} server connections");
         figures.Add("CPU while accept fails", $"listener {Figures.Seconds(starved.ListenerCpu - before.ListenerCpu)} + connector {Figures.Seconds(starved.ConnectorCpu - before.ConnectorCpu)} over {Figures.Seconds(window)} ({100 * cpu / window:0.0}% of one core); {warnings} warning line(s)");
-        figures.Add("descriptors", $"listener {baseline.ListenerFds} -> {after.ListenerFds}, connector {baseline.ConnectorFds} -> {after.ConnectorFds}");
+        figures.AddDescriptors(baseline, after);
 
         Assert.Equal(0, servedWhileStarved);
         Assert.True(warnings == 1 && warning.Contains("Too many open files", StringComparison.Ordinal),

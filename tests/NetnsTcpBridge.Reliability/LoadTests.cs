@@ -180,7 +180,7 @@ public sealed class LoadTests : ReliabilityTest
         long allowedGrowthKiB = MemoryBound.Scaled(40 * 1024);
         long growth = after.PssKiB - baseline.PssKiB;
         figures.Add("offered", $"{count} connections one after the other, 64 bytes echoed each");
-        figures.Add("descriptors", $"listener {baseline.ListenerFds} -> {after.ListenerFds}, connector {baseline.ConnectorFds} -> {after.ConnectorFds}");
+        figures.AddDescriptors(baseline, after);
         figures.Add("memory (PSS both parts)", $"{Figures.Mib(baseline.PssKiB)} -> {Figures.Mib(after.PssKiB)} (peak {Figures.Mib(peakPss)}; bound: +{Figures.Mib(allowedGrowthKiB)})");
         figures.Add("CPU both parts", $"{Figures.Seconds(after.Cpu - baseline.Cpu)}");
         figures.Add("duration", $"{Figures.Seconds(elapsed)} ({count / elapsed.TotalSeconds:0} connections/s), bytes lost 0");

@@ -132,7 +132,7 @@ public sealed class SoakTests : ReliabilityTest
         figures.Add("offered", $"{Figures.Seconds(duration)}: {BulkLanes} bulk lanes of {BulkStreamBytes >> 20} MiB echo streams + {RequestLanes} request/response connections + {ChurnLanes} connect/close lanes");
         figures.Add("held", $"{bulkStreams} bulk streams ({bulkBytes / (1024.0 * 1024 * 1024):0.00} GiB each way), {requests} requests ({requestBytes / (1024.0 * 1024):0} MiB), {churned} short connections; every byte checked, bytes lost 0, failures 0");
         figures.Add("throughput", $"{totalBytes / elapsed.TotalSeconds / (1024 * 1024):0} MiB/s through the bridge (both directions)");
-        figures.Add("descriptors", $"listener {baseline.ListenerFds} -> {after.ListenerFds}, connector {baseline.ConnectorFds} -> {after.ConnectorFds} (peak {peakConnectorFds})");
+        figures.AddDescriptors(baseline, after, $" (peak {peakConnectorFds})");
         figures.Add("memory (PSS both parts)", $"{Figures.Mib(baseline.PssKiB)} -> {Figures.Mib(after.PssKiB)}, peak {Figures.Mib(peakPss)} (bound +{Figures.Mib(allowedGrowthKiB)})");
         figures.Add("CPU both parts", $"{Figures.Seconds(after.Cpu - baseline.Cpu)} over {Figures.Seconds(elapsed)}");
         Assert.True(peakPss - baseline.PssKiB <= allowedGrowthKiB,

@@ -39,6 +39,10 @@ public sealed class Figures
         }
     }
 
+    /// <summary>Both parts' descriptor counts at the baseline and after the scenario.</summary>
+    public void AddDescriptors(BridgeSample baseline, BridgeSample after, string more = "") =>
+        Add("descriptors", $"listener {baseline.ListenerFds} -> {after.ListenerFds}, connector {baseline.ConnectorFds} -> {after.ConnectorFds}{more}");
+
     public static string Mib(long kib) => (kib / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";
 
     public static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";

@@ -20,9 +20,9 @@ internal enum DirectionState
 /// One direction of a relayed connection: reads from <see cref="From"/>, writes to <see cref="To"/>.
 /// </summary>
 /// <remarks>
-/// Both sockets are non-blocking and watched edge-triggered, so <see cref="Pump"/> always runs
-/// until it would block: on reading (wait for EPOLLIN on From) or on writing (wait for EPOLLOUT on
-/// To). It never holds more than one pipe or buffer of unsent bytes, and gives that back as soon
+/// Both sockets are non-blocking and watched edge-triggered, so <see cref="Pump"/> runs until it
+/// would block: on reading (wait for EPOLLIN on From) or on writing (wait for EPOLLOUT on To), or
+/// until a read has shown that From is empty (see <see cref="Pump"/>). It never holds more than one pipe or buffer of unsent bytes, and gives that back as soon
 /// as it is empty, so an idle direction holds no memory.
 ///
 /// Urgent data: reads stop at the urgent mark, and the urgent byte is sent on with MSG_OOB after

@@ -22,8 +22,9 @@ internal enum DirectionState
 /// <remarks>
 /// Both sockets are non-blocking and watched edge-triggered, so <see cref="Pump"/> runs until it
 /// would block: on reading (wait for EPOLLIN on From) or on writing (wait for EPOLLOUT on To), or
-/// until a read has shown that From is empty (see <see cref="Pump"/>). It never holds more than one pipe or buffer of unsent bytes, and gives that back as soon
-/// as it is empty, so an idle direction holds no memory.
+/// until a read has shown that From is empty (see <see cref="Pump"/>). It never holds more than
+/// one pipe or buffer of unsent bytes, and gives that back as soon as it is empty, so an idle
+/// direction holds no memory.
 ///
 /// Urgent data: reads stop at the urgent mark, and the urgent byte is sent on with MSG_OOB after
 /// every byte that preceded it, so the receiver sees the mark where the sender put it. Both

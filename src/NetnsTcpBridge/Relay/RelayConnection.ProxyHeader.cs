@@ -25,7 +25,7 @@ internal sealed partial class RelayConnection
     /// </summary>
     private bool AdmitAsProxy()
     {
-        if (_route.AcceptProxyFrom is not { } trusted || ProxyHeaderReader.MaySend(Client, trusted))
+        if (ProxyHeaderReader.MaySend(Client, _route.AcceptProxyFrom))
         {
             return true;
         }
@@ -33,7 +33,7 @@ internal sealed partial class RelayConnection
         End(CloseReason.RefusedUntrustedProxy, null);
         if (s_untrustedProxyWarnings.Count(out long refused))
         {
-            Log.Warning($"{_route.LogPrefix}client {ClientName}: not in {SettingNames.Of(Setting.AcceptProxyFrom)} ({trusted}), so its PROXY header is not believed: resetting the connection ({refused} refused since the previous such warning; one every 10 s at most)");
+            Log.Warning($"{_route.LogPrefix}client {ClientName}: not in {SettingNames.Of(Setting.AcceptProxyFrom)} ({_route.AcceptProxyFrom}), so its PROXY header is not believed: resetting the connection ({refused} refused since the previous such warning; one every 10 s at most)");
         }
 
         Close(reset: true);

@@ -36,6 +36,7 @@ internal enum DirectionState
 ///   for only once EPOLLPRI has announced urgent data, or when splice stops short.
 /// - buffered: a recv that starts exactly at the mark would take the urgent byte as a plain one,
 ///   and EPOLLPRI may not have been seen yet; so every read first asks SIOCATMARK.
+/// Neither asks once an event has shown that none can lie ahead (<see cref="SourceReport.EndWithoutUrgentData"/>).
 /// </remarks>
 internal sealed partial class Direction
 {
@@ -121,14 +122,15 @@ internal sealed partial class Direction
     public void AnnounceUrgent() => _urgentAnnounced = true;
 
     /// <summary>Copies until it would block, the stream ends, or something fails.</summary>
-    /// <param name="sourceQuiet">
-    /// The call answers an event on <see cref="From"/> that reported neither its end, nor an error,
-    /// nor urgent data. Then a read that took less than it could has emptied the socket, and the
-    /// read that would only find it empty is skipped: edge-triggered epoll reports anything that
-    /// arrives after the event was taken with a new event, and the end, an error or urgent data
-    /// already there would have been in this one.
+    /// <param name="report">
+    /// What the event on <see cref="From"/> that calls for this pump showed, which saves reads:
+    /// - <see cref="SourceReport.Input"/>: a read that took less than it could has emptied the
+    ///   socket, and the read that would only find it empty is skipped (the end, an error or
+    ///   urgent data already there would have been in the event).
+    /// - <see cref="SourceReport.EndWithoutUrgentData"/>: no urgent mark lies ahead, so the mark is
+    ///   not asked for before a read or at the end of the stream.
     /// </param>
-    public void Pump(bool sourceQuiet = false)
+    public void Pump(SourceReport report = SourceReport.Unknown)
     {
         bool sourceEmptied = false;
         while (State == DirectionState.Open)
@@ -164,7 +166,7 @@ internal sealed partial class Direction
                 return;
             }
 
-            if (_pendingUrgent < 0 && !Fill(sourceQuiet, out sourceEmptied))
+            if (_pendingUrgent < 0 && !Fill(report, out sourceEmptied))
             {
                 return;
             }
@@ -206,17 +208,18 @@ internal sealed partial class Direction
     /// Reads what is there. False when it must wait for EPOLLIN, or failed. <paramref name="emptied"/>:
     /// the read took all there was (see <see cref="Pump"/>).
     /// </summary>
-    private bool Fill(bool sourceQuiet, out bool emptied)
+    private bool Fill(SourceReport report, out bool emptied)
     {
         emptied = false;
-        bool askForMark = !_useSplice || _urgentAnnounced;
+        bool noMarkAhead = report == SourceReport.EndWithoutUrgentData && !_urgentAnnounced;
+        bool askForMark = _urgentAnnounced || (!_useSplice && !noMarkAhead);
         bool atMark = askForMark && IsAtUrgentMark();
         long read = atMark ? ReceiveInlineUrgent()
             : _useSplice ? SpliceIn()
             : ReceiveIntoBuffer();
         if (read > 0)
         {
-            emptied = sourceQuiet && !atMark && !_urgentAnnounced && TookLessThanItHadRoomFor(read);
+            emptied = report == SourceReport.Input && !atMark && !_urgentAnnounced && TookLessThanItHadRoomFor(read);
             return true;
         }
 
@@ -228,7 +231,7 @@ internal sealed partial class Direction
         {
             // Once the FIN has arrived, splice returns 0 at the urgent mark too (tcp_splice_read
             // sees SOCK_DONE): that is the urgent byte waiting, not yet the end of the stream.
-            if (splicedShort && IsAtUrgentMark())
+            if (splicedShort && !noMarkAhead && IsAtUrgentMark())
             {
                 _urgentAnnounced = true;
                 return true;

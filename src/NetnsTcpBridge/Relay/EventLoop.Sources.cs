@@ -10,9 +10,6 @@ internal sealed partial class EventLoop
     /// <summary>Source descriptor i is registered with token <c>FirstSourceToken - i</c>, just below <see cref="WakeToken"/>.</summary>
     private const ulong FirstSourceToken = WakeToken - 1;
 
-    /// <summary>Clients taken from one descriptor per wake-up before serving events again, so a burst cannot starve open connections.</summary>
-    private const int MaxClientsPerWake = 64;
-
     /// <summary>How long a loop leaves the sources alone after running out of descriptors or memory.</summary>
     private const int ResourceBackoffMilliseconds = 100;
 
@@ -70,53 +67,57 @@ internal sealed partial class EventLoop
         }
     }
 
-    private void TakeClients(int index)
+    /// <summary>
+    /// Takes one client per wake-up. The source is watched level-triggered, so while more clients
+    /// wait, the next epoll_wait reports it again at once, along with the events of open
+    /// connections: a burst cannot starve them, and no accept is made only to find the queue empty
+    /// (taking until EAGAIN cost one such accept per wake-up, at one client per wake-up the most
+    /// common case).
+    /// </summary>
+    private void TakeClient(int index)
     {
-        for (int taken = 0; _sources[index] == SourceState.Watched && taken < MaxClientsPerWake; taken++)
+        if (!_context.Engine.HasRoom)
         {
-            if (!_context.Engine.HasRoom)
-            {
-                // Full: leave further clients in the kernel's queues until connections close
-                // (see OnConnectionClosed), rather than fail for descriptors.
-                UnwatchSources();
-                return;
-            }
+            // Full: leave further clients in the kernel's queues until connections close
+            // (see OnConnectionClosed), rather than fail for descriptors.
+            UnwatchSources();
+            return;
+        }
 
-            if (!HoldReserveDescriptor())
-            {
-                // Not even one descriptor to spare: a client taken now could get no server socket.
+        if (!HoldReserveDescriptor())
+        {
+            // Not even one descriptor to spare: a client taken now could get no server socket.
+            UnwatchSources();
+            _sourcesPausedUntil = Environment.TickCount64 + ResourceBackoffMilliseconds;
+            return;
+        }
+
+        // Counted before taking: whoever later sees "no more clients" from the source and
+        // waits for the engine to be idle must already see this client.
+        _context.Engine.OnConnectionOpened();
+        var take = _source.TryTake(index, out var client);
+        if (take != ClientTake.Client)
+        {
+            _context.Engine.OnConnectionClosed();
+        }
+
+        switch (take)
+        {
+            case ClientTake.Client:
+                _context.Engine.Statistics.RecordTaken();
+                AdoptOrPass(client);
+                break;
+            case ClientTake.NoneYet:
+                break;
+            case ClientTake.OutOfResources:
+                // The source has said why (rate-limited); the clients stay in the kernel's queue.
                 UnwatchSources();
                 _sourcesPausedUntil = Environment.TickCount64 + ResourceBackoffMilliseconds;
-                return;
-            }
-
-            // Counted before taking: whoever later sees "no more clients" from the source and
-            // waits for the engine to be idle must already see this client.
-            _context.Engine.OnConnectionOpened();
-            var take = _source.TryTake(index, out var client);
-            if (take != ClientTake.Client)
-            {
-                _context.Engine.OnConnectionClosed();
-            }
-
-            switch (take)
-            {
-                case ClientTake.Client:
-                    _context.Engine.Statistics.RecordTaken();
-                    AdoptOrPass(client);
-                    break;
-                case ClientTake.NoneYet:
-                    return;
-                case ClientTake.OutOfResources:
-                    // The source has said why (rate-limited); the clients stay in the kernel's queue.
-                    UnwatchSources();
-                    _sourcesPausedUntil = Environment.TickCount64 + ResourceBackoffMilliseconds;
-                    return;
-                default:
-                    // Level-triggered end-of-file would wake this loop forever: stop watching.
-                    UnwatchSource(index, SourceState.Finished);
-                    return;
-            }
+                break;
+            default:
+                // Level-triggered end-of-file would wake this loop forever: stop watching.
+                UnwatchSource(index, SourceState.Finished);
+                break;
         }
     }
 

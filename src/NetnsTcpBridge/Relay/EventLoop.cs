@@ -234,7 +234,7 @@ internal sealed partial class EventLoop
                 }
                 else if (IsSourceToken(events[i].Data, out int source))
                 {
-                    TakeClients(source);
+                    TakeClient(source);
                 }
                 else
                 {

@@ -54,7 +54,7 @@ internal sealed partial class RelayConnection
     private void OnProxyHeaderInput(uint events)
     {
         // Edge-triggered: urgent data announced now would be missed by the relay later (see Connecting).
-        _clientUrgentWhileConnecting |= (events & Libc.EPOLLPRI) != 0;
+        _clientEventsBeforeRelaying |= events;
         ReadProxyHeader(peerHasClosed: (events & (Libc.EPOLLRDHUP | Libc.EPOLLHUP)) != 0);
     }
 

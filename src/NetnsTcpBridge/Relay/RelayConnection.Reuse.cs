@@ -46,7 +46,7 @@ internal sealed partial class RelayConnection
         _upload = null;
         _download = null;
         _survivorToReset = -1;
-        _clientUrgentWhileConnecting = false;
+        _clientEventsBeforeRelaying = 0;
         _startTicks = 0;
         _clientName = null;
         Phase = RelayPhase.New;

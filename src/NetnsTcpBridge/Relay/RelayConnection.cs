@@ -34,7 +34,13 @@ internal sealed partial class RelayConnection
     private Direction? _upload;
     private Direction? _download;
     private int _survivorToReset = -1;
-    private bool _clientUrgentWhileConnecting;
+
+    /// <summary>
+    /// Every event of the client taken before relaying began (while reading a PROXY header,
+    /// connecting or sending one): edge-triggered, they will not come again, so the relay's first
+    /// read must know what they showed (urgent data, the end, or plain input).
+    /// </summary>
+    private uint _clientEventsBeforeRelaying;
     private long _startTicks;
     private string? _clientName;
 
@@ -170,7 +176,11 @@ internal sealed partial class RelayConnection
 
                 break;
             case RelayPhase.Connecting when isServer:
-                int error = ServerConnector.PendingError(Server);
+                // Writable without an error or a hang-up is a completed connect (a socket still
+                // in SYN_SENT reports nothing); only otherwise is the outcome asked for.
+                int error = (events & (Libc.EPOLLOUT | Libc.EPOLLERR | Libc.EPOLLHUP)) == Libc.EPOLLOUT
+                    ? 0
+                    : ServerConnector.PendingError(Server);
                 if (error == 0)
                 {
                     BeginRelaying(serverHasInput: (events & InputEvents) != 0);
@@ -185,7 +195,7 @@ internal sealed partial class RelayConnection
                 // The client reset while we were still connecting, after sending bytes: the target
                 // gets them, then the reset, as on a direct connection. The relay reads them
                 // first thing once connected, and the reset after them.
-                _clientUrgentWhileConnecting |= (events & Libc.EPOLLPRI) != 0;
+                _clientEventsBeforeRelaying |= events;
                 break;
             case RelayPhase.Connecting or RelayPhase.SendingProxyHeader when (events & Libc.EPOLLERR) != 0:
                 // The client reset while we were still connecting, having sent nothing: nobody is left to serve.
@@ -195,7 +205,7 @@ internal sealed partial class RelayConnection
             case RelayPhase.Connecting or RelayPhase.SendingProxyHeader when !isServer:
                 // Edge-triggered: remember urgent data announced now, or splice would later stop
                 // at the mark and wait for an EPOLLPRI that has already come and gone.
-                _clientUrgentWhileConnecting |= (events & Libc.EPOLLPRI) != 0;
+                _clientEventsBeforeRelaying |= events;
                 break;
             case RelayPhase.Relaying:
                 Relay(isServer, events);
@@ -257,13 +267,13 @@ internal sealed partial class RelayConnection
         _upload = NewDirection(ref _spareUpload, Client, Server);
         _download = NewDirection(ref _spareDownload, Server, Client);
         StartIdleTracking();
-        if (_clientUrgentWhileConnecting)
+        if ((_clientEventsBeforeRelaying & Libc.EPOLLPRI) != 0)
         {
             _upload.AnnounceUrgent();
         }
 
         Log.Debug($"{_route.LogPrefix}{ClientName}: relaying");
-        _upload.Pump();
+        _upload.Pump(SourceReports.Of(_clientEventsBeforeRelaying));
         if (serverHasInput && _upload.State != DirectionState.Failed)
         {
             _download.Pump();
@@ -284,7 +294,7 @@ internal sealed partial class RelayConnection
 
         if ((events & InputEvents) != 0)
         {
-            reading.Pump(sourceQuiet: (events & (Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR | Libc.EPOLLPRI)) == 0);
+            reading.Pump(SourceReports.Of(events));
         }
 
         // Once a direction has failed, the other runs only to salvage what the dead side had sent

@@ -70,9 +70,8 @@ internal sealed partial class EventLoop
     /// <summary>
     /// Takes one client per wake-up. The source is watched level-triggered, so while more clients
     /// wait, the next epoll_wait reports it again at once, along with the events of open
-    /// connections: a burst cannot starve them, and no accept is made only to find the queue empty
-    /// (taking until EAGAIN cost one such accept per wake-up, at one client per wake-up the most
-    /// common case).
+    /// connections: a burst cannot starve them. Taking until EAGAIN cost an accept that found the
+    /// queue empty after every wake-up, and one client per wake-up is the most common case.
     /// </summary>
     private void TakeClient(int index)
     {

@@ -14,7 +14,7 @@ public sealed class LifecycleTests : IntegrationTest
     [NamespaceFact]
     public Task ConnectorKilled_ListenerExitsNonZeroWithMessageNamingConnector() => WithTimeout(async () =>
     {
-        var (bridge, _, _) = await StartRelayAsync();
+        var (bridge, _, _) = await StartEchoRelayAsync();
         int connector = await bridge.WaitForConnectorAsync();
 
         Assert.Equal(0, Native.Kill(connector, Native.SIGKILL));
@@ -28,7 +28,7 @@ public sealed class LifecycleTests : IntegrationTest
     [NamespaceFact]
     public Task ListenerKilled_ConnectorExitsAndResetsRelayedConnections() => WithTimeout(async () =>
     {
-        var (bridge, listenSide, _) = await StartRelayAsync();
+        var (bridge, listenSide, _) = await StartEchoRelayAsync();
         int connector = await bridge.WaitForConnectorAsync();
         var client = await OpenRelayedConnectionAsync(listenSide);
 
@@ -51,7 +51,7 @@ public sealed class LifecycleTests : IntegrationTest
     [NamespaceFact]
     public Task Sigterm_StopsTakingClients_OpenConnectionFinishes_ThenBothExitZero() => WithTimeout(async () =>
     {
-        var (bridge, listenSide, _) = await StartRelayAsync();
+        var (bridge, listenSide, _) = await StartEchoRelayAsync();
         int connector = await bridge.WaitForConnectorAsync();
         var client = await OpenRelayedConnectionAsync(listenSide);
 
@@ -78,7 +78,7 @@ public sealed class LifecycleTests : IntegrationTest
     [NamespaceFact]
     public Task SigtermTwice_ResetsOpenConnections_AndBothExitZero() => WithTimeout(async () =>
     {
-        var (bridge, listenSide, _) = await StartRelayAsync();
+        var (bridge, listenSide, _) = await StartEchoRelayAsync();
         int connector = await bridge.WaitForConnectorAsync();
         var client = await OpenRelayedConnectionAsync(listenSide);
 
@@ -95,7 +95,7 @@ public sealed class LifecycleTests : IntegrationTest
     [NamespaceFact]
     public Task Sigterm_DrainTimeoutOver_ResetsWhatIsStillOpen_AndExitsZero() => WithTimeout(async () =>
     {
-        var (bridge, listenSide, _) = await StartRelayAsync("--drain-timeout", "1");
+        var (bridge, listenSide, _) = await StartEchoRelayAsync("--drain-timeout", "1");
         var client = await OpenRelayedConnectionAsync(listenSide);
 
         bridge.Signal(Native.SIGTERM);
@@ -119,7 +119,7 @@ public sealed class LifecycleTests : IntegrationTest
     [InlineData("buffered")]
     public Task ThreeHundredSequentialConnections_NoDescriptorLeftOpenInEitherPart(string copyMethod) => WithTimeout(async () =>
     {
-        var (bridge, listenSide, server) = await StartRelayAsync("--copy", copyMethod);
+        var (bridge, listenSide, server) = await StartEchoRelayAsync("--copy", copyMethod);
         int connector = await bridge.WaitForConnectorAsync();
 
         // Warm-up: a burst of simultaneous clients lets both parts create what they keep for
@@ -143,16 +143,6 @@ public sealed class LifecycleTests : IntegrationTest
         Assert.True(connectorAfter <= connectorBaseline,
             $"connector (pid {connector}): {connectorBaseline} descriptors after warm-up, {connectorAfter} after 300 more connections: {ProcFs.DescribeDescriptors(connector)}");
     }, TimeSpan.FromSeconds(60));
-
-    private async Task<(BridgeProcess Bridge, TestNamespace ListenSide, EchoServer Server)> StartRelayAsync(params string[] extraArguments)
-    {
-        var listenSide = CreateNamespace();
-        var connectSide = CreateNamespace();
-        var server = StartEchoServer(connectSide, Loopback(9000));
-        var bridge = StartBridge(["-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath, .. extraArguments]);
-        await listenSide.WaitForListenerAsync(8000, bridge);
-        return (bridge, listenSide, server);
-    }
 
     /// <summary>A connection through the bridge, proven to relay, left open.</summary>
     private async Task<Socket> OpenRelayedConnectionAsync(TestNamespace listenSide)

@@ -28,12 +28,7 @@ public sealed class RequestResponseTests : IntegrationTest
     [InlineData("buffered", "1048576")]
     public Task BurstsOfSmallWrites_EachEchoedWholeBeforeTheNext(string copyMethod, string pipeSize) => WithTimeout(async () =>
     {
-        var listenSide = CreateNamespace();
-        var connectSide = CreateNamespace();
-        StartEchoServer(connectSide, Loopback(9000));
-        var bridge = StartBridge(["-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath,
-            "--copy", copyMethod, "--pipe-size", pipeSize]);
-        await listenSide.WaitForListenerAsync(8000, bridge);
+        var (bridge, listenSide, _) = await StartEchoRelayAsync("--copy", copyMethod, "--pipe-size", pipeSize);
 
         var client = Track(listenSide.CreateSockets(AddressFamily.InterNetwork, 1)[0]);
         client.NoDelay = true;

@@ -32,6 +32,21 @@ public abstract class IntegrationTest : BridgeTest
     }
 
     /// <summary>
+    /// An echo server on 127.0.0.1:9000 in a fresh connect namespace, and the bridge relaying to it
+    /// from 127.0.0.1:8000 in a fresh listen namespace (with <paramref name="extraArguments"/>),
+    /// listening when this returns.
+    /// </summary>
+    protected async Task<(BridgeProcess Bridge, TestNamespace ListenSide, EchoServer Server)> StartEchoRelayAsync(params string[] extraArguments)
+    {
+        var listenSide = CreateNamespace();
+        var connectSide = CreateNamespace();
+        var server = StartEchoServer(connectSide, Loopback(9000));
+        var bridge = StartBridge(["-l", "127.0.0.1:8000", "-f", listenSide.FilePath, "-c", "127.0.0.1:9000", "-t", connectSide.FilePath, .. extraArguments]);
+        await listenSide.WaitForListenerAsync(8000, bridge);
+        return (bridge, listenSide, server);
+    }
+
+    /// <summary>
     /// Connects from <paramref name="ns"/> to <paramref name="endpoint"/>, sends a fresh payload,
     /// half-closes and checks that exactly the same bytes come back before end of stream.
     /// </summary>
